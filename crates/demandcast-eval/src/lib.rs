@@ -1,0 +1,1 @@
+//! Evaluation (being written).

@@ -1,0 +1,1 @@
+//! Exponential smoothing state-space models (being written).

@@ -1,0 +1,1 @@
+//! Theta models (being written).
