@@ -133,16 +133,17 @@ pub fn nelder_mead<F: FnMut(&[f64]) -> f64>(
         if std_dev(&fs) < opts.tol_std {
             break;
         }
+        // Centroid as nelder_mead.h computes it: the sum of all rows minus the
+        // worst row (not the sum of the others), for the same rounding.
         let mut xo = vec![0.0; n];
-        for (r, row) in simplex.iter().enumerate() {
-            if r == worst {
-                continue;
-            }
+        for row in &simplex {
             for (c, v) in row.iter().enumerate() {
                 xo[c] += v;
             }
         }
-        xo.iter_mut().for_each(|v| *v /= n as f64);
+        for (c, v) in xo.iter_mut().enumerate() {
+            *v = (*v - simplex[worst][c]) / n as f64;
+        }
         let mut xr: Vec<f64> = (0..n)
             .map(|c| xo[c] + alpha * (xo[c] - simplex[worst][c]))
             .collect();

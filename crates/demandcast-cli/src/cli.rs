@@ -1,0 +1,229 @@
+//! Command-line arguments (clap derive). These are the raw flags only; they
+//! are checked and turned into per-command settings in `settings.rs` before
+//! any work starts, so a typo fails in milliseconds, not after a long fit.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Demand forecasting for retail planners: statistical and intermittent-demand
+/// models over many series, backtests with retail metrics, M5 import.
+#[derive(Debug, Parser)]
+#[command(name = "demandcast", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Flags shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Log more on stderr: -v for steps and timings, -vv for debug detail.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Print no progress bars and no notes; warnings and errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fit models on the full history and forecast the next --horizon periods.
+    Forecast(ForecastArgs),
+    /// Rolling-origin backtest: forecasts, per-series metrics and a ranked report.
+    Backtest(BacktestArgs),
+    /// Convert a public dataset into demandcast's long format.
+    Import(ImportArgs),
+    /// List the models that --models accepts.
+    Models,
+}
+
+/// The input table and how to read it.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Sales history in long format (CSV, CSV.gz or Parquet): one row per series and period.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Column holding the series id.
+    #[arg(long, default_value = "unique_id", value_name = "NAME")]
+    pub id_col: String,
+    /// Column holding the period's date (YYYY-MM-DD).
+    #[arg(long, default_value = "ds", value_name = "NAME")]
+    pub time_col: String,
+    /// Column holding the quantity sold.
+    #[arg(long, default_value = "y", value_name = "NAME")]
+    pub target_col: String,
+    /// Frequency of the dates: D, W-SUN, W-MON, ..., MS, ME, QS, YS [default: inferred].
+    #[arg(long, value_name = "FREQ")]
+    pub freq: Option<String>,
+    /// Data policies.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// What to do with imperfect data. Unset flags keep the loader's defaults.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Missing periods inside a series: fill with zero sales, or stop.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub fill_gaps: Option<GapArg>,
+    /// Negative quantities (returns): stop, clip to zero, or keep.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub negatives: Option<NegativeArg>,
+    /// Empty or NaN quantities: stop, or read as zero.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub missing: Option<MissingArg>,
+    /// Zeros before a series' first sale: drop them (not yet listed), or keep.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub leading_zeros: Option<LeadingZerosArg>,
+}
+
+/// `--fill-gaps`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GapArg {
+    /// Insert the missing periods with zero sales.
+    Zero,
+    /// Stop with an error naming the series and dates.
+    Error,
+}
+
+/// `--negatives`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NegativeArg {
+    /// Stop with an error naming the row.
+    Error,
+    /// Replace with zero.
+    Clip,
+    /// Keep as they are.
+    Keep,
+}
+
+/// `--missing`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MissingArg {
+    /// Stop with an error naming the row.
+    Error,
+    /// Read as zero sales.
+    Zero,
+}
+
+/// `--leading-zeros`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LeadingZerosArg {
+    /// Start each series at its first non-zero sale.
+    Trim,
+    /// Keep the zeros.
+    Keep,
+}
+
+/// Models and intervals.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Comma-separated models, e.g. auto_ets,croston_sba,seasonal_naive:7; `all` for
+    /// every statistical model; `auto` picks one per series (see `demandcast models`).
+    #[arg(long, default_value = "auto", value_name = "LIST")]
+    pub models: String,
+    /// Prediction-interval levels in percent, comma-separated; `none` for point forecasts only.
+    #[arg(long, default_value = "80,95", value_name = "LIST")]
+    pub levels: String,
+    /// Season length for models that use one [default: from the frequency: 7 daily, 52 weekly, 12 monthly].
+    #[arg(long, value_name = "N")]
+    pub season_length: Option<usize>,
+    /// Clip forecasts and interval bounds at zero.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub nonnegative: bool,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `demandcast forecast`.
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Input table.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Known future covariates (prices, promotions) for the horizon, long format.
+    #[arg(long, value_name = "FILE")]
+    pub future: Option<PathBuf>,
+    /// Product catalogue: one row per product, id column plus attributes.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Periods to forecast.
+    #[arg(long, value_name = "H")]
+    pub horizon: usize,
+    /// Models and intervals.
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Where to write the forecasts (CSV); `-` for stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `demandcast backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Input table.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Periods forecast from each cutoff.
+    #[arg(long, value_name = "H")]
+    pub horizon: usize,
+    /// Number of cutoffs (backtest windows).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub windows: usize,
+    /// Periods between cutoffs [default: the horizon].
+    #[arg(long, value_name = "N")]
+    pub step_size: Option<usize>,
+    /// Refit the models at every cutoff (false: fit once at the first cutoff).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refit: bool,
+    /// Models and intervals.
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Folder for forecasts.csv, metrics.csv, report.md and report.json (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+}
+
+/// `demandcast import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The dataset.
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+/// Datasets `import` understands.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// M5 (Walmart) raw files: sales_*.csv[.gz], calendar.csv, sell_prices*.csv[.gz].
+    M5(M5Args),
+}
+
+/// `demandcast import m5`.
+#[derive(Debug, Args)]
+pub struct M5Args {
+    /// Folder with the raw M5 files.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// History output, long format (.parquet or .csv).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Future covariates (prices, events, SNAP) for the days after --last-day.
+    #[arg(long, value_name = "FILE")]
+    pub future_output: Option<PathBuf>,
+    /// Stores to keep, comma-separated (e.g. CA_1,TX_2) [default: all in the files].
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub stores: Vec<String>,
+    /// Last day of history, as the M5 day number (d_1913 -> 1913) [default: the last in the files].
+    #[arg(long, value_name = "N")]
+    pub last_day: Option<u32>,
+    /// Days of future covariates to write after --last-day.
+    #[arg(long, default_value_t = 28, value_name = "H")]
+    pub horizon: usize,
+}

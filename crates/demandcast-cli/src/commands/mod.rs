@@ -1,0 +1,6 @@
+//! One file per subcommand. Each `run` takes resolved settings and does the work.
+
+pub mod backtest;
+pub mod forecast;
+pub mod import_m5;
+pub mod models;
