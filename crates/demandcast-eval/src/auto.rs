@@ -214,7 +214,7 @@ impl AutoSelect {
                 let (pick, sc, reason) = match cfg.scope {
                     SelectionScope::PerClass => (class_pick, None, format!("class {} choice", p.class)),
                     SelectionScope::PerSeries => {
-                        let (means, n) = scores.means(|s| s == id);
+                        let (means, n) = scores.means_for(id);
                         match Scores::best(&means) {
                             Some(b) => (b, Some(scores.score_map(&means)), scores.why(&means, b, n, "this series", cfg.metric)),
                             None => (class_pick, None, format!("no scored pair: class {} choice", p.class)),

@@ -66,7 +66,7 @@ impl Refit {
         match self {
             Refit::Always => true,
             Refit::Never => k == 0,
-            Refit::Every(n) => k % n.max(1) == 0,
+            Refit::Every(n) => k.checked_rem(n) == Some(0),
         }
     }
 }

@@ -217,7 +217,8 @@ impl CvResult {
         }
         let mut table = ForecastTable::new(names)?;
         // per window and model: id -> position in its PanelForecast
-        let lookup: Vec<Vec<Option<(&PanelForecast, HashMap<&str, usize>)>>> = self
+        type Lookup<'a> = Option<(&'a PanelForecast, HashMap<&'a str, usize>)>;
+        let lookup: Vec<Vec<Lookup>> = self
             .windows
             .iter()
             .map(|w| {

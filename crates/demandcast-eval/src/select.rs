@@ -116,6 +116,8 @@ pub(crate) struct Scores {
     pub ok: Vec<bool>,
     /// Common pairs: (series id, values per candidate; NaN for failed ones).
     pub common: Vec<(String, Vec<f64>)>,
+    /// Series id -> indices into `common`.
+    by_id: HashMap<String, Vec<usize>>,
 }
 
 impl Scores {
@@ -129,19 +131,38 @@ impl Scores {
                     .or_insert_with(|| vec![f64::NAN; names.len()])[c] = metric.of(p);
             }
         }
-        let common = by_pair
+        let common: Vec<(String, Vec<f64>)> = by_pair
             .into_iter()
             .filter(|(_, v)| v.iter().zip(&ok).all(|(x, ok)| !ok || x.is_finite()))
             .map(|((id, _), v)| (id, v))
             .collect();
-        Self { names, ok, common }
+        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+        for (k, (id, _)) in common.iter().enumerate() {
+            by_id.entry(id.clone()).or_default().push(k);
+        }
+        Self {
+            names,
+            ok,
+            common,
+            by_id,
+        }
     }
 
-    /// Mean per candidate over the common pairs accepted by `keep`, and their count.
+    /// Mean per candidate over the common pairs whose series `keep` accepts, and their count.
     pub fn means(&self, keep: impl Fn(&str) -> bool) -> (Vec<f64>, usize) {
+        self.means_of(self.common.iter().filter(|(id, _)| keep(id)).map(|(_, v)| v))
+    }
+
+    /// Mean per candidate over the common pairs of one series, and their count.
+    pub fn means_for(&self, id: &str) -> (Vec<f64>, usize) {
+        let idx = self.by_id.get(id).map_or(&[][..], Vec::as_slice);
+        self.means_of(idx.iter().map(|&k| &self.common[k].1))
+    }
+
+    fn means_of<'a>(&self, rows: impl Iterator<Item = &'a Vec<f64>>) -> (Vec<f64>, usize) {
         let mut sum = vec![0.0; self.names.len()];
         let mut n = 0usize;
-        for (id, v) in self.common.iter().filter(|(id, _)| keep(id)) {
+        for v in rows {
             n += 1;
             for (s, x) in sum.iter_mut().zip(v) {
                 *s += x;

@@ -301,7 +301,11 @@ mod tests {
     fn short_and_invalid_input_is_refused() {
         assert!(matches!(
             SeasonalNaive::new(7).fit(&[1.0; 6]),
-            Err(Error::TooShort { needed: 7, got: 6, .. })
+            Err(Error::TooShort {
+                needed: 7,
+                got: 6,
+                ..
+            })
         ));
         assert!(WindowAverage::new(3).fit(&[1.0, 2.0]).is_err());
         assert!(Naive::new().fit(&[]).is_err());
@@ -316,7 +320,11 @@ mod tests {
         let l = Level::new(90.0).unwrap();
         let f = Naive::new().fit(&[3.0]).unwrap().predict(2, &[l]).unwrap();
         assert_eq!(f.intervals[0].lower, vec![3.0, 3.0]);
-        let f = SeasonalNaive::new(2).fit(&[1.0, 2.0]).unwrap().predict(3, &[l]).unwrap();
+        let f = SeasonalNaive::new(2)
+            .fit(&[1.0, 2.0])
+            .unwrap()
+            .predict(3, &[l])
+            .unwrap();
         assert_eq!(f.mean, vec![1.0, 2.0, 1.0]);
         assert_eq!(f.intervals[0].upper, vec![1.0, 2.0, 1.0]);
     }

@@ -34,7 +34,12 @@ impl ConformityScores {
     ///
     /// # Errors
     /// The first error of `forecast`, or a forecast of the wrong length.
-    pub fn compute<F>(y: &[f64], h: usize, n_windows: usize, mut forecast: F) -> Result<Option<Self>>
+    pub fn compute<F>(
+        y: &[f64],
+        h: usize,
+        n_windows: usize,
+        mut forecast: F,
+    ) -> Result<Option<Self>>
     where
         F: FnMut(&[f64], usize) -> Result<Vec<f64>>,
     {
@@ -142,7 +147,15 @@ mod tests {
         // np.quantile([1., 2, 4, 8], [0.1, 0.025, 0.9, 0.975, 0.5, 0, 1])
         //   -> [1.3, 1.075, 6.8, 7.7, 3.0, 1.0, 8.0]
         let v = [1.0, 2.0, 4.0, 8.0];
-        let want = [(0.1, 1.3), (0.025, 1.075), (0.9, 6.8), (0.975, 7.7), (0.5, 3.0), (0.0, 1.0), (1.0, 8.0)];
+        let want = [
+            (0.1, 1.3),
+            (0.025, 1.075),
+            (0.9, 6.8),
+            (0.975, 7.7),
+            (0.5, 3.0),
+            (0.0, 1.0),
+            (1.0, 8.0),
+        ];
         for (q, w) in want {
             assert!((quantile_linear(&v, q) - w).abs() < 1e-12, "q={q}");
         }
@@ -156,8 +169,12 @@ mod tests {
         let cs = ConformityScores::compute(&y, 3, 5, naive).unwrap().unwrap();
         assert_eq!(cs.n_windows(), 3);
         assert_eq!(cs.scores(), &[1., 2., 3., 1., 2., 3., 1., 2., 3.]);
-        assert!(ConformityScores::compute(&y[..6], 3, 2, naive).unwrap().is_none());
-        assert!(ConformityScores::compute(&y[..7], 3, 2, naive).unwrap().is_some());
+        assert!(ConformityScores::compute(&y[..6], 3, 2, naive)
+            .unwrap()
+            .is_none());
+        assert!(ConformityScores::compute(&y[..7], 3, 2, naive)
+            .unwrap()
+            .is_some());
         let l = Level::new(50.0).unwrap();
         let iv = cs.intervals(&[10.0, 10.0, 10.0], &[l]);
         // values {9, 9, 9, 11, 11, 11}: 25% quantile 9, 75% quantile 11

@@ -166,7 +166,11 @@ impl LocalModel for CrostonOptimized {
         }
         let ydp = optimized_ses_forecast(&demand);
         let yip = optimized_ses_forecast(&intervals);
-        Ok(ConstantFitted::new(if yip != 0.0 { ydp / yip } else { ydp }))
+        Ok(ConstantFitted::new(if yip != 0.0 {
+            ydp / yip
+        } else {
+            ydp
+        }))
     }
 }
 
@@ -204,7 +208,9 @@ impl LocalModel for Adida {
         };
         let k = python_round(mi);
         let mut buf = Vec::with_capacity(y.len() / k + 1);
-        Ok(ConstantFitted::new(chunk_forecast(y, k, &mut buf) / k as f64))
+        Ok(ConstantFitted::new(
+            chunk_forecast(y, k, &mut buf) / k as f64,
+        ))
     }
 }
 

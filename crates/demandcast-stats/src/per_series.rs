@@ -16,6 +16,9 @@ use std::sync::Arc;
 /// when a series is too short for conformal windows (keeps the cost bounded).
 const MAX_RESIDUAL_ORIGINS: usize = 100;
 
+/// Refits a model on a training prefix and returns its point forecast of `h` steps.
+type Refit<'a> = dyn Fn(&[f64], usize) -> Result<Vec<f64>> + 'a;
+
 /// An object-safe per-series model (fit and predict in one call), so that
 /// models of different types can be held together, e.g. as a fallback.
 /// Every [`LocalModel`] is one.
@@ -271,17 +274,16 @@ impl<M: LocalModel> PerSeriesFitted<M> {
         let spec = &self.spec;
         // refits the model that produced the forecast (the fallback's own
         // forecasts come with intervals unless it defines none)
-        let (refit_min, refit): (usize, Box<dyn Fn(&[f64], usize) -> Result<Vec<f64>> + '_>) =
-            match fitted {
-                Some(_) => (
-                    LocalModel::min_len(&*spec.model),
-                    Box::new(|t: &[f64], h: usize| Ok(spec.model.forecast(t, h, &[])?.mean)),
-                ),
-                None => (
-                    spec.fallback.min_len(),
-                    Box::new(|t: &[f64], h: usize| Ok(spec.fallback.forecast_dyn(t, h, &[])?.mean)),
-                ),
-            };
+        let (refit_min, refit): (usize, Box<Refit<'_>>) = match fitted {
+            Some(_) => (
+                LocalModel::min_len(&*spec.model),
+                Box::new(|t: &[f64], h: usize| Ok(spec.model.forecast(t, h, &[])?.mean)),
+            ),
+            None => (
+                spec.fallback.min_len(),
+                Box::new(|t: &[f64], h: usize| Ok(spec.fallback.forecast_dyn(t, h, &[])?.mean)),
+            ),
+        };
         let why = match ConformityScores::compute(y, h, spec.conformal_windows, &refit) {
             Ok(Some(cs)) => {
                 fc.intervals = cs.intervals(&fc.mean, levels);
@@ -307,16 +309,25 @@ impl<M: LocalModel> PerSeriesFitted<M> {
                     .iter()
                     .map(|iv| demandcast_core::Interval {
                         level: iv.level,
-                        lower: (0..h).map(|t| fc.mean[t] - (fb.mean[t] - iv.lower[t])).collect(),
-                        upper: (0..h).map(|t| fc.mean[t] + (iv.upper[t] - fb.mean[t])).collect(),
+                        lower: (0..h)
+                            .map(|t| fc.mean[t] - (fb.mean[t] - iv.lower[t]))
+                            .collect(),
+                        upper: (0..h)
+                            .map(|t| fc.mean[t] + (iv.upper[t] - fb.mean[t]))
+                            .collect(),
                     })
                     .collect();
-                notes.push(format!("{why}; interval widths of {}", spec.fallback.name()));
+                notes.push(format!(
+                    "{why}; interval widths of {}",
+                    spec.fallback.name()
+                ));
                 return;
             }
         }
         *fc = std::mem::take(fc).with_normal_intervals(&vec![0.0; h], levels);
-        notes.push(format!("{why}; no residuals to estimate intervals, zero width"));
+        notes.push(format!(
+            "{why}; no residuals to estimate intervals, zero width"
+        ));
     }
 }
 
@@ -327,7 +338,7 @@ fn one_step_sigma<F: LocalFitted>(
     y: &[f64],
     fitted: Option<&F>,
     min_len: usize,
-    refit: &dyn Fn(&[f64], usize) -> Result<Vec<f64>>,
+    refit: &Refit<'_>,
 ) -> Option<f64> {
     let rms = |(sum, count): (f64, usize)| (count >= 2).then(|| (sum / count as f64).sqrt());
     let accumulate = |acc: (f64, usize), r: f64| {
@@ -338,14 +349,24 @@ fn one_step_sigma<F: LocalFitted>(
         }
     };
     if let Some(fv) = fitted.and_then(LocalFitted::fitted_values) {
-        let sigma = rms(y.iter().zip(&fv).map(|(a, f)| a - f).fold((0.0, 0), accumulate));
+        let sigma = rms(y
+            .iter()
+            .zip(&fv)
+            .map(|(a, f)| a - f)
+            .fold((0.0, 0), accumulate));
         if sigma.is_some() {
             return sigma;
         }
     }
-    let first = min_len.max(1).max(y.len().saturating_sub(MAX_RESIDUAL_ORIGINS));
+    let first = min_len
+        .max(1)
+        .max(y.len().saturating_sub(MAX_RESIDUAL_ORIGINS));
     rms((first..y.len())
-        .filter_map(|t| refit(&y[..t], 1).ok().and_then(|f| f.first().map(|f| y[t] - f)))
+        .filter_map(|t| {
+            refit(&y[..t], 1)
+                .ok()
+                .and_then(|f| f.first().map(|f| y[t] - f))
+        })
         .fold((0.0, 0), accumulate))
 }
 
@@ -360,7 +381,8 @@ where
         levels: &[Level],
         _future: Option<&FutureCovariates>,
     ) -> Result<PanelForecast> {
-        let _span = tracing::debug_span!("PerSeries::predict", model = %self.spec.alias, h).entered();
+        let _span =
+            tracing::debug_span!("PerSeries::predict", model = %self.spec.alias, h).entered();
         if h == 0 {
             return Err(Error::InvalidInput {
                 model: self.spec.alias.clone(),
@@ -386,7 +408,11 @@ where
                 message,
             }));
         }
-        tracing::debug!(series = series.len(), notes = notes.len(), "PerSeries forecasts done");
+        tracing::debug!(
+            series = series.len(),
+            notes = notes.len(),
+            "PerSeries forecasts done"
+        );
         Ok(PanelForecast {
             model: self.spec.alias.clone(),
             freq: self.freq,

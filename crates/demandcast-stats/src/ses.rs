@@ -133,7 +133,10 @@ mod tests {
         assert!(close(ses_sse(0.2, &X), 117.7547013606915));
         let mut buf = Vec::new();
         assert!(close(chunk_forecast(&X, 3, &mut buf), 8.203000000000957));
-        assert!(close(golden_section_ses(&[1., 5., 2., 8., 3.], 0.1, 0.3), 0.29999999999967963));
+        assert!(close(
+            golden_section_ses(&[1., 5., 2., 8., 3.], 0.1, 0.3),
+            0.29999999999967963
+        ));
     }
 
     #[test]

@@ -105,9 +105,24 @@ fn baselines_match_statsforecast() {
         let m = season(id);
         let want = |model: &str| &exp[&(id.clone(), model.to_string())];
         check(&Naive::new(), y, want("Naive"), &format!("{id} Naive"));
-        check(&SeasonalNaive::new(m), y, want("SeasonalNaive"), &format!("{id} SeasonalNaive"));
-        check(&HistoricAverage::new(), y, want("HistoricAverage"), &format!("{id} HistoricAverage"));
-        check(&WindowAverage::new(m), y, want("WindowAverage"), &format!("{id} WindowAverage"));
+        check(
+            &SeasonalNaive::new(m),
+            y,
+            want("SeasonalNaive"),
+            &format!("{id} SeasonalNaive"),
+        );
+        check(
+            &HistoricAverage::new(),
+            y,
+            want("HistoricAverage"),
+            &format!("{id} HistoricAverage"),
+        );
+        check(
+            &WindowAverage::new(m),
+            y,
+            want("WindowAverage"),
+            &format!("{id} WindowAverage"),
+        );
     }
 }
 
@@ -124,6 +139,10 @@ fn names_are_statsforecast_aliases() {
 #[test]
 fn seasonal_naive_repeats_the_last_season() {
     let y = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0];
-    let f = SeasonalNaive::new(3).fit(&y).unwrap().predict(7, &[]).unwrap();
+    let f = SeasonalNaive::new(3)
+        .fit(&y)
+        .unwrap()
+        .predict(7, &[])
+        .unwrap();
     assert_eq!(f.mean, vec![10.0, 20.0, 30.0, 10.0, 20.0, 30.0, 10.0]);
 }

@@ -36,9 +36,24 @@ fn intermittent_models_match_statsforecast() {
     assert_eq!(all.len(), 5);
     for (id, y) in &all {
         let want = |model: &str| &exp[&(id.clone(), model.to_string())];
-        check(&CrostonClassic::new(), y, want("CrostonClassic"), &format!("{id} CrostonClassic"));
-        check(&CrostonOptimized::new(), y, want("CrostonOptimized"), &format!("{id} CrostonOptimized"));
-        check(&CrostonSba::new(), y, want("CrostonSBA"), &format!("{id} CrostonSBA"));
+        check(
+            &CrostonClassic::new(),
+            y,
+            want("CrostonClassic"),
+            &format!("{id} CrostonClassic"),
+        );
+        check(
+            &CrostonOptimized::new(),
+            y,
+            want("CrostonOptimized"),
+            &format!("{id} CrostonOptimized"),
+        );
+        check(
+            &CrostonSba::new(),
+            y,
+            want("CrostonSBA"),
+            &format!("{id} CrostonSBA"),
+        );
         check(&Adida::new(), y, want("ADIDA"), &format!("{id} ADIDA"));
         check(&Imapa::new(), y, want("IMAPA"), &format!("{id} IMAPA"));
         check(&Tsb::new(0.2, 0.1), y, want("TSB"), &format!("{id} TSB"));

@@ -139,34 +139,83 @@ fn admissible(alpha: f64, beta: f64, gamma: f64, phi: f64, m: usize) -> bool {
     true
 }
 
-/// Whether every root of `sum p[k] z^k` has modulus at most `r`.
+/// Whether every root of `sum p[k] z^k` (`p` monic) has modulus at most `r`.
 ///
 /// statsforecast takes the largest root modulus from NumPy's companion
-/// matrix eigenvalues; the Schur-Cohn test answers the same question
-/// without computing the roots (the two can only disagree for roots on the
-/// circle itself, to rounding).
+/// matrix eigenvalues. The seasonal characteristic polynomial has a root on
+/// the unit circle itself (at 1 when `phi = 1`), so a test must locate roots
+/// to near machine precision: the roots are found by Durand-Kerner
+/// iteration in complex arithmetic, then polished by Newton steps.
 fn roots_within(p: &[f64], r: f64) -> bool {
-    // Roots of p(z) within |z| <= r  <=>  roots of p(r w) within |w| <= 1.
-    let mut a: Vec<f64> = p
-        .iter()
-        .enumerate()
-        .map(|(k, c)| c * r.powi(k as i32))
-        .collect();
-    while a.len() > 1 && a[a.len() - 1] == 0.0 {
-        a.pop();
+    let deg = p.len() - 1;
+    let lead = p[deg];
+    let a: Vec<f64> = p.iter().map(|c| c / lead).collect();
+    // Cauchy's bound on the root moduli, for the starting points.
+    let bound = 1.0 + a[..deg].iter().fold(0.0f64, |m, c| m.max(c.abs()));
+    let seed = C(0.4, 0.9);
+    let mut z: Vec<C> = Vec::with_capacity(deg);
+    let mut w = C(1.0, 0.0);
+    for _ in 0..deg {
+        w = w.mul(seed);
+        // distinct points on the circle of radius `bound`
+        z.push(w.scale(bound / w.abs()));
     }
-    while a.len() > 1 {
-        let nd = a.len() - 1;
-        let (a0, an) = (a[0], a[nd]);
-        if a0.abs() >= an.abs() {
-            return false;
+    let eval = |x: C| a.iter().rev().fold(C(0.0, 0.0), |acc, &c| acc.mul(x).add(C(c, 0.0)));
+    for _ in 0..1000 {
+        let mut change = 0.0f64;
+        for i in 0..deg {
+            let mut den = C(1.0, 0.0);
+            for (j, zj) in z.iter().enumerate() {
+                if j != i {
+                    den = den.mul(z[i].sub(*zj));
+                }
+            }
+            let step = eval(z[i]).div(den);
+            z[i] = z[i].sub(step);
+            change = change.max(step.abs() / z[i].abs().max(1.0));
         }
-        // (an * a(z) - a0 * rev(a)(z)) / z has the same number of roots
-        // inside the unit circle, less one.
-        let next: Vec<f64> = (1..=nd).map(|k| an * a[k] - a0 * a[nd - k]).collect();
-        a = next;
+        if change < 1e-15 {
+            break;
+        }
     }
-    true
+    let deriv = |x: C| {
+        (1..=deg)
+            .rev()
+            .fold(C(0.0, 0.0), |acc, k| acc.mul(x).add(C(k as f64 * a[k], 0.0)))
+    };
+    z.iter()
+        .map(|&zi| {
+            let d = deriv(zi);
+            let zi = if d.abs() > 0.0 { zi.sub(eval(zi).div(d)) } else { zi };
+            zi.abs()
+        })
+        .all(|modulus| modulus <= r)
+}
+
+/// A complex number, for [`roots_within`].
+#[derive(Debug, Clone, Copy)]
+struct C(f64, f64);
+
+impl C {
+    fn add(self, o: C) -> C {
+        C(self.0 + o.0, self.1 + o.1)
+    }
+    fn sub(self, o: C) -> C {
+        C(self.0 - o.0, self.1 - o.1)
+    }
+    fn mul(self, o: C) -> C {
+        C(self.0 * o.0 - self.1 * o.1, self.0 * o.1 + self.1 * o.0)
+    }
+    fn div(self, o: C) -> C {
+        let d = o.0 * o.0 + o.1 * o.1;
+        C((self.0 * o.0 + self.1 * o.1) / d, (self.1 * o.0 - self.0 * o.1) / d)
+    }
+    fn scale(self, s: f64) -> C {
+        C(self.0 * s, self.1 * s)
+    }
+    fn abs(self) -> f64 {
+        self.0.hypot(self.1)
+    }
 }
 
 #[cfg(test)]
@@ -174,7 +223,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schur_cohn() {
+    fn root_moduli() {
+        // z^13 + (a - 1) z^12 + (g - 1) z + (1 - a - g) has the root 1 (ANA, phi = 1)
+        let (a, g) = (0.016763, 0.04926);
+        let mut p = vec![1.0 - a - g, g - 1.0];
+        p.extend(std::iter::repeat_n(0.0, 10));
+        p.extend([a - 1.0, 1.0]);
+        assert!(roots_within(&p, 1.0 + 1e-10));
+        assert!(!roots_within(&p, 1.0 - 1e-6));
         // (z - 0.5)(z + 0.9) = z^2 + 0.4 z - 0.45: inside
         assert!(roots_within(&[-0.45, 0.4, 1.0], 1.0));
         // (z - 1.1)(z - 0.2) = z^2 - 1.3 z + 0.22: a root outside

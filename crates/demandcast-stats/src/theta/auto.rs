@@ -69,7 +69,11 @@ pub(crate) fn fit_theta(
             })
             .collect(),
     };
-    let tail = if sf_resid.len() - 3 >= 2 { &sf_resid[3..] } else { &sf_resid[..] };
+    let tail = if sf_resid.len() - 3 >= 2 {
+        &sf_resid[3..]
+    } else {
+        &sf_resid[..]
+    };
     let sigma = std_ddof1(tail);
 
     // Fitted values on the original scale: one-step forecasts, re-seasonalised.

@@ -40,7 +40,14 @@ pub(crate) fn is_seasonal(y: &[f64], m: usize) -> bool {
         return false;
     }
     // acf[k] = acov[k] / acov[0]; the common 1/n of statsmodels cancels.
-    let r = |k: usize| -> f64 { xo[k..].iter().zip(&xo[..n - k]).map(|(a, b)| a * b).sum::<f64>() / acov0 };
+    let r = |k: usize| -> f64 {
+        xo[k..]
+            .iter()
+            .zip(&xo[..n - k])
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            / acov0
+    };
     let sum_sq: f64 = (1..m).map(|k| r(k).powi(2)).sum();
     let stat = ((1.0 + 2.0 * sum_sq) / n as f64).sqrt();
     r(m).abs() / stat > norm_ppf(0.95)
@@ -53,7 +60,7 @@ pub(crate) fn seasonal_component(y: &[f64], m: usize, kind: DecompositionType) -
     let n = y.len();
     let half = m / 2;
     // Centred MA: m terms for odd m, 2x m for even m (half weights at the ends).
-    let filt: Vec<f64> = if m % 2 == 0 {
+    let filt: Vec<f64> = if m & 1 == 0 {
         let mut f = vec![1.0 / m as f64; m + 1];
         f[0] = 0.5 / m as f64;
         f[m] = 0.5 / m as f64;
@@ -64,7 +71,11 @@ pub(crate) fn seasonal_component(y: &[f64], m: usize, kind: DecompositionType) -
     let mut sums = vec![0.0; m];
     let mut counts = vec![0usize; m];
     for t in half..n - half {
-        let trend: f64 = filt.iter().zip(&y[t - half..=t + half]).map(|(w, v)| w * v).sum();
+        let trend: f64 = filt
+            .iter()
+            .zip(&y[t - half..=t + half])
+            .map(|(w, v)| w * v)
+            .sum();
         let detrended = match kind {
             DecompositionType::Multiplicative => y[t] / trend,
             DecompositionType::Additive => y[t] - trend,
@@ -73,7 +84,11 @@ pub(crate) fn seasonal_component(y: &[f64], m: usize, kind: DecompositionType) -
         counts[t % m] += 1;
     }
     // n >= 2m guarantees every position has at least one detrended value.
-    let mut avg: Vec<f64> = sums.iter().zip(&counts).map(|(s, &c)| s / c as f64).collect();
+    let mut avg: Vec<f64> = sums
+        .iter()
+        .zip(&counts)
+        .map(|(s, &c)| s / c as f64)
+        .collect();
     let grand = avg.iter().sum::<f64>() / m as f64;
     for a in &mut avg {
         match kind {
@@ -126,7 +141,9 @@ mod tests {
         // A period-4 pattern on a linear trend: the additive component is
         // the pattern minus its mean, exactly.
         let pat = [3.0, -1.0, 0.0, -2.0];
-        let y: Vec<f64> = (0..24).map(|t| 10.0 + 0.5 * t as f64 + pat[t % 4]).collect();
+        let y: Vec<f64> = (0..24)
+            .map(|t| 10.0 + 0.5 * t as f64 + pat[t % 4])
+            .collect();
         let s = seasonal_component(&y, 4, DecompositionType::Additive);
         for (t, v) in s.iter().enumerate() {
             assert!((v - pat[t % 4]).abs() < 1e-12, "{t}: {v}");

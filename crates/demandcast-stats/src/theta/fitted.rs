@@ -123,7 +123,9 @@ impl LocalFitted for ThetaFitted {
                 alpha: self.params.alpha,
                 theta: self.params.theta,
             };
-            for (level, (mut lower, mut upper)) in levels.iter().zip(simulated_bounds(&input, h, &levels)) {
+            for (level, (mut lower, mut upper)) in
+                levels.iter().zip(simulated_bounds(&input, h, &levels))
+            {
                 self.reseasonalize(&mut lower);
                 self.reseasonalize(&mut upper);
                 intervals.push(Interval {

@@ -86,7 +86,13 @@ impl LocalModel for AutoTheta {
             Some(v) => std::slice::from_ref(v),
             None => &ThetaVariant::ALL,
         };
-        auto::fit_theta(&self.name(), y, self.season_length, variants, self.decomposition)
+        auto::fit_theta(
+            &self.name(),
+            y,
+            self.season_length,
+            variants,
+            self.decomposition,
+        )
     }
 }
 

@@ -45,12 +45,18 @@ impl ThetaVariant {
 
     /// Whether the trend line is re-estimated at every step.
     pub fn is_dynamic(self) -> bool {
-        matches!(self, ThetaVariant::DynamicStandard | ThetaVariant::DynamicOptimized)
+        matches!(
+            self,
+            ThetaVariant::DynamicStandard | ThetaVariant::DynamicOptimized
+        )
     }
 
     /// Whether theta is estimated (otherwise fixed at 2).
     pub fn optimizes_theta(self) -> bool {
-        matches!(self, ThetaVariant::Optimized | ThetaVariant::DynamicOptimized)
+        matches!(
+            self,
+            ThetaVariant::Optimized | ThetaVariant::DynamicOptimized
+        )
     }
 }
 
@@ -81,7 +87,12 @@ impl<'a> Prepared<'a> {
         let nf = n as f64;
         let mean_abs = y.iter().map(|v| v.abs()).sum::<f64>() / nf;
         let y_mean = y.iter().sum::<f64>() / nf;
-        let weighted_avg = y.iter().enumerate().map(|(t, v)| v * (t + 1) as f64).sum::<f64>() / nf;
+        let weighted_avg = y
+            .iter()
+            .enumerate()
+            .map(|(t, v)| v * (t + 1) as f64)
+            .sum::<f64>()
+            / nf;
         // As init_state in theta.cpp (n*n - 1 in integer arithmetic there).
         let b = (6.0 * (2.0 * weighted_avg - (nf + 1.0) * y_mean)) / ((n * n - 1) as f64);
         let a = y_mean - (nf + 1.0) * b / 2.0;
@@ -108,9 +119,21 @@ impl<'a> Prepared<'a> {
     /// set. Allocation-free.
     pub(crate) fn loss(&self, variant: ThetaVariant, level0: f64, alpha: f64, theta: f64) -> f64 {
         let sse = if variant.is_dynamic() {
-            sse(self.y, self.dynamic_ab.iter().copied(), level0, alpha, theta)
+            sse(
+                self.y,
+                self.dynamic_ab.iter().copied(),
+                level0,
+                alpha,
+                theta,
+            )
         } else {
-            sse(self.y, std::iter::repeat(self.static_ab), level0, alpha, theta)
+            sse(
+                self.y,
+                std::iter::repeat(self.static_ab),
+                level0,
+                alpha,
+                theta,
+            )
         };
         sse / self.scale
     }
@@ -122,7 +145,13 @@ impl<'a> Prepared<'a> {
         let n = y.len();
         let q = 1.0 - alpha;
         let c = 1.0 - 1.0 / theta;
-        let ab = |i: usize| if variant.is_dynamic() { self.dynamic_ab[i] } else { self.static_ab };
+        let ab = |i: usize| {
+            if variant.is_dynamic() {
+                self.dynamic_ab[i]
+            } else {
+                self.static_ab
+            }
+        };
         let mut resid = Vec::with_capacity(n);
         let mu0 = if variant.is_dynamic() {
             y[0]
@@ -149,7 +178,12 @@ impl<'a> Prepared<'a> {
         let (a, b) = ab(n - 1);
         Run {
             resid,
-            state: State { level, mean_y, a, b },
+            state: State {
+                level,
+                mean_y,
+                a,
+                b,
+            },
             mse: sse / self.scale,
         }
     }
@@ -170,7 +204,13 @@ pub(crate) struct Run {
 /// comes from a running product rather than `pow` (equal to a few ulps, ten
 /// times cheaper).
 #[inline(always)]
-fn sse(y: &[f64], prev_ab: impl Iterator<Item = (f64, f64)>, level0: f64, alpha: f64, theta: f64) -> f64 {
+fn sse(
+    y: &[f64],
+    prev_ab: impl Iterator<Item = (f64, f64)>,
+    level0: f64,
+    alpha: f64,
+    theta: f64,
+) -> f64 {
     let q = 1.0 - alpha;
     let c = 1.0 - 1.0 / theta;
     let mut level = alpha * y[0] + q * level0;

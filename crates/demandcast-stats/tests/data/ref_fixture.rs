@@ -42,7 +42,12 @@ mod fixture {
             .map(|(k, v)| {
                 let mut full = Vec::with_capacity(28);
                 for t in 0..28 {
-                    let cur = v.iter().rev().find(|(s, _)| *s <= t).expect("step 0 present").1;
+                    let cur = v
+                        .iter()
+                        .rev()
+                        .find(|(s, _)| *s <= t)
+                        .expect("step 0 present")
+                        .1;
                     full.push(cur);
                 }
                 (k, full)
