@@ -92,10 +92,6 @@ impl Diags {
         }
     }
 
-    pub(crate) fn file(&self) -> &Path {
-        &self.file
-    }
-
     /// Records a finding of `kind`; `msg` is only built for the first few.
     /// `summary` describes the kind for the "and N more" line.
     pub(crate) fn push(
@@ -161,10 +157,6 @@ impl Diags {
             column: column.map(str::to_string),
             message: msg,
         });
-    }
-
-    pub(crate) fn has_errors(&self) -> bool {
-        self.n_errors > 0
     }
 
     fn summaries(&self, severity: Severity) -> Vec<Diagnostic> {

@@ -46,17 +46,17 @@ impl Interner {
             hasher,
         } = self;
         let h = hasher.hash_one(v);
-        let slice = |bytes: &[u8], offs: &[usize], c: u32| -> std::ops::Range<usize> {
+        let slice = |offs: &[usize], c: u32| -> std::ops::Range<usize> {
             let k = c as usize;
             offs[k]..offs[k + 1]
         };
-        if let Some(&c) = table.find(h, |&c| &bytes[slice(bytes, offs, c)] == v) {
+        if let Some(&c) = table.find(h, |&c| &bytes[slice(offs, c)] == v) {
             return c;
         }
         let c = (offs.len() - 1) as u32;
         bytes.extend_from_slice(v);
         offs.push(bytes.len());
-        table.insert_unique(h, c, |&c| hasher.hash_one(&bytes[slice(bytes, offs, c)]));
+        table.insert_unique(h, c, |&c| hasher.hash_one(&bytes[slice(offs, c)]));
         c
     }
 }
@@ -118,6 +118,7 @@ impl TextCol {
     }
 
     /// The first row of each code (`usize::MAX` if none).
+    #[cfg(test)]
     pub(crate) fn first_rows(&self) -> Vec<usize> {
         let mut f = vec![usize::MAX; self.dict.len()];
         for (r, &c) in self.codes.iter().enumerate() {

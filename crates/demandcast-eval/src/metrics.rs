@@ -494,3 +494,42 @@ fn level_key(l: f64) -> String {
         l.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use demandcast_core::Freq;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    /// One series [0, 2, 4, 4, 1 | 3, 5], cutoff at the 5th value, point [2, 2],
+    /// 80% interval [1, 3] and [1, 4], season length 1.
+    #[test]
+    fn hand_checked() {
+        let d = |k| NaiveDate::from_ymd_opt(2024, 1, k).unwrap();
+        let panel = Panel::from_series(Freq::Daily, vec![("a".into(), d(1), vec![0.0, 2.0, 4.0, 4.0, 1.0, 3.0, 5.0])])
+            .unwrap();
+        let mut t = ForecastTable::new(vec!["M".into(), "M-lo-80".into(), "M-hi-80".into()]).unwrap();
+        t.push_row("a", d(6), d(5), f64::NAN, &[2.0, 1.0, 3.0]).unwrap();
+        t.push_row("a", d(7), d(5), f64::NAN, &[2.0, 1.0, 4.0]).unwrap();
+        t.push_row("a", d(8), d(5), f64::NAN, &[2.0, 1.0, 4.0]).unwrap(); // no actual
+        let ev = evaluate(&panel, &t, &ScoreConfig::new(1));
+        let m = &ev.models[0];
+        assert_eq!((m.n_points, m.n_missing_actuals, m.n_pairs), (2, 1, 1));
+        let p = m.point.as_ref().unwrap();
+        // e = [-1, -3]; scales from the first non-zero: [2, 4, 4, 1]
+        assert!(close(p.mae, 2.0) && close(p.rmse, 5f64.sqrt()));
+        assert!(close(p.smape, (40.0 + 600.0 / 7.0) / 2.0));
+        assert!(close(p.mase, 2.0 / (5.0 / 3.0)));
+        assert!(close(p.rmsse, (5.0 / (13.0 / 3.0)).sqrt()));
+        assert!(close(p.bias, -2.0) && close(p.wape, 0.5) && close(p.pbias, -50.0));
+        let q = m.quantile.as_ref().unwrap();
+        // rho_0.1 = [0.2, 0.4], rho_0.9 = [0, 0.9]
+        assert!(close(q.wql, (2.0 * 0.6 + 2.0 * 0.9) / 2.0 / 8.0));
+        assert!(close(q.scrps, q.wql));
+        assert!(close(q.cov80.unwrap(), 0.5));
+        assert!(close(q.pinball["0.1"], 0.3) && close(q.pinball["0.9"], 0.45));
+    }
+}

@@ -34,6 +34,18 @@ pub enum SelectionMetric {
 }
 
 impl SelectionMetric {
+    /// The metric's name as in the metrics (`rmsse`, `mase`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SelectionMetric::Rmsse => "rmsse",
+            SelectionMetric::Mase => "mase",
+            SelectionMetric::Mae => "mae",
+            SelectionMetric::Rmse => "rmse",
+            SelectionMetric::Smape => "smape",
+            SelectionMetric::Scrps => "scrps",
+        }
+    }
+
     /// The metric's value on a pair.
     pub fn of(self, p: &PairMetrics) -> f64 {
         match self {
@@ -206,7 +218,8 @@ impl Scores {
             .min_by(|a, b| a.1.total_cmp(b.1));
         let vs = runner.map_or(String::new(), |(i, m)| format!(" vs {} {m:.4}", self.names[i]));
         format!(
-            "lowest mean {metric:?} over {n} backtest pairs of {what}: {:.4}{vs}",
+            "lowest mean {} over {n} backtest pairs of {what}: {:.4}{vs}",
+            metric.as_str(),
             means[best]
         )
     }

@@ -317,3 +317,42 @@ fn score_cutoff(
         n_series: keep.len(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use demandcast_core::Freq;
+
+    /// Two items of one store: s1 [1, 3, 2 | 4] forecast 3 at price 1, s2
+    /// [0, 2, 2 | 1] forecast 2 at price 2. s2's scale from its first sale is 0:
+    /// item levels keep s1 only, sqrt(1 / 2.5); the aggregate [1, 5, 4 | 5] is
+    /// forecast exactly (3 + 2): levels 1-9 score 0.
+    #[test]
+    fn hand_checked() {
+        let d = |k| NaiveDate::from_ymd_opt(2024, 1, k).unwrap();
+        let panel = Panel::from_series(
+            Freq::Daily,
+            vec![
+                ("FOODS_1_001_CA_1".into(), d(1), vec![1.0, 3.0, 2.0, 4.0]),
+                ("FOODS_1_002_CA_1".into(), d(1), vec![0.0, 2.0, 2.0, 1.0]),
+            ],
+        )
+        .unwrap()
+        .with_covariate("sell_price", vec![1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, f64::NAN])
+        .unwrap();
+        let mut t = ForecastTable::new(vec!["M".into()]).unwrap();
+        t.push_row("FOODS_1_001_CA_1", d(4), d(3), 4.0, &[3.0]).unwrap();
+        t.push_row("FOODS_1_002_CA_1", d(4), d(3), 1.0, &[2.0]).unwrap();
+        let hier = M5Hierarchy::from_panel(&panel).unwrap();
+        let w = m5_wrmsse(&panel, &hier, &t, "M", &M5Config::default()).unwrap();
+        let r1 = (1.0f64 / 2.5).sqrt();
+        for (k, l) in w.levels.iter().enumerate() {
+            let want = if k < 9 { 0.0 } else { r1 };
+            assert!((l.score - want).abs() < 1e-12, "{}: {}", l.level, l.score);
+        }
+        assert!((w.wrmsse12 - 3.0 * r1 / 12.0).abs() < 1e-12);
+        assert_eq!((w.levels[11].n_groups, w.levels[11].n_excluded_groups), (2, 1));
+        // no point column: an error, not a silent NaN
+        assert!(m5_wrmsse(&panel, &hier, &t, "X", &M5Config::default()).is_err());
+    }
+}

@@ -72,17 +72,18 @@ impl Progress for Count {
 }
 
 /// a: full; b: starts after the first cutoff; c: ends before the last cutoff;
-/// e: ends inside the last test window; s: one training row at the first cutoff.
+/// e: ends inside the last test window; s: one training row at the first cutoff
+/// (cutoffs 01-05 and 01-08 below).
 fn ragged() -> Panel {
     let v = |n: usize| (1..=n).map(|x| x as f64).collect::<Vec<f64>>();
     Panel::from_series(
         Freq::Daily,
         vec![
             ("a".into(), d(1, 1), v(10)),
-            ("b".into(), d(1, 8), v(3)),
+            ("b".into(), d(1, 7), v(4)),
             ("c".into(), d(1, 1), v(7)),
             ("e".into(), d(1, 1), v(9)),
-            ("s".into(), d(1, 6), v(5)),
+            ("s".into(), d(1, 5), v(6)),
         ],
     )
     .unwrap()
@@ -114,9 +115,9 @@ fn cutoffs_and_skipped_series_are_explicit() {
     assert!(t.y()[last].is_nan());
     assert_eq!(t.y()[last - 1], 9.0);
     assert_eq!(t.column("Naive").unwrap()[last], 8.0);
-    // b in window 2: trained on 01-08 only (value 1)
+    // b in window 2: trained on 01-07 and 01-08 (values 1, 2)
     let b = (0..t.n_rows()).find(|&r| t.id(r) == "b").unwrap();
-    assert_eq!((t.ds()[b], t.column("Naive").unwrap()[b], t.y()[b]), (d(1, 9), 1.0, 2.0));
+    assert_eq!((t.ds()[b], t.column("Naive").unwrap()[b], t.y()[b]), (d(1, 9), 2.0, 3.0));
     assert!(plan(&p, &CvConfig::new(0, 1)).is_err());
 }
 
@@ -159,15 +160,15 @@ fn a_failing_model_is_recorded_and_the_others_go_on() {
 
 #[test]
 fn future_covariates_cover_the_test_window() {
-    let p = ragged().with_covariate("price", (0..34).map(f64::from).collect()).unwrap();
-    // series e (index 3) has rows 17..26; after 01-08 (row 7 of e) come rows 8, then past the end
+    let p = ragged().with_covariate("price", (0..36).map(f64::from).collect()).unwrap();
+    // series e (index 3) has rows 21..30; after 01-08 comes its row 8 (29), then its end
     let f = future_covariates(&p, &[0, 3], d(1, 8), 2).unwrap();
     assert_eq!(f.ids, ["a", "e"]);
     assert_eq!(f.starts, vec![d(1, 9); 2]);
     let (_, a) = f.values_of("price", "a").unwrap();
     assert_eq!(a, &[8.0, 9.0]);
     let (_, e) = f.values_of("price", "e").unwrap();
-    assert_eq!(e[0], 25.0);
+    assert_eq!(e[0], 29.0);
     assert!(e[1].is_nan());
     assert!(future_covariates(&ragged(), &[0], d(1, 8), 2).is_none());
 }

@@ -8,7 +8,7 @@ use super::params::{check_param, initparam, Par};
 use super::recursion::{calc, Shape, Smoothing};
 use super::spec::{Component, EtsComponents};
 use super::sums::{np_mean, np_sum};
-use crate::optim::{nelder_mead, NelderMeadOptions};
+use crate::optim::{nelder_mead, nelder_mead_batch, NelderMeadOptions};
 use demandcast_core::{Error, Result};
 
 /// Number of `h`-step errors averaged into `amse` (statsforecast's `nmse`).
@@ -123,7 +123,11 @@ pub(crate) fn etsmodel(ctx: &mut FitContext<'_>, comps: EtsComponents, fixed: Pa
         m,
     };
     let mut obj = Objective::new(y, shape, held, opt, n_state);
-    let res = nelder_mead(|x| obj.eval(x), &x0, &lo, &hi, &ets_nm_options());
+    let res = if obj.has_fast_path() {
+        nelder_mead_batch(|xs, out| obj.eval_batch(xs, out), &x0, &lo, &hi, &ets_nm_options())
+    } else {
+        nelder_mead(|x| obj.eval(x), &x0, &lo, &hi, &ets_nm_options())
+    };
     let fit_par = res.x;
 
     // Unpack as etsmodel does: every present slot of the vector overrides.

@@ -9,9 +9,10 @@
 //! at every step (a ring buffer instead) and, for additive errors, the
 //! logarithms that only the multiplicative likelihood uses.
 
+use super::lanes::{sse_lanes, LaneParams, LANES};
 use super::recursion::{Shape, Smoothing, HUGE_N, NA, TOL};
 use super::spec::Component;
-use super::sums::eigen_sum;
+use crate::optim::eigen_sum;
 
 const NONE: u8 = 0;
 const ADD: u8 = 1;
@@ -163,6 +164,7 @@ pub(crate) struct Objective<'a> {
     opt: [bool; 4],
     n_state: usize,
     ring: Vec<f64>,
+    ring_lanes: Vec<[f64; LANES]>,
 }
 
 impl<'a> Objective<'a> {
@@ -171,6 +173,7 @@ impl<'a> Objective<'a> {
     /// `n_state` is the number of initial states at its end.
     pub(crate) fn new(y: &'a [f64], shape: Shape, fixed: Smoothing, opt: [bool; 4], n_state: usize) -> Self {
         let ring = vec![0.0; if shape.season.is_some() { shape.m } else { 0 }];
+        let ring_lanes = vec![[0.0; LANES]; ring.len()];
         Self {
             y,
             shape,
@@ -178,11 +181,20 @@ impl<'a> Objective<'a> {
             opt,
             n_state,
             ring,
+            ring_lanes,
         }
     }
 
-    /// The objective at `params`.
-    pub(crate) fn eval(&mut self, params: &[f64]) -> f64 {
+    /// Whether [`Objective::eval_batch`] uses the two-lane kernel
+    /// ([`super::lanes`]): additive error, no multiplicative component.
+    pub(crate) fn has_fast_path(&self) -> bool {
+        self.shape.error == Component::Additive
+            && self.shape.trend != Component::Multiplicative
+            && self.shape.season != Component::Multiplicative
+    }
+
+    /// The parameters of `params`: smoothing values, then the initial states.
+    fn unpack<'p>(&self, params: &'p [f64]) -> (Smoothing, &'p [f64]) {
         let mut sm = self.fixed;
         let mut j = 0;
         for (k, slot) in [&mut sm.alpha, &mut sm.beta, &mut sm.gamma, &mut sm.phi]
@@ -194,7 +206,53 @@ impl<'a> Objective<'a> {
                 j += 1;
             }
         }
-        let st = &params[params.len() - self.n_state..];
+        (sm, &params[params.len() - self.n_state..])
+    }
+
+    /// The objective at several points. With [`Objective::has_fast_path`]
+    /// the points go two at a time through [`super::lanes`]: the same
+    /// value as [`Objective::eval`] up to rounding, always the same value
+    /// for the same point.
+    pub(crate) fn eval_batch(&mut self, xs: &[&[f64]], out: &mut [f64]) {
+        if !self.has_fast_path() {
+            for (x, o) in xs.iter().zip(out.iter_mut()) {
+                *o = self.eval(x);
+            }
+            return;
+        }
+        let has_trend = self.shape.trend.is_some();
+        let has_season = self.shape.season.is_some();
+        let start = 1 + usize::from(has_trend);
+        for (chunk, outs) in xs.chunks(LANES).zip(out.chunks_mut(LANES)) {
+            let mut lp = LaneParams::default();
+            for j in 0..LANES {
+                let x = chunk[j.min(chunk.len() - 1)];
+                let (sm, st) = self.unpack(x);
+                let b0 = if has_trend { st[1] } else { 0.0 };
+                lp.set(j, sm.alpha, sm.beta, sm.gamma, sm.phi, st[0], b0);
+                if has_season {
+                    self.ring_lanes[0][j] = -eigen_sum(&st[start..], start);
+                    for (k, v) in st[start..].iter().rev().enumerate() {
+                        self.ring_lanes[k + 1][j] = *v;
+                    }
+                }
+            }
+            let sse = sse_lanes(self.y, &lp, has_trend, has_season, &mut self.ring_lanes);
+            let n = self.y.len() as f64;
+            for (j, o) in outs.iter_mut().enumerate() {
+                if !sse[j].is_finite() {
+                    *o = self.eval(chunk[j]);
+                    continue;
+                }
+                let lik = if sse[j] > 0.0 { n * sse[j].ln() } else { n * (sse[j] + 1e-8).ln() };
+                *o = finish_objective(lik);
+            }
+        }
+    }
+
+    /// The objective at `params`, with the C++ arithmetic.
+    pub(crate) fn eval(&mut self, params: &[f64]) -> f64 {
+        let (sm, st) = self.unpack(params);
         let has_trend = self.shape.trend.is_some();
         let l0 = st[0];
         let b0 = if has_trend { st[1] } else { 0.0 };
@@ -215,12 +273,17 @@ impl<'a> Objective<'a> {
                 self.ring[k + 1] = *v;
             }
         }
-        let lik = likelihood(self.y, &self.shape, &sm, l0, b0, &mut self.ring);
-        let lik = if lik < -1e10 { -1e10 } else { lik };
-        if lik.is_nan() || (lik + 99999.0).abs() < 1e-7 {
-            f64::NEG_INFINITY
-        } else {
-            lik
-        }
+        finish_objective(likelihood(self.y, &self.shape, &sm, l0, b0, &mut self.ring))
+    }
+}
+
+/// The end of `ObjectiveFunction`: `max(lik, -1e10)`, and NaN or the `NA`
+/// sentinel become `-inf` (sic: the C++ code treats them as the best value).
+fn finish_objective(lik: f64) -> f64 {
+    let lik = if lik < -1e10 { -1e10 } else { lik };
+    if lik.is_nan() || (lik + 99999.0).abs() < 1e-7 {
+        f64::NEG_INFINITY
+    } else {
+        lik
     }
 }

@@ -20,6 +20,7 @@ mod fit;
 mod init_state;
 mod intervals;
 mod kernel;
+mod lanes;
 mod params;
 mod recursion;
 mod spec;

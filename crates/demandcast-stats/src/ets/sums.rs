@@ -3,7 +3,7 @@
 //! Rounding depends on the order of additions; the fitted parameters of an
 //! ETS model come out of 1000 Nelder-Mead steps whose comparisons can flip
 //! on a last-bit difference, so sums feeding the optimiser follow NumPy's
-//! pairwise summation and Eigen's (SSE2) vectorised reduction exactly.
+//! pairwise summation exactly (Eigen's order is in [`crate::optim`]).
 
 /// `np.sum(a)` for float64: NumPy's pairwise summation (blocks of 128,
 /// eight accumulators), starting from zero.
@@ -42,51 +42,6 @@ pub(crate) fn np_mean(a: &[f64]) -> f64 {
     np_sum(a) / a.len() as f64
 }
 
-/// Eigen 3.4's `sum()` of a contiguous segment under SSE2 (packets of two
-/// doubles, two packet accumulators), where the segment starts `offset`
-/// doubles after a 16-byte boundary.
-pub(crate) fn eigen_sum(a: &[f64], offset: usize) -> f64 {
-    let size = a.len();
-    if size == 0 {
-        return 0.0;
-    }
-    let aligned_start = (offset % 2).min(size);
-    let aligned_size2 = ((size - aligned_start) / 4) * 4;
-    let aligned_size = ((size - aligned_start) / 2) * 2;
-    let aligned_end2 = aligned_start + aligned_size2;
-    let aligned_end = aligned_start + aligned_size;
-    if aligned_size == 0 {
-        let mut res = a[0];
-        for v in &a[1..] {
-            res += v;
-        }
-        return res;
-    }
-    let s = aligned_start;
-    let mut p0 = [a[s], a[s + 1]];
-    if aligned_size > 2 {
-        let mut p1 = [a[s + 2], a[s + 3]];
-        let mut i = s + 4;
-        while i < aligned_end2 {
-            p0 = [p0[0] + a[i], p0[1] + a[i + 1]];
-            p1 = [p1[0] + a[i + 2], p1[1] + a[i + 3]];
-            i += 4;
-        }
-        p0 = [p0[0] + p1[0], p0[1] + p1[1]];
-        if aligned_end > aligned_end2 {
-            p0 = [p0[0] + a[aligned_end2], p0[1] + a[aligned_end2 + 1]];
-        }
-    }
-    let mut res = p0[0] + p0[1];
-    for v in &a[..aligned_start] {
-        res += v;
-    }
-    for v in &a[aligned_end..] {
-        res += v;
-    }
-    res
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,10 +60,4 @@ mod tests {
         assert!((np_sum(&long) - 49950.0).abs() < 1e-9);
     }
 
-    #[test]
-    fn eigen_sum_small_and_large() {
-        assert_eq!(eigen_sum(&[1.0], 1), 1.0);
-        assert_eq!(eigen_sum(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 1), 28.0);
-        assert_eq!(eigen_sum(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 0), 28.0);
-    }
 }
