@@ -10,8 +10,10 @@ mod cli;
 mod commands;
 mod data_hints;
 mod error;
+mod input;
 mod output;
 mod progress;
+mod report;
 mod settings;
 mod ui;
 

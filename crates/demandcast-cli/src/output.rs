@@ -1,12 +1,11 @@
 //! Writing forecasts as the long CSV that Nixtla users know:
-//! `unique_id, ds, [cutoff, y,] <model>, <model>-lo-95, <model>-lo-80,
-//! <model>-hi-80, <model>-hi-95, <next model>...`.
-//!
-//! Interval columns run from the lowest quantile to the highest (statsforecast's
-//! order), so reading a model's columns left to right gives sorted quantiles.
+//! `unique_id, ds, <model>, <model>-lo-80, <model>-hi-80, <model>-lo-95,
+//! <model>-hi-95, <next model>...`, levels ascending: the same layout as the
+//! backtest's forecasts.csv (written by the eval crate), so one reader
+//! handles both.
 
 use anyhow::{Context, Result};
-use demandcast::core::{Level, NaiveDate, PanelForecast};
+use demandcast::core::{Level, PanelForecast};
 use std::{
     collections::HashMap,
     fs::File,
@@ -27,12 +26,14 @@ pub fn create(path: &Path) -> Result<Box<dyn Write>> {
     Ok(Box::new(BufWriter::new(f)))
 }
 
-/// The columns of one model: the point forecast, then the interval bounds
-/// from the widest lower to the widest upper.
+/// The columns of one model: the point forecast, then each level's lower
+/// and upper bound, levels ascending.
 pub fn model_columns(model: &str, levels: &[Level]) -> Vec<String> {
     let mut cols = vec![model.to_string()];
-    cols.extend(levels.iter().rev().map(|l| format!("{model}-lo-{l}")));
-    cols.extend(levels.iter().map(|l| format!("{model}-hi-{l}")));
+    for l in levels {
+        cols.push(format!("{model}-lo-{l}"));
+        cols.push(format!("{model}-hi-{l}"));
+    }
     cols
 }
 
@@ -40,11 +41,10 @@ pub fn model_columns(model: &str, levels: &[Level]) -> Vec<String> {
 /// model did not produce is empty.
 fn model_values(fc: &demandcast::core::Forecast, levels: &[Level], t: usize, out: &mut Vec<String>) {
     out.push(num(fc.mean.get(t).copied()));
-    for l in levels.iter().rev() {
-        out.push(num(fc.interval(*l).and_then(|i| i.lower.get(t).copied())));
-    }
     for l in levels {
-        out.push(num(fc.interval(*l).and_then(|i| i.upper.get(t).copied())));
+        let iv = fc.interval(*l);
+        out.push(num(iv.and_then(|i| i.lower.get(t).copied())));
+        out.push(num(iv.and_then(|i| i.upper.get(t).copied())));
     }
 }
 
@@ -56,38 +56,24 @@ pub fn num(v: Option<f64>) -> String {
     }
 }
 
-/// Actual values to show beside backtest forecasts: `y` at a date of a series.
-pub trait Actuals {
-    /// The actual value of series `id` at `date`, if known.
-    fn actual(&self, id: &str, date: NaiveDate) -> Option<f64>;
-}
-
 /// Writes the forecasts of several models for the same series side by side.
 /// Rows follow the first model's series order; a series missing from another
-/// model leaves that model's cells empty. With `cutoff`, adds `cutoff` and
-/// `y` columns (backtests). Returns the number of data rows.
+/// model leaves that model's cells empty. Returns the number of data rows.
 ///
 /// # Errors
 /// Write failures.
 pub fn write_forecasts(
     w: &mut csv::Writer<Box<dyn Write>>,
     forecasts: &[PanelForecast],
-    cutoff: Option<(NaiveDate, &dyn Actuals)>,
-    write_header: bool,
 ) -> Result<usize> {
     let Some(first) = forecasts.first() else {
         return Ok(0);
     };
-    if write_header {
-        let mut header = vec!["unique_id".to_string(), "ds".to_string()];
-        if cutoff.is_some() {
-            header.extend(["cutoff".to_string(), "y".to_string()]);
-        }
-        for f in forecasts {
-            header.extend(model_columns(&f.model, &f.levels));
-        }
-        w.write_record(&header)?;
+    let mut header = vec!["unique_id".to_string(), "ds".to_string()];
+    for f in forecasts {
+        header.extend(model_columns(&f.model, &f.levels));
     }
+    w.write_record(&header)?;
     // Index the other models' series by id once: panels hold tens of thousands.
     let index: Vec<HashMap<&str, usize>> = forecasts
         .iter()
@@ -101,10 +87,6 @@ pub fn write_forecasts(
             rec.clear();
             rec.push(id.clone());
             rec.push(date.to_string());
-            if let Some((c, actuals)) = cutoff {
-                rec.push(c.to_string());
-                rec.push(num(actuals.actual(id, date)));
-            }
             for (f, idx) in forecasts.iter().zip(&index) {
                 match idx.get(id.as_str()) {
                     Some(&j) => model_values(&f.series[j], &f.levels, t, &mut rec),
@@ -129,7 +111,7 @@ pub fn csv_writer(path: &Path) -> Result<csv::Writer<Box<dyn Write>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use demandcast::core::{Forecast, Freq};
+    use demandcast::core::{Forecast, Freq, NaiveDate};
 
     fn fc(model: &str, ids: &[&str], levels: &[Level]) -> PanelForecast {
         let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
@@ -148,11 +130,11 @@ mod tests {
     }
 
     #[test]
-    fn columns_follow_statsforecast() {
+    fn columns_use_nixtla_names() {
         let l = Level::parse_list("95,80").unwrap();
         assert_eq!(
             model_columns("AutoETS", &l),
-            ["AutoETS", "AutoETS-lo-95", "AutoETS-lo-80", "AutoETS-hi-80", "AutoETS-hi-95"]
+            ["AutoETS", "AutoETS-lo-80", "AutoETS-hi-80", "AutoETS-lo-95", "AutoETS-hi-95"]
         );
     }
 
@@ -163,7 +145,7 @@ mod tests {
         let b = fc("TSB", &["s2"], &[]);
         let buf = tempfile_path();
         let mut w = csv_writer(&buf).unwrap();
-        let rows = write_forecasts(&mut w, &[a, b], None, true).unwrap();
+        let rows = write_forecasts(&mut w, &[a, b]).unwrap();
         drop(w);
         assert_eq!(rows, 4);
         let text = std::fs::read_to_string(&buf).unwrap();

@@ -264,6 +264,15 @@ pub fn future_covariates(
     })
 }
 
+/// The rows `<= cutoff` of `series` (all series: no intermediate copy).
+fn training_panel(panel: &Panel, series: &[usize], cutoff: NaiveDate) -> Panel {
+    if series.len() == panel.n_series() {
+        panel.until(cutoff)
+    } else {
+        panel.subset(series).until(cutoff)
+    }
+}
+
 /// The actuals of `series` for the `h` dates after `cutoff` (NaN past a series' end).
 fn actuals(panel: &Panel, series: &[usize], cutoff: NaiveDate, h: usize) -> Vec<Vec<f64>> {
     series
@@ -310,14 +319,16 @@ pub fn cross_validation(
     for (k, (&cutoff, series)) in plan.cutoffs.iter().zip(&plan.eligible).enumerate() {
         info!(window = k, %cutoff, n_series = series.len(), "backtest window");
         let mut mw = Vec::with_capacity(models.len());
+        // built once per window, only when some model fits on it
+        let mut train: Option<Panel> = None;
         for (model, slot) in models.iter().zip(kept.iter_mut()) {
             let name = model.name().to_string();
             let mut fit_seconds = 0.0;
             let refit = cfg.refit.fits_at(k) || slot.is_none();
             if refit {
-                let train = panel.subset(series).until(cutoff);
+                let train = train.get_or_insert_with(|| training_panel(panel, series, cutoff));
                 let t0 = Instant::now();
-                let fitted = model.fit_with_progress(&train, progress);
+                let fitted = model.fit_with_progress(train, progress);
                 fit_seconds = t0.elapsed().as_secs_f64();
                 match fitted {
                     Ok(f) => {

@@ -523,7 +523,7 @@ mod tests {
         assert!(close(p.mae, 2.0) && close(p.rmse, 5f64.sqrt()));
         assert!(close(p.smape, (40.0 + 600.0 / 7.0) / 2.0));
         assert!(close(p.mase, 2.0 / (5.0 / 3.0)));
-        assert!(close(p.rmsse, (5.0 / (13.0 / 3.0)).sqrt()));
+        assert!(close(p.rmsse, (5.0f64 / (13.0 / 3.0)).sqrt()));
         assert!(close(p.bias, -2.0) && close(p.wape, 0.5) && close(p.pbias, -50.0));
         let q = m.quantile.as_ref().unwrap();
         // rho_0.1 = [0.2, 0.4], rho_0.9 = [0, 0.9]

@@ -277,28 +277,35 @@ fn score_cutoff(
         }
         let per_group: Vec<(f64, f64)> = members
             .par_iter()
-            .map(|m| {
-                let mut buf = vec![0.0; t_len];
-                let mut fs = vec![0.0; h];
-                let mut ys = vec![0.0; h];
-                let mut w = 0.0;
-                for &k in m {
-                    let (o, n) = spans[k];
-                    let y = history.series(keep[k].1);
-                    for j in 0..n {
-                        buf[col_of[o + j]] += nan0(y[j]);
+            .map_init(
+                || vec![0.0; t_len],
+                |buf, m| {
+                    buf.fill(0.0);
+                    let mut fs = vec![0.0; h];
+                    let mut ys = vec![0.0; h];
+                    let mut w = 0.0;
+                    for &k in m {
+                        let (o, n) = spans[k];
+                        let y = &history.series(keep[k].1)[..n];
+                        if n > 0 {
+                            // a series' dates are consecutive training dates
+                            let c0 = col_of[o];
+                            for (b, v) in buf[c0..c0 + n].iter_mut().zip(y) {
+                                *b += nan0(*v);
+                            }
+                        }
+                        for t in 0..h {
+                            fs[t] += ft[k * h + t];
+                            ys[t] += yt[k * h + t];
+                        }
+                        w += usd[k];
                     }
-                    for t in 0..h {
-                        fs[t] += ft[k * h + t];
-                        ys[t] += yt[k * h + t];
-                    }
-                    w += usd[k];
-                }
-                let scale = rmsse_scale(&buf, cfg.trim_leading_zeros);
-                let mse = fs.iter().zip(&ys).map(|(f, y)| (f - y) * (f - y)).sum::<f64>() / h as f64;
-                let r = if scale > 0.0 { (mse / scale).sqrt() } else { f64::NAN };
-                (r, w)
-            })
+                    let scale = rmsse_scale(buf, cfg.trim_leading_zeros);
+                    let mse = fs.iter().zip(&ys).map(|(f, y)| (f - y) * (f - y)).sum::<f64>() / h as f64;
+                    let r = if scale > 0.0 { (mse / scale).sqrt() } else { f64::NAN };
+                    (r, w)
+                },
+            )
             .collect();
         let (mut num, mut den, mut excluded) = (0.0, 0.0, 0usize);
         for &(r, w) in &per_group {

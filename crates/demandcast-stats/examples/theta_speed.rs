@@ -2,8 +2,10 @@
 //! (full length, 1,913 days), season 7, fit + predict 28 steps.
 //!
 //! ```text
-//! cargo run --release -p demandcast-stats --example theta_speed [-- PATH [N]]
+//! cargo run --release -p demandcast-stats --example theta_speed [-- PATH [N [OUT]]]
 //! ```
+//! OUT, if given, receives the AutoTheta point forecasts (`series,step,mean`)
+//! for comparison with statsforecast's.
 //! PATH defaults to `/work/shared/data/m5/sales_train_validation_CA_1_TX_2.csv.gz`
 //! (`.gz` is read through `gzip -dc`, keeping the crate free of a gzip dependency).
 //! The statsforecast comparison (same series, one core):
@@ -58,13 +60,23 @@ fn main() {
 
     let t = Instant::now();
     let mut counts = std::collections::HashMap::<ThetaVariant, usize>::new();
-    let mut checksum = 0.0;
+    let mut means = Vec::with_capacity(series.len());
     for y in &series {
         let fit = AutoTheta::new(7).fit(y).unwrap();
         *counts.entry(fit.variant()).or_default() += 1;
-        checksum += fit.predict(28, &[]).unwrap().mean.iter().sum::<f64>();
+        means.push(fit.predict(28, &[]).unwrap().mean);
     }
     let dt = t.elapsed().as_secs_f64();
+    let checksum: f64 = means.iter().flatten().sum();
+    if let Some(out) = args.get(3) {
+        let mut csv = String::from("series,step,mean\n");
+        for (i, m) in means.iter().enumerate() {
+            for (t, v) in m.iter().enumerate() {
+                csv += &format!("{i},{},{v:?}\n", t + 1);
+            }
+        }
+        std::fs::write(out, csv).unwrap();
+    }
     println!(
         "AutoTheta fit+predict(h=28):            {dt:.3} s total, {:.2} ms/series (checksum {checksum:.6})",
         1e3 * dt / series.len() as f64

@@ -350,8 +350,6 @@ pub fn nelder_mead_batch<F: FnMut(&[&[f64]], &mut [f64])>(
     run(f, true, x0, lower, upper, opts)
 }
 
-pub static STATS: [std::sync::atomic::AtomicUsize; 6] = [const { std::sync::atomic::AtomicUsize::new(0) }; 6];
-fn bump(k: usize) { STATS[k].fetch_add(1, std::sync::atomic::Ordering::Relaxed); }
 fn run<F: FnMut(&[&[f64]], &mut [f64])>(
     mut f: F,
     speculate: bool,
@@ -439,13 +437,11 @@ fn run<F: FnMut(&[&[f64]], &mut [f64])>(
         let fr = ft[0];
         it += 1;
         if fs[best] <= fr && fr < fs[second_worst] {
-            bump(0);
             simplex[worst].copy_from_slice(&trial[0]);
             fs[worst] = fr;
             continue;
         }
         if fr < fs[best] {
-            bump(1);
             let fe = value(1, &mut ft);
             let k = if fe < fr { 1 } else { 0 };
             simplex[worst].copy_from_slice(&trial[k]);
@@ -453,7 +449,6 @@ fn run<F: FnMut(&[&[f64]], &mut [f64])>(
             continue;
         }
         if fs[second_worst] <= fr && fr < fs[worst] {
-            bump(2);
             let foc = value(2, &mut ft);
             if foc <= fr {
                 simplex[worst].copy_from_slice(&trial[2]);
@@ -461,7 +456,6 @@ fn run<F: FnMut(&[&[f64]], &mut [f64])>(
                 continue;
             }
         } else {
-            bump(3);
             let fic = value(3, &mut ft);
             if fic < fs[worst] {
                 simplex[worst].copy_from_slice(&trial[3]);
@@ -469,7 +463,6 @@ fn run<F: FnMut(&[&[f64]], &mut [f64])>(
                 continue;
             }
         }
-        bump(4);
         // shrink towards the best vertex
         for j in 0..=n {
             if j == best {

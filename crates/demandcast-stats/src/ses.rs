@@ -238,7 +238,7 @@ pub(crate) fn golden_section_many(
 
 /// Probes evaluated side by side: enough independent recursions to keep the
 /// floating-point units busy, few enough to keep their state in registers.
-const LANES: usize = 6;
+const LANES: usize = 8;
 
 /// [`ses_sse`] of each probe `(series, alpha, _)`, probes ordered by
 /// decreasing series length, evaluated [`LANES`] at a time.
@@ -402,5 +402,37 @@ mod tests {
         assert_eq!(chunk_forecast(&[1.0, 2.0, 3.0, 4.0], 3, &mut buf), 9.0);
         assert_eq!(mean_interval(&[0.0, 0.0]), None);
         assert_eq!(mean_interval(&[0.0, 2.0, 0.0, 0.0, 1.0, 0.0]), Some(2.5));
+    }
+}
+#[cfg(test)]
+mod bench_tmp {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn bench_many() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let u = (state >> 33) as f64 / (1u64 << 31) as f64;
+            if u < 0.5 { 0.0 } else { (u * 20.0).floor() }
+        };
+        let x: Vec<f64> = (0..1913).map(|_| next()).collect();
+        let x2: Vec<f64> = (0..1900).map(|_| next()).collect();
+        let reps = 2000;
+        let t = std::time::Instant::now();
+        let mut acc = 0.0;
+        for _ in 0..reps { acc += golden_section_ses(&x, 0.1, 0.3); }
+        let single = t.elapsed().as_secs_f64() / reps as f64;
+        let (mut sc, mut al) = (ManyScratch::default(), Vec::new());
+        let t = std::time::Instant::now();
+        for _ in 0..reps { golden_section_many(&[&x], 0.1, 0.3, &mut sc, &mut al); acc += al[0]; }
+        let many1 = t.elapsed().as_secs_f64() / reps as f64;
+        let t = std::time::Instant::now();
+        for _ in 0..reps { golden_section_many(&[&x, &x2], 0.1, 0.3, &mut sc, &mut al); acc += al[0]; }
+        let many2 = t.elapsed().as_secs_f64() / reps as f64;
+        let t = std::time::Instant::now();
+        for _ in 0..reps { acc += ses_sse(0.2, &x); }
+        let one_sse = t.elapsed().as_secs_f64() / reps as f64;
+        eprintln!("single {:.1}us many1 {:.1}us many2 {:.1}us one sse {:.2}us ({:.2} ns/elem) {acc}", single*1e6, many1*1e6, many2*1e6, one_sse*1e6, one_sse*1e9/1913.0);
     }
 }

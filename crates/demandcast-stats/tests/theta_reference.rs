@@ -220,14 +220,75 @@ fn fitted_values_match() {
 }
 
 #[test]
+fn tiny_series_match() {
+    // m = AutoTheta(season_length=1).fit(np.array([1., 2., 3., 5.]))
+    // fc = m.predict(3, level=[80]); m.model_["modeltype"], fc["mean"], fc["lo-80"], fc["hi-80"]
+    // (n = 4: one residual after burn-in, so sigma uses all four)
+    let f = AutoTheta::new(1).fit(&[1.0, 2.0, 3.0, 5.0]).unwrap();
+    assert_eq!(f.variant(), ThetaVariant::Optimized);
+    let fc = f.predict(3, &[Level::new(80.0).unwrap()]).unwrap();
+    let close = |a: &[f64], b: &[f64]| max_rel(a, b, 1.0) < 1e-6;
+    assert!(close(
+        &fc.mean,
+        &[6.246074786273627, 7.537762851505093, 8.82945091673656]
+    ));
+    assert!(close(
+        &fc.intervals[0].lower,
+        &[-9.903491973876953, -14.490193367004395, -23.15557861328125]
+    ));
+    assert!(close(
+        &fc.intervals[0].upper,
+        &[22.934221267700195, 29.68704605102539, 40.473026275634766]
+    ));
+
+    // m = AutoTheta(season_length=4).fit(np.array([3., 1, 2, 0, 4, 1, 2, 0, 5, 1, 3, 0]))
+    // fc = m.predict(4, level=[95])  -> DOTM, not decomposed
+    let f = AutoTheta::new(4)
+        .fit(&[3.0, 1.0, 2.0, 0.0, 4.0, 1.0, 2.0, 0.0, 5.0, 1.0, 3.0, 0.0])
+        .unwrap();
+    assert_eq!(f.variant(), ThetaVariant::DynamicOptimized);
+    assert_eq!(f.decomposition(), None);
+    let fc = f.predict(4, &[Level::new(95.0).unwrap()]).unwrap();
+    assert!(close(
+        &fc.mean,
+        &[
+            1.7599940313250382,
+            1.759994031325038,
+            1.7599940313250377,
+            1.7599940313250377
+        ]
+    ));
+    assert!(close(
+        &fc.intervals[0].lower,
+        &[
+            -2.0468881130218506,
+            -1.3422785997390747,
+            -1.687657117843628,
+            -2.3159079551696777
+        ]
+    ));
+    assert!(close(
+        &fc.intervals[0].upper,
+        &[
+            5.15740966796875,
+            5.743474006652832,
+            5.5126566886901855,
+            5.583628177642822
+        ]
+    ));
+}
+
+#[test]
 fn edge_cases() {
-    // Too short, NaN, constant and all-zero series.
+    // Too short and NaN input are errors.
     assert!(AutoTheta::new(1).fit(&[1.0, 2.0, 3.0]).is_err());
     assert!(AutoTheta::new(1).fit(&[1.0, f64::NAN, 3.0, 4.0]).is_err());
+    // AutoTheta(season_length=7).fit(np.full(30, 5.0)).predict(3) -> STM, [5. 5. 5.]
     let f = AutoTheta::new(7).fit(&[5.0; 30]).unwrap();
+    assert_eq!(f.variant(), ThetaVariant::Standard);
     let fc = f.predict(3, &levels()).unwrap();
     assert!(
-        fc.mean.iter().all(|v| (v - 5.0).abs() < 1e-3),
+        fc.mean.iter().all(|v| (v - 5.0).abs() < 1e-9),
         "{:?}",
         fc.mean
     );
@@ -239,7 +300,20 @@ fn edge_cases() {
         .iter()
         .all(|v| v.abs() < 1e-3));
     assert_eq!(Theta::new(7).name(), "Theta");
+    assert_eq!(OptimizedTheta::new(7).name(), "OptimizedTheta");
+    assert_eq!(DynamicTheta::new(7).name(), "DynamicTheta");
+    assert_eq!(
+        DynamicOptimizedTheta::new(7).name(),
+        "DynamicOptimizedTheta"
+    );
     assert_eq!(AutoTheta::new(7).name(), "AutoTheta");
     assert_eq!(AutoTheta::new(7).min_len(), 4);
-    assert_eq!(ThetaVariant::ALL.len(), 4);
+    // A fixed variant through AutoTheta equals the dedicated model.
+    let y: Vec<f64> = (0..40).map(|t| (t % 5) as f64 + 0.1 * t as f64).collect();
+    let a = AutoTheta::new(5)
+        .with_variant(ThetaVariant::DynamicStandard)
+        .fit(&y)
+        .unwrap();
+    let b = DynamicTheta::new(5).fit(&y).unwrap();
+    assert_eq!(a, b);
 }

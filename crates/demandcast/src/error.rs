@@ -30,6 +30,9 @@ pub enum Error {
     /// A season length of zero reached the builder.
     #[error("season length must be at least 1")]
     ZeroSeason,
+    /// The `auto` model could not be set up.
+    #[error(transparent)]
+    Eval(#[from] demandcast_eval::EvalError),
     /// A model's constructor rejected its configuration.
     #[error(transparent)]
     Model(#[from] demandcast_core::Error),

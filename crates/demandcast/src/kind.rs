@@ -180,7 +180,7 @@ pub const MODELS: [ModelInfo; 17] = [
     info(
         ModelKind::Auto,
         "auto",
-        "Auto",
+        "auto",
         "",
         "per-series choice among the statistical models by backtest",
     ),

@@ -43,7 +43,8 @@ mod spec;
 
 pub use error::{Error, Result};
 pub use kind::{ModelInfo, ModelKind, MODELS};
-pub use registry::{build_all, BuildOptions};
+pub use auto::AUTO_CANDIDATES;
+pub use registry::{build_all, build_models, BuildOptions, Models};
 pub use spec::ModelSpec;
 
 pub use demandcast_core as core;

@@ -8,7 +8,10 @@
 use crate::{Error, ModelSpec, Result};
 use demandcast_core::{Forecaster, LocalModel};
 use demandcast_stats as stats;
+use crate::auto::SharedAuto;
+use demandcast_eval::AutoSelect;
 use stats::PerSeries;
+use std::sync::Arc;
 
 /// Settings shared by every model built from a list of specs.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +23,9 @@ pub struct BuildOptions {
     pub nonnegative: bool,
     /// Calibration windows for conformal intervals; `None` keeps the wrapper's default.
     pub conformal_windows: Option<usize>,
+    /// The horizon that will be forecast; `auto` backtests its candidates
+    /// at this horizon (one season when `None`).
+    pub horizon: Option<usize>,
 }
 
 impl BuildOptions {
@@ -29,6 +35,7 @@ impl BuildOptions {
             season_length,
             nonnegative: true,
             conformal_windows: None,
+            horizon: None,
         }
     }
 }
@@ -86,7 +93,8 @@ impl ModelSpec {
             ModelSpec::Adida => w.per_series(stats::Adida::new()),
             ModelSpec::Imapa => w.per_series(stats::Imapa::new()),
             ModelSpec::Tsb { alpha_d, alpha_p } => w.per_series(stats::Tsb::new(*alpha_d, *alpha_p)),
-            ModelSpec::Auto => crate::auto::build(w.alias, opts)?,
+            // AutoSelect names itself `auto`; the alias does not apply.
+            ModelSpec::Auto => Box::new(SharedAuto(Arc::new(crate::auto::build(opts)?))),
         })
     }
 }
@@ -97,13 +105,44 @@ impl ModelSpec {
 /// # Errors
 /// As [`ModelSpec::build`].
 pub fn build_all(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Vec<Box<dyn Forecaster>>> {
-    specs
-        .iter()
-        .map(|s| {
-            let repeated = specs.iter().filter(|o| o.kind() == s.kind()).count() > 1;
-            s.build_named(s.column_name(repeated), opts)
-        })
-        .collect()
+    Ok(build_models(specs, opts)?.forecasters)
+}
+
+/// The forecasters built from a list of specs, plus a handle on the `auto`
+/// model (if listed) to read what it chose after fitting.
+pub struct Models {
+    /// One forecaster per spec, in order.
+    pub forecasters: Vec<Box<dyn Forecaster>>,
+    /// The `auto` model, when one of the specs is `auto`.
+    pub auto: Option<Arc<AutoSelect>>,
+}
+
+impl std::fmt::Debug for Models {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.forecasters.iter().map(|m| m.name()).collect();
+        f.debug_struct("Models").field("forecasters", &names).finish()
+    }
+}
+
+/// As [`build_all`], keeping a handle on `auto` for its report
+/// ([`AutoSelect::last_report`]).
+///
+/// # Errors
+/// As [`ModelSpec::build`].
+pub fn build_models(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Models> {
+    let mut forecasters = Vec::with_capacity(specs.len());
+    let mut auto = None;
+    for s in specs {
+        if *s == ModelSpec::Auto {
+            let a = Arc::new(crate::auto::build(opts)?);
+            auto = Some(Arc::clone(&a));
+            forecasters.push(Box::new(SharedAuto(a)) as Box<dyn Forecaster>);
+            continue;
+        }
+        let repeated = specs.iter().filter(|o| o.kind() == s.kind()).count() > 1;
+        forecasters.push(s.build_named(s.column_name(repeated), opts)?);
+    }
+    Ok(Models { forecasters, auto })
 }
 
 struct Wrap<'a> {

@@ -30,27 +30,26 @@ pub(crate) const LANES: usize = 2;
 
 type V = [f64; LANES];
 
-/// Per-lane coefficients of the rewritten recursion, for one step and for
-/// two steps at once, and the initial states.
+/// Per-lane coefficients of the rewritten recursion and the initial states.
 ///
 /// One step maps `(q, b)` with input `p` to `(A q + B b + K p, C q + D b +
-/// G p)`; two steps map `(q, b)` with inputs `p0, p1` to `(A2 q + B2 b + K2
-/// p0 + K p1, C2 q + D2 b + G2 p0 + G p1)`, which halves the length of the
-/// dependency chain per observation.
+/// G p)` (`A = 1 - K`, `B = phi^2`, `K = alpha + phi beta`, `C = -beta`,
+/// `D = phi`, `G = beta`). Eliminating `b` gives the second-order recursion
+/// `q'' = tau q' - delta q + K p' + mu p` (`tau = A + D`,
+/// `delta = A D - B C`, `mu = B G - D K`), whose critical path is one
+/// multiplication and one addition per observation. Without a trend the
+/// map `q' = A q + K p` is applied two observations at a time
+/// (`q'' = A^2 q + A K p + K p'`).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct LaneParams {
     a: V,
     b: V,
     k: V,
-    c: V,
-    d: V,
-    g: V,
+    tau: V,
+    neg_delta: V,
+    mu: V,
     a2: V,
-    b2: V,
-    k2: V,
-    c2: V,
-    d2: V,
-    g2: V,
+    ak: V,
     gamma: V,
     /// initial one-step level forecast `l0 + phi * b0`
     q0: V,
@@ -67,15 +66,11 @@ impl LaneParams {
         self.a[j] = a;
         self.b[j] = b;
         self.k[j] = k;
-        self.c[j] = c;
-        self.d[j] = d;
-        self.g[j] = g;
-        self.a2[j] = a * a + b * c;
-        self.b2[j] = a * b + b * d;
-        self.k2[j] = a * k + b * g;
-        self.c2[j] = c * a + d * c;
-        self.d2[j] = c * b + d * d;
-        self.g2[j] = c * k + d * g;
+        self.tau[j] = a + d;
+        self.neg_delta[j] = b * c - a * d;
+        self.mu[j] = b * g - d * k;
+        self.a2[j] = a * a;
+        self.ak[j] = a * k;
         self.gamma[j] = gamma;
         self.q0[j] = l0 + phi * b0;
         self.b0[j] = b0;
@@ -86,65 +81,130 @@ impl LaneParams {
 /// `j`'s seasonal state used at times `k, k + m, ...` (overwritten); it is
 /// ignored (and may be empty) when `season` is false.
 pub(crate) fn sse_lanes(y: &[f64], lp: &LaneParams, trend: bool, season: bool, ring: &mut [V]) -> V {
+    if y.is_empty() {
+        return [0.0; LANES];
+    }
     match (trend, season) {
-        (false, false) => run::<false, false>(y, lp, ring),
-        (false, true) => run::<false, true>(y, lp, ring),
-        (true, false) => run::<true, false>(y, lp, ring),
-        (true, true) => run::<true, true>(y, lp, ring),
+        (false, false) => level_only(y, lp, &mut [[0.0; LANES]], false),
+        (false, true) => level_only(y, lp, ring, true),
+        (true, false) => with_trend::<false>(y, lp, &mut []),
+        (true, true) => with_trend::<true>(y, lp, ring),
     }
 }
 
+/// Trend models: the second-order recursion, one observation per step.
 #[inline(always)]
-fn run<const TREND: bool, const SEASON: bool>(y: &[f64], lp: &LaneParams, ring: &mut [V]) -> V {
-    let mut q = lp.q0;
-    let mut b = lp.b0;
-    let mut sse = [0.0; LANES];
-    let m = if SEASON { ring.len() } else { 1 };
+fn with_trend<const SEASON: bool>(y: &[f64], lp: &LaneParams, ring: &mut [V]) -> V {
     let zero = [0.0; LANES];
-    let mut k = 0;
-    let mut pairs = y.chunks_exact(2);
-    for pair in &mut pairs {
-        // seasonal slots of the two observations (distinct since m >= 2)
-        let k1 = if k + 1 == m { 0 } else { k + 1 };
-        let (so0, so1) = if SEASON { (ring[k], ring[k1]) } else { (zero, zero) };
-        let (mut e0, mut e1) = (zero, zero);
-        for j in 0..LANES {
-            let p0 = pair[0] - so0[j];
-            let p1 = pair[1] - so1[j];
-            e0[j] = p0 - q[j];
-            let q1 = if TREND {
-                lp.a[j] * q[j] + (lp.b[j] * b[j] + lp.k[j] * p0)
-            } else {
-                lp.a[j] * q[j] + lp.k[j] * p0
-            };
-            e1[j] = p1 - q1;
-            sse[j] += e0[j] * e0[j];
-            sse[j] += e1[j] * e1[j];
-            if TREND {
-                let nq = lp.a2[j] * q[j] + (lp.b2[j] * b[j] + (lp.k2[j] * p0 + lp.k[j] * p1));
-                b[j] = lp.d2[j] * b[j] + (lp.c2[j] * q[j] + (lp.g2[j] * p0 + lp.g[j] * p1));
-                q[j] = nq;
-            } else {
-                q[j] = lp.a2[j] * q[j] + (lp.k2[j] * p0 + lp.k[j] * p1);
-            }
-        }
+    let mut sse = zero;
+    let mut q_prev = lp.q0;
+    let mut q = zero;
+    let mut p_prev = zero;
+    // first observation: the one-step map with the initial growth
+    let so = if SEASON { ring[0] } else { zero };
+    for j in 0..LANES {
+        let p = y[0] - so[j];
+        let e = p - q_prev[j];
+        sse[j] = e * e;
         if SEASON {
-            for j in 0..LANES {
-                ring[k][j] = so0[j] + lp.gamma[j] * e0[j];
-                ring[k1][j] = so1[j] + lp.gamma[j] * e1[j];
-            }
-            k = if k1 + 1 == m { 0 } else { k1 + 1 };
+            ring[0][j] = so[j] + lp.gamma[j] * e;
         }
+        q[j] = lp.a[j] * q_prev[j] + (lp.b[j] * lp.b0[j] + lp.k[j] * p);
+        p_prev[j] = p;
     }
-    if let [yl] = pairs.remainder() {
-        // an odd last observation: its error only
+    let mut step = |yi: f64, so: &mut V| {
         for j in 0..LANES {
-            let so = if SEASON { ring[k][j] } else { 0.0 };
-            let e = (yl - so) - q[j];
+            let p = yi - so[j];
+            let e = p - q[j];
             sse[j] += e * e;
+            if SEASON {
+                so[j] += lp.gamma[j] * e;
+            }
+            let nq = lp.tau[j] * q[j] + (lp.neg_delta[j] * q_prev[j] + (lp.k[j] * p + lp.mu[j] * p_prev[j]));
+            q_prev[j] = q[j];
+            q[j] = nq;
+            p_prev[j] = p;
+        }
+    };
+    if SEASON {
+        let m = ring.len();
+        let first = m.min(y.len());
+        for (&yi, slot) in y[1..first].iter().zip(ring[1..].iter_mut()) {
+            step(yi, slot);
+        }
+        for chunk in y[first..].chunks(m) {
+            for (&yi, slot) in chunk.iter().zip(ring.iter_mut()) {
+                step(yi, slot);
+            }
+        }
+    } else {
+        let mut none = zero;
+        for &yi in &y[1..] {
+            step(yi, &mut none);
         }
     }
     sse
+}
+
+/// Models without trend: `q' = A q + K p`, two observations per step
+/// within each season (a lone last observation of an odd season alone).
+#[inline(always)]
+fn level_only(y: &[f64], lp: &LaneParams, ring: &mut [V], season: bool) -> V {
+    let zero = [0.0; LANES];
+    let mut sse = zero;
+    let mut q = lp.q0;
+    if season {
+        let m = ring.len();
+        for chunk in y.chunks(m) {
+            let mut obs = chunk.chunks_exact(2);
+            for (o, s) in (&mut obs).zip(ring.chunks_exact_mut(2)) {
+                let (s0, s1) = s.split_at_mut(1);
+                pair(o[0], o[1], &mut s0[0], &mut s1[0], lp, &mut q, &mut sse);
+            }
+            if let [yl] = obs.remainder() {
+                single(*yl, &mut ring[chunk.len() - 1], lp, &mut q, &mut sse);
+            }
+        }
+    } else {
+        let (mut z0, mut z1) = (zero, zero);
+        let mut obs = y.chunks_exact(2);
+        for o in &mut obs {
+            pair(o[0], o[1], &mut z0, &mut z1, lp, &mut q, &mut sse);
+        }
+        if let [yl] = obs.remainder() {
+            single(*yl, &mut z0, lp, &mut q, &mut sse);
+        }
+    }
+    sse
+}
+
+/// Two observations of a model without trend.
+#[inline(always)]
+fn pair(y0: f64, y1: f64, s0: &mut V, s1: &mut V, lp: &LaneParams, q: &mut V, sse: &mut V) {
+    for j in 0..LANES {
+        let p0 = y0 - s0[j];
+        let p1 = y1 - s1[j];
+        let e0 = p0 - q[j];
+        let q1 = lp.a[j] * q[j] + lp.k[j] * p0;
+        let e1 = p1 - q1;
+        sse[j] += e0 * e0;
+        sse[j] += e1 * e1;
+        s0[j] += lp.gamma[j] * e0;
+        s1[j] += lp.gamma[j] * e1;
+        q[j] = lp.a2[j] * q[j] + (lp.ak[j] * p0 + lp.k[j] * p1);
+    }
+}
+
+/// One observation of a model without trend.
+#[inline(always)]
+fn single(yi: f64, so: &mut V, lp: &LaneParams, q: &mut V, sse: &mut V) {
+    for j in 0..LANES {
+        let p = yi - so[j];
+        let e = p - q[j];
+        sse[j] += e * e;
+        so[j] += lp.gamma[j] * e;
+        q[j] = lp.a[j] * q[j] + lp.k[j] * p;
+    }
 }
 
 #[cfg(test)]

@@ -59,7 +59,10 @@ impl ThetaFitted {
     pub fn seasonal_indices(&self) -> Option<&[f64]> {
         self.season.as_ref().map(|(_, s)| s.as_slice())
     }
-    /// Standard deviation of the errors simulated for the intervals.
+    /// Standard deviation of the errors simulated for the intervals:
+    /// statsforecast's, the sample std of the residuals after the first three,
+    /// where for a decomposed series the residuals were first multiplied by
+    /// (or, additive, added to) the seasonal component.
     pub fn sigma(&self) -> f64 {
         self.sigma
     }
@@ -138,6 +141,10 @@ impl LocalFitted for ThetaFitted {
         Ok(Forecast { mean, intervals })
     }
 
+    /// One-step in-sample forecasts on the original scale. Equal to
+    /// statsforecast's `fitted` except for additively decomposed series,
+    /// where statsforecast leaves the seasonal component out (`y - (e + s)`)
+    /// and this puts it back.
     fn fitted_values(&self) -> Option<Vec<f64>> {
         Some(self.fitted.clone())
     }

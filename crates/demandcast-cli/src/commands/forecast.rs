@@ -1,0 +1,93 @@
+//! `demandcast forecast`: fit every model on the full history and write the
+//! next `--horizon` periods as one long CSV, models side by side.
+
+use crate::input::{load_history, report_notes};
+use crate::output::{csv_writer, write_forecasts};
+use crate::settings::ForecastSettings;
+use crate::ui::Ui;
+use anyhow::{Context, Result};
+use demandcast::core::{Panel, PanelForecast};
+use demandcast::data::{load_catalog, load_future};
+use std::{process::ExitCode, time::Instant};
+
+/// Runs the command.
+pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
+    s.models.init_threads()?;
+    let panel = load_history(&s.input, ui)?.panel;
+    let future = match &s.future {
+        Some(p) => Some(load_future(p, &s.input.load, &panel, s.horizon)?),
+        None => None,
+    };
+    if let Some(path) = &s.catalog {
+        check_catalog(path, &s.input.load.id_col, &panel, ui)?;
+    }
+    let mut opts = s.models.build_options(panel.freq());
+    opts.horizon = Some(s.horizon);
+    tracing::info!(season_length = opts.season_length, "building models");
+    let models = demandcast::build_models(&s.models.specs, &opts)?;
+
+    let mut forecasts: Vec<PanelForecast> = Vec::with_capacity(models.len());
+    for model in &models.forecasters {
+        let name = model.name().to_string();
+        let bar = ui.bars().bar(panel.n_series() as u64, format!("fitting {name}"));
+        let t0 = Instant::now();
+        let fitted = model
+            .fit_with_progress(&panel, &bar)
+            .with_context(|| format!("model {name} failed to fit"))?;
+        let fit_s = t0.elapsed().as_secs_f64();
+        bar.set_message(format!("forecasting {name}"));
+        let fc = fitted
+            .predict(s.horizon, &s.models.levels, future.as_ref())
+            .with_context(|| format!("model {name} failed to forecast"))?;
+        bar.finish();
+        tracing::info!(
+            model = %name,
+            fit_seconds = fit_s,
+            predict_seconds = t0.elapsed().as_secs_f64() - fit_s,
+            "done"
+        );
+        report_notes(ui, &name, &fc.notes);
+        forecasts.push(fc);
+    }
+    if let Some(report) = models.auto.as_ref().and_then(|a| a.last_report()) {
+        crate::report::print_auto_summary(ui, &report);
+    }
+
+    let mut w = csv_writer(&s.output)?;
+    let rows = write_forecasts(&mut w, &forecasts)
+        .with_context(|| format!("cannot write {}", s.output.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", s.output.display()))?;
+    if s.output.as_os_str() != "-" {
+        ui.note(format!(
+            "wrote {rows} rows ({} series x {} periods, {} model{}) to {}",
+            panel.n_series(),
+            s.horizon,
+            forecasts.len(),
+            if forecasts.len() == 1 { "" } else { "s" },
+            s.output.display()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the catalogue and warns about series it does not describe. The
+/// statistical models do not use it; loading it validates the file early.
+fn check_catalog(path: &std::path::Path, id_col: &str, panel: &Panel, ui: &Ui) -> Result<()> {
+    let catalog = load_catalog(path, id_col)?;
+    let known: std::collections::HashSet<&str> = catalog.ids.iter().map(String::as_str).collect();
+    let missing = panel.ids().iter().filter(|id| !known.contains(id.as_str())).count();
+    if missing > 0 {
+        ui.warn(format!(
+            "{}: {missing} of {} series have no catalogue row (matched on column '{id_col}')",
+            path.display(),
+            panel.n_series()
+        ));
+    }
+    ui.note(format!(
+        "{}: {} products; the statistical models forecast from history alone and do not use it",
+        path.display(),
+        catalog.len()
+    ));
+    Ok(())
+}

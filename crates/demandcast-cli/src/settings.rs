@@ -1,0 +1,296 @@
+//! Settings: the raw flags of each command, checked and resolved into what
+//! the command needs (uv's `settings.rs`, ripgrep's LowArgs -> HiArgs).
+//!
+//! Everything that can be checked without reading the data is checked here,
+//! so a typo in `--models` or `--levels` fails at once with exit code 2,
+//! before minutes of loading and fitting.
+
+use crate::cli::{
+    BacktestArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg,
+    ModelArgs, NegativeArg,
+};
+use crate::error::UsageError;
+use anyhow::Result;
+use demandcast::core::{Freq, Level};
+use demandcast::data::{
+    m5::M5Options, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy, NegativePolicy,
+};
+use demandcast::{BuildOptions, ModelSpec};
+use std::path::{Path, PathBuf};
+
+/// The input file and how to read it.
+#[derive(Debug, Clone)]
+pub struct InputSettings {
+    /// The history file.
+    pub path: PathBuf,
+    /// Columns, frequency and policies.
+    pub load: LoadOptions,
+}
+
+/// Models, intervals and threads.
+#[derive(Debug, Clone)]
+pub struct ModelSettings {
+    /// The models, in the order given.
+    pub specs: Vec<ModelSpec>,
+    /// Interval levels, ascending; empty for point forecasts only.
+    pub levels: Vec<Level>,
+    /// `--season-length`, if given.
+    pub season_length: Option<usize>,
+    /// Clip at zero.
+    pub nonnegative: bool,
+    /// Worker threads; `None` = all cores.
+    pub threads: Option<usize>,
+}
+
+impl ModelSettings {
+    /// The season length for this frequency: the user's, else the frequency's usual one.
+    pub fn season_length(&self, freq: Freq) -> usize {
+        self.season_length.unwrap_or_else(|| freq.season_length())
+    }
+
+    /// Build options for models on data of this frequency.
+    pub fn build_options(&self, freq: Freq) -> BuildOptions {
+        let mut o = BuildOptions::new(self.season_length(freq));
+        o.nonnegative = self.nonnegative;
+        o
+    }
+
+    /// Sizes rayon's global pool; models parallelise over series in it.
+    pub fn init_threads(&self) -> Result<()> {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.threads {
+            b = b.num_threads(n);
+        }
+        // Fails only if a pool was already built, which `main` never does twice.
+        b.build_global()
+            .map_err(|e| anyhow::anyhow!("cannot start the worker threads: {e}"))
+    }
+}
+
+/// `demandcast forecast`, resolved.
+#[derive(Debug, Clone)]
+pub struct ForecastSettings {
+    /// History.
+    pub input: InputSettings,
+    /// Future covariates file.
+    pub future: Option<PathBuf>,
+    /// Catalogue file.
+    pub catalog: Option<PathBuf>,
+    /// Horizon.
+    pub horizon: usize,
+    /// Models.
+    pub models: ModelSettings,
+    /// Output CSV (`-` = stdout).
+    pub output: PathBuf,
+}
+
+/// `demandcast backtest`, resolved.
+#[derive(Debug, Clone)]
+pub struct BacktestSettings {
+    /// History.
+    pub input: InputSettings,
+    /// Horizon.
+    pub horizon: usize,
+    /// Number of windows.
+    pub windows: usize,
+    /// Periods between cutoffs.
+    pub step_size: usize,
+    /// Refit at every window.
+    pub refit: bool,
+    /// Models.
+    pub models: ModelSettings,
+    /// Output folder.
+    pub output: PathBuf,
+}
+
+/// `demandcast import m5`, resolved.
+#[derive(Debug, Clone)]
+pub struct ImportM5Settings {
+    /// What to import.
+    pub options: M5Options,
+    /// History output file.
+    pub output: PathBuf,
+    /// Future covariates output file.
+    pub future_output: Option<PathBuf>,
+}
+
+/// Resolves `forecast` flags.
+pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
+    let horizon = at_least_one(a.horizon, "--horizon")?;
+    for p in a.future.iter().chain(&a.catalog) {
+        must_exist(p)?;
+    }
+    if a.output.as_os_str() != "-" {
+        expect_extension(&a.output, &["csv"], "--output")?;
+    }
+    Ok(ForecastSettings {
+        input: input(a.input)?,
+        future: a.future,
+        catalog: a.catalog,
+        horizon,
+        models: models(a.models)?,
+        output: a.output,
+    })
+}
+
+/// Resolves `backtest` flags.
+pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
+    let horizon = at_least_one(a.horizon, "--horizon")?;
+    let windows = at_least_one(a.windows, "--windows")?;
+    let step_size = at_least_one(a.step_size.unwrap_or(horizon), "--step-size")?;
+    if a.output.is_file() {
+        return Err(UsageError::new(
+            format!("--output {} is a file; backtest writes a folder of results", a.output.display()),
+            Some("give a folder path, e.g. --output out/backtest"),
+        ));
+    }
+    Ok(BacktestSettings {
+        input: input(a.input)?,
+        horizon,
+        windows,
+        step_size,
+        refit: a.refit,
+        models: models(a.models)?,
+        output: a.output,
+    })
+}
+
+/// Resolves `import m5` flags.
+pub fn import_m5(a: M5Args) -> Result<ImportM5Settings> {
+    if !a.dir.is_dir() {
+        return Err(UsageError::new(
+            format!("--dir {} is not a folder", a.dir.display()),
+            Some("point --dir at the folder holding the M5 sales, calendar.csv and sell_prices files"),
+        ));
+    }
+    expect_extension(&a.output, &["parquet", "csv", "gz"], "--output")?;
+    if let Some(f) = &a.future_output {
+        expect_extension(f, &["parquet", "csv", "gz"], "--future-output")?;
+    }
+    let mut options = M5Options::new(a.dir);
+    let stores: Vec<String> = a
+        .stores
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    options.stores = (!stores.is_empty()).then_some(stores);
+    options.last_day = a.last_day.map(|d| d as usize);
+    options.horizon = at_least_one(a.horizon, "--horizon")?;
+    Ok(ImportM5Settings {
+        options,
+        output: a.output,
+        future_output: a.future_output,
+    })
+}
+
+fn input(a: InputArgs) -> Result<InputSettings> {
+    must_exist(&a.input)?;
+    let freq = match &a.freq {
+        Some(f) => Some(f.parse::<Freq>().map_err(|e| {
+            UsageError::new(
+                format!("--freq: {e}"),
+                Some("use a pandas alias: D, W-SUN, W-MON, MS, ME, QS or YS; leave it out to infer it"),
+            )
+        })?),
+        None => None,
+    };
+    let mut load = LoadOptions {
+        id_col: a.id_col,
+        time_col: a.time_col,
+        target_col: a.target_col,
+        freq,
+        ..LoadOptions::default()
+    };
+    let p = a.policy;
+    // Unset flags keep the loader's documented defaults.
+    if let Some(g) = p.fill_gaps {
+        load.policy.gaps = match g {
+            GapArg::Zero => GapPolicy::FillZero,
+            GapArg::Error => GapPolicy::Error,
+        };
+    }
+    if let Some(n) = p.negatives {
+        load.policy.negatives = match n {
+            NegativeArg::Error => NegativePolicy::Error,
+            NegativeArg::Clip => NegativePolicy::ClipZero,
+            NegativeArg::Keep => NegativePolicy::Keep,
+        };
+    }
+    if let Some(m) = p.missing {
+        load.policy.missing = match m {
+            MissingArg::Error => MissingPolicy::Error,
+            MissingArg::Zero => MissingPolicy::Zero,
+        };
+    }
+    if let Some(l) = p.leading_zeros {
+        load.policy.leading_zeros = match l {
+            LeadingZerosArg::Trim => LeadingZeros::Trim,
+            LeadingZerosArg::Keep => LeadingZeros::Keep,
+        };
+    }
+    Ok(InputSettings {
+        path: a.input,
+        load,
+    })
+}
+
+fn models(a: ModelArgs) -> Result<ModelSettings> {
+    let specs = ModelSpec::parse_list(&a.models)?;
+    let levels = if a.levels.trim().eq_ignore_ascii_case("none") || a.levels.trim().is_empty() {
+        Vec::new()
+    } else {
+        Level::parse_list(&a.levels).map_err(|e| {
+            UsageError::new(
+                format!("--levels {}: {e}", a.levels),
+                Some("levels are percentages, e.g. --levels 80,95 (or --levels none)"),
+            )
+        })?
+    };
+    if let Some(s) = a.season_length {
+        at_least_one(s, "--season-length")?;
+    }
+    if let Some(t) = a.threads {
+        at_least_one(t, "--threads")?;
+    }
+    Ok(ModelSettings {
+        specs,
+        levels,
+        season_length: a.season_length,
+        nonnegative: a.nonnegative,
+        threads: a.threads,
+    })
+}
+
+fn at_least_one(v: usize, flag: &str) -> Result<usize> {
+    if v == 0 {
+        return Err(UsageError::new(format!("{flag} must be at least 1"), None));
+    }
+    Ok(v)
+}
+
+fn must_exist(p: &Path) -> Result<()> {
+    if !p.is_file() {
+        return Err(UsageError::new(
+            format!("{}: no such file", p.display()),
+            Some("check the path; relative paths start from the current folder"),
+        ));
+    }
+    Ok(())
+}
+
+fn expect_extension(p: &Path, allowed: &[&str], flag: &str) -> Result<()> {
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if allowed.contains(&ext.as_str()) {
+        return Ok(());
+    }
+    let list: Vec<String> = allowed.iter().map(|a| format!(".{a}")).collect();
+    Err(UsageError::new(
+        format!("{flag} {}: expected a {} file", p.display(), list.join(" or ")),
+        Some(&format!("end the file name with {}", list.join(" or "))),
+    ))
+}
