@@ -179,7 +179,7 @@ impl Freq {
             Freq::Weekly(w) => d.weekday() == w,
             Freq::MonthStart => d.day() == 1,
             Freq::MonthEnd => d.succ_opt().is_some_and(|n| n.day() == 1),
-            Freq::QuarterStart => d.day() == 1 && d.month0() % 3 == 0,
+            Freq::QuarterStart => d.day() == 1 && d.month0().is_multiple_of(3),
             Freq::YearStart => d.day() == 1 && d.month() == 1,
         }
     }

@@ -22,13 +22,14 @@ use crate::cv_result::TableOptions;
 use crate::demand::{classify_panel, ClassThresholds, DemandClass, DemandProfile};
 use crate::metrics::{evaluate, ScoreConfig};
 use crate::select::{
-    choose_classes, CandidateSummary, ClassChoice, Scores, SelectionMetric, SelectionScope, SeriesChoice,
+    choose_classes, CandidateSummary, ClassChoice, Scores, SelectionMetric, SelectionScope,
+    SeriesChoice,
 };
 use crate::{EvalError, Result};
 use chrono::NaiveDate;
 use demandcast_core::{
-    FittedForecaster, Forecast, Forecaster, Freq, FutureCovariates, Level, NoProgress, Panel, PanelForecast,
-    Progress, SeriesNote,
+    FittedForecaster, Forecast, Forecaster, Freq, FutureCovariates, Level, NoProgress, Panel,
+    PanelForecast, Progress, SeriesNote,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -109,7 +110,10 @@ pub struct AutoSelect {
 impl std::fmt::Debug for AutoSelect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AutoSelect")
-            .field("candidates", &self.candidates.iter().map(|c| c.name()).collect::<Vec<_>>())
+            .field(
+                "candidates",
+                &self.candidates.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            )
             .field("config", &self.config)
             .finish()
     }
@@ -125,7 +129,9 @@ impl AutoSelect {
     /// [`EvalError::Config`] without candidates, with repeated names or a candidate named `auto`.
     pub fn new(candidates: Vec<Box<dyn Forecaster>>, config: AutoConfig) -> Result<Self> {
         if candidates.is_empty() {
-            return Err(EvalError::Config("auto needs at least one candidate".into()));
+            return Err(EvalError::Config(
+                "auto needs at least one candidate".into(),
+            ));
         }
         let mut names: Vec<&str> = candidates.iter().map(|c| c.name()).collect();
         names.sort_unstable();
@@ -153,7 +159,10 @@ impl AutoSelect {
 
     /// The report of the most recent fit (any thread), if any.
     pub fn last_report(&self) -> Option<AutoReport> {
-        self.last_report.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.last_report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Backtests, chooses and fits (see the module docs); `progress` gets the final fits.
@@ -163,12 +172,19 @@ impl AutoSelect {
     /// when no candidate can be fitted for some series.
     pub fn fit_auto(&self, train: &Panel, progress: &dyn Progress) -> Result<FittedAuto> {
         let cfg = &self.config;
-        let names: Vec<String> = self.candidates.iter().map(|c| c.name().to_string()).collect();
+        let names: Vec<String> = self
+            .candidates
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
         let scrps = cfg.metric == SelectionMetric::Scrps;
         let mut cv_cfg = CvConfig::new(cfg.h, cfg.n_windows);
         cv_cfg.step_size = cfg.step_size;
         if scrps {
-            let levels = [20.0, 40.0, 60.0, 80.0].map(Level::new).into_iter().collect::<std::result::Result<Vec<_>, _>>()?;
+            let levels = [20.0, 40.0, 60.0, 80.0]
+                .map(Level::new)
+                .into_iter()
+                .collect::<std::result::Result<Vec<_>, _>>()?;
             cv_cfg = cv_cfg.with_levels(levels);
         }
         let refs: Vec<&dyn Forecaster> = self.candidates.iter().map(|c| c.as_ref()).collect();
@@ -176,7 +192,9 @@ impl AutoSelect {
         let table = cv.to_table(TableOptions {
             point_as_median: scrps,
         })?;
-        let season = cfg.season_length.unwrap_or_else(|| train.freq().season_length());
+        let season = cfg
+            .season_length
+            .unwrap_or_else(|| train.freq().season_length());
         let eval = evaluate(train, &table, &ScoreConfig::new(season));
         let timings = cv.timings();
         let failed: Vec<Option<String>> = names
@@ -196,28 +214,57 @@ impl AutoSelect {
             .or_else(|| ok.iter().position(|&o| o))
             .unwrap_or(0);
         let profiles = classify_panel(train, cfg.thresholds);
-        let by_id: HashMap<&str, DemandProfile> = train.ids().iter().map(String::as_str).zip(profiles.iter().copied()).collect();
+        let by_id: HashMap<&str, DemandProfile> = train
+            .ids()
+            .iter()
+            .map(String::as_str)
+            .zip(profiles.iter().copied())
+            .collect();
         let mut counts: BTreeMap<DemandClass, usize> = BTreeMap::new();
         for p in &profiles {
             *counts.entry(p.class).or_default() += 1;
         }
-        let classes = choose_classes(&scores, &by_id, &counts, overall_idx, cfg.min_pairs, cfg.metric);
-        let class_choice: HashMap<DemandClass, &ClassChoice> = classes.iter().map(|c| (c.class, c)).collect();
-        let pos: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let classes = choose_classes(
+            &scores,
+            &by_id,
+            &counts,
+            overall_idx,
+            cfg.min_pairs,
+            cfg.metric,
+        );
+        let class_choice: HashMap<DemandClass, &ClassChoice> =
+            classes.iter().map(|c| (c.class, c)).collect();
+        let pos: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
         let mut chosen_idx = Vec::with_capacity(train.n_series());
         let series: Vec<SeriesChoice> = (0..train.n_series())
             .map(|i| {
                 let id = train.id(i);
                 let p = profiles[i];
                 let cc = class_choice.get(&p.class);
-                let class_pick = cc.and_then(|c| pos.get(c.chosen.as_str()).copied()).unwrap_or(overall_idx);
+                let class_pick = cc
+                    .and_then(|c| pos.get(c.chosen.as_str()).copied())
+                    .unwrap_or(overall_idx);
                 let (pick, sc, reason) = match cfg.scope {
-                    SelectionScope::PerClass => (class_pick, None, format!("class {} choice", p.class)),
+                    SelectionScope::PerClass => {
+                        (class_pick, None, format!("class {} choice", p.class))
+                    }
                     SelectionScope::PerSeries => {
                         let (means, n) = scores.means_for(id);
                         match Scores::best(&means) {
-                            Some(b) => (b, Some(scores.score_map(&means)), scores.why(&means, b, n, "this series", cfg.metric)),
-                            None => (class_pick, None, format!("no scored pair: class {} choice", p.class)),
+                            Some(b) => (
+                                b,
+                                Some(scores.score_map(&means)),
+                                scores.why(&means, b, n, "this series", cfg.metric),
+                            ),
+                            None => (
+                                class_pick,
+                                None,
+                                format!("no scored pair: class {} choice", p.class),
+                            ),
                         }
                     }
                 };
@@ -236,7 +283,13 @@ impl AutoSelect {
         // fallback order for the final fit: overall score, failed candidates last
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|&a, &b| {
-            let k = |i: usize| if overall[i].is_finite() { overall[i] } else { f64::INFINITY };
+            let k = |i: usize| {
+                if overall[i].is_finite() {
+                    overall[i]
+                } else {
+                    f64::INFINITY
+                }
+            };
             k(a).total_cmp(&k(b))
         });
         let mut notes = Vec::new();
@@ -249,7 +302,11 @@ impl AutoSelect {
         while let Some((c, idx)) = pending.pop_first() {
             tried[c] = true;
             match self.candidates[c].fit_with_progress(&train.subset(&idx), progress) {
-                Ok(fitted) => parts.push(Part { candidate: c, series: idx, fitted }),
+                Ok(fitted) => parts.push(Part {
+                    candidate: c,
+                    series: idx,
+                    fitted,
+                }),
                 Err(e) => {
                     let Some(&next) = order.iter().find(|&&o| !tried[o]) else {
                         return Err(EvalError::Model {
@@ -274,7 +331,10 @@ impl AutoSelect {
             *assignment.entry(names[p.candidate].clone()).or_insert(0) += p.series.len();
             for &i in &p.series {
                 if series[i].chosen != names[p.candidate] {
-                    series[i].reason = format!("{}; final fit fell back to {}", series[i].reason, names[p.candidate]);
+                    series[i].reason = format!(
+                        "{}; final fit fell back to {}",
+                        series[i].reason, names[p.candidate]
+                    );
                     series[i].chosen = names[p.candidate].clone();
                 }
             }
@@ -345,7 +405,9 @@ pub struct FittedAuto {
 
 impl std::fmt::Debug for FittedAuto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FittedAuto").field("assignment", &self.report.assignment).finish()
+        f.debug_struct("FittedAuto")
+            .field("assignment", &self.report.assignment)
+            .finish()
     }
 }
 
@@ -369,7 +431,12 @@ impl FittedForecaster for FittedAuto {
         for part in &self.parts {
             let name = &self.names[part.candidate];
             let pf = part.fitted.predict(h, levels, future)?;
-            let at: HashMap<&str, usize> = pf.ids.iter().enumerate().map(|(j, id)| (id.as_str(), j)).collect();
+            let at: HashMap<&str, usize> = pf
+                .ids
+                .iter()
+                .enumerate()
+                .map(|(j, id)| (id.as_str(), j))
+                .collect();
             for &i in &part.series {
                 if let Some(&j) = at.get(self.ids[i].as_str()) {
                     series[i] = Some((pf.starts[j], pf.series[j].clone()));
@@ -393,7 +460,8 @@ impl FittedForecaster for FittedAuto {
             let Some((start, f)) = s else {
                 out.notes.push(SeriesNote {
                     id: self.ids[i].clone(),
-                    message: "the chosen model returned no forecast for this series; left out".into(),
+                    message: "the chosen model returned no forecast for this series; left out"
+                        .into(),
                 });
                 continue;
             };

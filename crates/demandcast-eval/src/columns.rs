@@ -63,7 +63,10 @@ impl ModelColumns {
     /// The column of quantile `q` (rounded to 6 decimals), if present.
     pub fn quantile(&self, q: f64) -> Option<usize> {
         let q = round6(q);
-        self.quantiles.iter().find(|(p, _)| *p == q).map(|&(_, c)| c)
+        self.quantiles
+            .iter()
+            .find(|(p, _)| *p == q)
+            .map(|&(_, c)| c)
     }
 }
 
@@ -179,8 +182,18 @@ mod tests {
     #[test]
     fn parses_like_metrics_py() {
         let cols = [
-            "unique_id", "A", "A-lo-80", "A-hi-80", "A-lo-95", "A-hi-95", "B-q-0.1", "B-q-.5",
-            "B-q-0.9", "C-median", "D-q-1.0", "E-lo-x",
+            "unique_id",
+            "A",
+            "A-lo-80",
+            "A-hi-80",
+            "A-lo-95",
+            "A-hi-95",
+            "B-q-0.1",
+            "B-q-.5",
+            "B-q-0.9",
+            "C-median",
+            "D-q-1.0",
+            "E-lo-x",
         ];
         let m = parse_model_columns(&cols);
         let names: Vec<&str> = m.iter().map(|m| m.name.as_str()).collect();

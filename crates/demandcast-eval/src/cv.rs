@@ -29,7 +29,8 @@
 //! fit's cutoff and keep the last `h` (offset = steps between the two
 //! cutoffs): a *fixed-origin* evaluation that measures how a stale model
 //! degrades, with no data after its cutoff used. Series first eligible after
-//! the fit are skipped with a note.
+//! the fit are skipped with a note. A model whose fit failed is fitted again
+//! at the next window.
 //!
 //! # Future covariates
 //! When the panel has covariates, each prediction gets them for the dates it
@@ -177,7 +178,12 @@ pub fn plan(panel: &Panel, cfg: &CvConfig) -> Result<CvPlan> {
         .ok_or_else(|| EvalError::Config("the panel has no series".into()))?;
     let freq = panel.freq();
     let cutoffs: Vec<NaiveDate> = (0..cfg.n_windows)
-        .map(|k| freq.step(max, -((cfg.h + (cfg.n_windows - 1 - k) * cfg.step()) as i64)))
+        .map(|k| {
+            freq.step(
+                max,
+                -((cfg.h + (cfg.n_windows - 1 - k) * cfg.step()) as i64),
+            )
+        })
         .collect();
     let mut eligible = Vec::with_capacity(cutoffs.len());
     let mut notes = Vec::new();
@@ -252,8 +258,13 @@ pub fn future_covariates(
         let n = panel.len_of(i);
         let s = panel.indptr()[i];
         for (col, src) in columns.iter_mut().zip(panel.covariates()) {
-            col.values
-                .extend((from..from + len).map(|j| if j < n { src.values[s + j] } else { f64::NAN }));
+            col.values.extend((from..from + len).map(|j| {
+                if j < n {
+                    src.values[s + j]
+                } else {
+                    f64::NAN
+                }
+            }));
         }
     }
     Some(FutureCovariates {
@@ -280,7 +291,9 @@ fn actuals(panel: &Panel, series: &[usize], cutoff: NaiveDate, h: usize) -> Vec<
         .map(|&i| {
             let from = rows_until(panel, i, cutoff);
             let y = panel.series(i);
-            (from..from + h).map(|j| y.get(j).copied().unwrap_or(f64::NAN)).collect()
+            (from..from + h)
+                .map(|j| y.get(j).copied().unwrap_or(f64::NAN))
+                .collect()
         })
         .collect()
 }
@@ -311,7 +324,10 @@ pub fn cross_validation(
     let mut names: Vec<&str> = models.iter().map(|m| m.name()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(EvalError::Config(format!("two models are named '{}'", w[0])));
+        return Err(EvalError::Config(format!(
+            "two models are named '{}'",
+            w[0]
+        )));
     }
     let mut kept: Vec<Option<Kept>> = models.iter().map(|_| None).collect();
     let mut notes = plan.notes.clone();
@@ -353,13 +369,18 @@ pub fn cross_validation(
             let fit_cutoff = plan.cutoffs[kp.window];
             let future = future_covariates(panel, &kp.series, fit_cutoff, cfg.h + offset);
             let t0 = Instant::now();
-            let pred = kp.fitted.predict(cfg.h + offset, &cfg.levels, future.as_ref());
+            let pred = kp
+                .fitted
+                .predict(cfg.h + offset, &cfg.levels, future.as_ref());
             let predict_seconds = t0.elapsed().as_secs_f64();
             match pred {
                 Ok(pf) => {
                     let pf = if offset > 0 {
-                        let missing: Vec<usize> =
-                            series.iter().copied().filter(|i| !kp.series.contains(i)).collect();
+                        let missing: Vec<usize> = series
+                            .iter()
+                            .copied()
+                            .filter(|i| !kp.series.contains(i))
+                            .collect();
                         notes.extend(missing.iter().map(|&i| CvNote {
                             cutoff,
                             id: panel.id(i).to_string(),

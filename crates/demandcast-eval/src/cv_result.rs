@@ -128,7 +128,12 @@ impl CvResult {
                     predict_seconds: 0.0,
                     n_failed_windows: 0,
                 };
-                for mw in self.windows.iter().flat_map(|w| &w.models).filter(|m| &m.model == name) {
+                for mw in self
+                    .windows
+                    .iter()
+                    .flat_map(|w| &w.models)
+                    .filter(|m| &m.model == name)
+                {
                     t.fit_seconds += mw.fit_seconds;
                     t.predict_seconds += mw.predict_seconds;
                     t.n_failed_windows += usize::from(mw.error.is_some());
@@ -225,8 +230,20 @@ impl CvResult {
                 self.model_names
                     .iter()
                     .map(|name| {
-                        let f = w.models.iter().find(|m| &m.model == name)?.forecast.as_ref()?;
-                        Some((f, f.ids.iter().enumerate().map(|(j, id)| (id.as_str(), j)).collect()))
+                        let f = w
+                            .models
+                            .iter()
+                            .find(|m| &m.model == name)?
+                            .forecast
+                            .as_ref()?;
+                        Some((
+                            f,
+                            f.ids
+                                .iter()
+                                .enumerate()
+                                .map(|(j, id)| (id.as_str(), j))
+                                .collect(),
+                        ))
                     })
                     .collect()
             })

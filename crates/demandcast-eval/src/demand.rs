@@ -76,7 +76,10 @@ pub struct ClassThresholds {
 
 impl Default for ClassThresholds {
     fn default() -> Self {
-        Self { adi: 1.32, cv2: 0.49 }
+        Self {
+            adi: 1.32,
+            cv2: 0.49,
+        }
     }
 }
 
@@ -138,7 +141,9 @@ pub fn classify(y: &[f64], th: ClassThresholds) -> DemandProfile {
 
 /// Classifies every series of a panel (all its rows: pass the training panel).
 pub fn classify_panel(panel: &Panel, th: ClassThresholds) -> Vec<DemandProfile> {
-    (0..panel.n_series()).map(|i| classify(panel.series(i), th)).collect()
+    (0..panel.n_series())
+        .map(|i| classify(panel.series(i), th))
+        .collect()
 }
 
 #[cfg(test)]
@@ -156,7 +161,10 @@ mod tests {
         assert_eq!(classify(&[5.0, 5.0, 5.0], th).class, DemandClass::Smooth);
         // sizes 1, 9: mean 5, var 16, CV² 0.64
         assert_eq!(classify(&[1.0, 9.0], th).class, DemandClass::Erratic);
-        assert_eq!(classify(&[1.0, 0.0, 0.0, 9.0], th).class, DemandClass::Lumpy);
+        assert_eq!(
+            classify(&[1.0, 0.0, 0.0, 9.0], th).class,
+            DemandClass::Lumpy
+        );
         assert_eq!(classify(&[0.0, 0.0], th).class, DemandClass::NoDemand);
     }
 }

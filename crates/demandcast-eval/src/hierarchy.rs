@@ -51,18 +51,66 @@ use M5Key::{Cat, Dept, Item, State, Store};
 
 /// The 12 M5 levels, as in `metrics.M5_LEVELS`.
 pub const M5_LEVELS: [M5Level; 12] = [
-    M5Level { id: "L1", name: "total", keys: &[] },
-    M5Level { id: "L2", name: "state", keys: &[State] },
-    M5Level { id: "L3", name: "store", keys: &[Store] },
-    M5Level { id: "L4", name: "cat", keys: &[Cat] },
-    M5Level { id: "L5", name: "dept", keys: &[Dept] },
-    M5Level { id: "L6", name: "state x cat", keys: &[State, Cat] },
-    M5Level { id: "L7", name: "state x dept", keys: &[State, Dept] },
-    M5Level { id: "L8", name: "store x cat", keys: &[Store, Cat] },
-    M5Level { id: "L9", name: "store x dept", keys: &[Store, Dept] },
-    M5Level { id: "L10", name: "item", keys: &[Item] },
-    M5Level { id: "L11", name: "item x state", keys: &[Item, State] },
-    M5Level { id: "L12", name: "item x store", keys: &[Item, Store] },
+    M5Level {
+        id: "L1",
+        name: "total",
+        keys: &[],
+    },
+    M5Level {
+        id: "L2",
+        name: "state",
+        keys: &[State],
+    },
+    M5Level {
+        id: "L3",
+        name: "store",
+        keys: &[Store],
+    },
+    M5Level {
+        id: "L4",
+        name: "cat",
+        keys: &[Cat],
+    },
+    M5Level {
+        id: "L5",
+        name: "dept",
+        keys: &[Dept],
+    },
+    M5Level {
+        id: "L6",
+        name: "state x cat",
+        keys: &[State, Cat],
+    },
+    M5Level {
+        id: "L7",
+        name: "state x dept",
+        keys: &[State, Dept],
+    },
+    M5Level {
+        id: "L8",
+        name: "store x cat",
+        keys: &[Store, Cat],
+    },
+    M5Level {
+        id: "L9",
+        name: "store x dept",
+        keys: &[Store, Dept],
+    },
+    M5Level {
+        id: "L10",
+        name: "item",
+        keys: &[Item],
+    },
+    M5Level {
+        id: "L11",
+        name: "item x state",
+        keys: &[Item, State],
+    },
+    M5Level {
+        id: "L12",
+        name: "item x store",
+        keys: &[Item, Store],
+    },
 ];
 
 /// The five M5 keys of each series of a panel (same order as the panel).
@@ -86,7 +134,13 @@ pub fn parse_m5_id(id: &str) -> Option<[String; 5]> {
     let p: Vec<&str> = core.split('_').collect();
     let letters = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic());
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if p.len() != 5 || !letters(p[0]) || !digits(p[1]) || !digits(p[2]) || !letters(p[3]) || !digits(p[4]) {
+    if p.len() != 5
+        || !letters(p[0])
+        || !digits(p[1])
+        || !digits(p[2])
+        || !letters(p[3])
+        || !digits(p[4])
+    {
         return None;
     }
     Some([
@@ -147,7 +201,11 @@ impl M5Hierarchy {
         let codes = series
             .iter()
             .map(|&i| {
-                let k: Vec<&str> = level.keys.iter().map(|key| self.keys[i][key.index()].as_str()).collect();
+                let k: Vec<&str> = level
+                    .keys
+                    .iter()
+                    .map(|key| self.keys[i][key.index()].as_str())
+                    .collect();
                 let n = map.len();
                 *map.entry(k).or_insert(n)
             })
@@ -163,7 +221,10 @@ mod tests {
     #[test]
     fn parses_ids() {
         let k = parse_m5_id("FOODS_3_090_CA_1_evaluation").unwrap();
-        assert_eq!(k, ["FOODS_3_090", "FOODS_3", "FOODS", "CA_1", "CA"].map(String::from));
+        assert_eq!(
+            k,
+            ["FOODS_3_090", "FOODS_3", "FOODS", "CA_1", "CA"].map(String::from)
+        );
         assert!(parse_m5_id("FOODS_3_090").is_none());
         assert!(parse_m5_id("FOODS_x_090_CA_1").is_none());
         let h = M5Hierarchy::from_ids(&["HOBBIES_1_001_TX_2".to_string()]).unwrap();

@@ -58,6 +58,7 @@ pub mod cv_result;
 pub mod demand;
 mod error;
 pub mod hierarchy;
+mod metric_types;
 pub mod metrics;
 pub mod report;
 pub mod scale;
@@ -72,7 +73,9 @@ pub use cv_result::{CvNote, CvResult, CvWindow, ModelTiming, ModelWindow, TableO
 pub use demand::{classify, classify_panel, ClassThresholds, DemandClass, DemandProfile};
 pub use error::{EvalError, Result};
 pub use hierarchy::{parse_m5_id, M5Hierarchy, M5Level, M5_LEVELS};
-pub use metrics::{evaluate, Evaluation, ModelMetrics, PairMetrics, PointMetrics, QuantileMetrics, ScoreConfig};
+pub use metrics::{
+    evaluate, Evaluation, ModelMetrics, PairMetrics, PointMetrics, QuantileMetrics, ScoreConfig,
+};
 pub use report::{rank_models, score_backtest, EvalOptions, EvalReport, MetricsTable, ModelRow};
 pub use select::{CandidateSummary, ClassChoice, SelectionMetric, SelectionScope, SeriesChoice};
 pub use table::ForecastTable;

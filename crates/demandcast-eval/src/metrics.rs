@@ -43,8 +43,11 @@ use crate::table::ForecastTable;
 use chrono::NaiveDate;
 use demandcast_core::Panel;
 use rayon::prelude::*;
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+pub use crate::metric_types::{
+    Evaluation, ModelMetrics, PairMetrics, PointMetrics, QuantileMetrics,
+};
 
 /// How to score.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,145 +71,6 @@ impl ScoreConfig {
     }
 }
 
-/// Point-forecast metrics of one model (names as in the reference scorer).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PointMetrics {
-    /// Mean absolute error, per pair then averaged.
-    pub mae: f64,
-    /// Root mean squared error, per pair then averaged.
-    pub rmse: f64,
-    /// Symmetric MAPE in percent (0..200), per pair then averaged.
-    pub smape: f64,
-    /// Mean absolute scaled error, per pair then averaged.
-    pub mase: f64,
-    /// Root mean squared scaled error, per pair then averaged.
-    pub rmsse: f64,
-    /// RMSSE weighted by the given level-12 weights.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wrmsse: Option<f64>,
-    /// Pairs with a finite MASE.
-    pub n_scaled_mase: usize,
-    /// Pairs with a finite RMSSE.
-    pub n_scaled_rmsse: usize,
-    /// Mean error over all points (positive = over-forecast).
-    pub bias: f64,
-    /// 100 x sum of errors / sum of |actuals|.
-    pub pbias: f64,
-    /// Sum of absolute errors / sum of |actuals|.
-    pub wape: f64,
-}
-
-/// Quantile-forecast metrics of one model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QuantileMetrics {
-    /// The quantiles used for `wql` and `scrps`.
-    pub quantiles: Vec<f64>,
-    /// Pooled weighted quantile loss.
-    pub wql: f64,
-    /// Scaled CRPS, per pair then averaged.
-    pub scrps: f64,
-    /// Coverage of the 0.1..0.9 interval, when both bounds exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cov80: Option<f64>,
-    /// Pooled mean pinball loss per quantile (all quantiles), keyed like `0.1`.
-    pub pinball: BTreeMap<String, f64>,
-    /// Coverage per central interval level, keyed like `80`.
-    pub coverage: BTreeMap<String, f64>,
-}
-
-/// All metrics of one model, serialised with the reference scorer's keys.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModelMetrics {
-    /// The model's name.
-    pub model: String,
-    /// Points scored.
-    pub n_points: usize,
-    /// (series, cutoff) pairs scored.
-    pub n_pairs: usize,
-    /// Series scored.
-    pub n_series: usize,
-    /// Table rows without an actual in the history (dropped for every model).
-    pub n_missing_actuals: usize,
-    /// Rows dropped for this model because one of its columns is NaN.
-    pub n_dropped_nan_forecasts: usize,
-    /// Point metrics, when the model has a point (or median) column.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub point: Option<PointMetrics>,
-    /// Quantile metrics, when the model has quantile or interval columns.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub quantile: Option<QuantileMetrics>,
-}
-
-impl ModelMetrics {
-    /// A metric by its reference name (`mae`, `mase`, `wql`, `cov80`...), if defined.
-    pub fn get(&self, name: &str) -> Option<f64> {
-        let p = self.point.as_ref();
-        let q = self.quantile.as_ref();
-        match name {
-            "mae" => p.map(|p| p.mae),
-            "rmse" => p.map(|p| p.rmse),
-            "smape" => p.map(|p| p.smape),
-            "mase" => p.map(|p| p.mase),
-            "rmsse" => p.map(|p| p.rmsse),
-            "wrmsse" => p.and_then(|p| p.wrmsse),
-            "bias" => p.map(|p| p.bias),
-            "pbias" => p.map(|p| p.pbias),
-            "wape" => p.map(|p| p.wape),
-            "wql" => q.map(|q| q.wql),
-            "scrps" => q.map(|q| q.scrps),
-            "cov80" => q.and_then(|q| q.cov80),
-            _ => None,
-        }
-    }
-}
-
-/// Metrics of one model on one (series, cutoff) pair.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PairMetrics {
-    /// The model's name.
-    pub model: String,
-    /// The series.
-    pub unique_id: String,
-    /// The window's cutoff.
-    pub cutoff: NaiveDate,
-    /// Points scored.
-    pub n_points: usize,
-    /// Mean absolute error (NaN without a point forecast).
-    pub mae: f64,
-    /// Root mean squared error.
-    pub rmse: f64,
-    /// Symmetric MAPE.
-    pub smape: f64,
-    /// Mean error.
-    pub bias: f64,
-    /// MASE (NaN when the scale is 0 or undefined).
-    pub mase: f64,
-    /// RMSSE (NaN when the scale is 0 or undefined).
-    pub rmsse: f64,
-    /// Scaled CRPS (NaN without quantiles or when the actuals sum to 0).
-    pub scrps: f64,
-    /// The MASE scale of the pair's training part.
-    pub mase_scale: f64,
-    /// The RMSSE scale of the pair's training part.
-    pub rmsse_scale: f64,
-}
-
-/// The result of [`evaluate`]: aggregated metrics and per-pair rows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evaluation {
-    /// One entry per model, in column order.
-    pub models: Vec<ModelMetrics>,
-    /// One row per model and scored (series, cutoff) pair.
-    pub pairs: Vec<PairMetrics>,
-}
-
-impl Evaluation {
-    /// The metrics of a model by name.
-    pub fn model(&self, name: &str) -> Option<&ModelMetrics> {
-        self.models.iter().find(|m| m.model == name)
-    }
-}
-
 /// Rows grouped into (series, cutoff) pairs, with actuals and scales.
 struct Prepared {
     /// Actual per row; None when missing.
@@ -226,7 +90,11 @@ fn prepare(history: &Panel, table: &ForecastTable, cfg: &ScoreConfig) -> Prepare
         .enumerate()
         .map(|(i, s)| (s.as_str(), i))
         .collect();
-    let to_panel: Vec<Option<usize>> = table.ids().iter().map(|id| pidx.get(id.as_str()).copied()).collect();
+    let to_panel: Vec<Option<usize>> = table
+        .ids()
+        .iter()
+        .map(|id| pidx.get(id.as_str()).copied())
+        .collect();
     let sidx = table.series_index();
     let y: Vec<Option<f64>> = (0..table.n_rows())
         .map(|r| {
@@ -252,7 +120,11 @@ fn prepare(history: &Panel, table: &ForecastTable, cfg: &ScoreConfig) -> Prepare
         .map(|&(s, cutoff)| match to_panel[s as usize] {
             Some(i) => {
                 let n = rows_until(history, i, cutoff);
-                scales(&history.series(i)[..n], cfg.season_length, cfg.trim_leading_zeros)
+                scales(
+                    &history.series(i)[..n],
+                    cfg.season_length,
+                    cfg.trim_leading_zeros,
+                )
             }
             None => Scales {
                 mase: f64::NAN,
@@ -342,7 +214,9 @@ fn score_model(
     let mut covered = 0usize;
     let cov_cols = (spec.quantile(0.1), spec.quantile(0.9));
     let cov80_cols = match cov_cols {
-        (Some(lo), Some(hi)) if qsel.iter().any(|q| q.1 == lo) && qsel.iter().any(|q| q.1 == hi) => {
+        (Some(lo), Some(hi))
+            if qsel.iter().any(|q| q.1 == lo) && qsel.iter().any(|q| q.1 == hi) =>
+        {
             Some((lo, hi))
         }
         _ => None,
@@ -352,7 +226,10 @@ fn score_model(
         .quantiles
         .iter()
         .filter(|(q, _)| *q < 0.5)
-        .filter_map(|&(q, lo)| spec.quantile(1.0 - q).map(|hi| (round6(100.0 - 200.0 * q), lo, hi)))
+        .filter_map(|&(q, lo)| {
+            spec.quantile(1.0 - q)
+                .map(|hi| (round6(100.0 - 200.0 * q), lo, hi))
+        })
         .collect();
     let mut cov = vec![0usize; intervals.len()];
     let mut series_seen = HashSet::new();
@@ -373,7 +250,11 @@ fn score_model(
             let den = yr.abs() + f.abs();
             a.ae += e.abs();
             a.se += e * e;
-            a.sm += if den == 0.0 { 0.0 } else { 200.0 * e.abs() / den };
+            a.sm += if den == 0.0 {
+                0.0
+            } else {
+                200.0 * e.abs() / den
+            };
             a.e += e;
             sum_e += e;
             sum_ae += e.abs();
@@ -407,7 +288,9 @@ fn score_model(
     let rows: Vec<PairMetrics> = order
         .iter()
         .map(|&p| {
-            let a = acc[p as usize].as_ref().expect("pair in order has an accumulator");
+            let a = acc[p as usize]
+                .as_ref()
+                .expect("pair in order has an accumulator");
             let (s, cutoff) = prep.pairs[p as usize];
             let sc = prep.scales[p as usize];
             let n = a.n as f64;
@@ -451,7 +334,11 @@ fn score_model(
             wrmsse,
             n_scaled_mase: rows.iter().filter(|r| r.mase.is_finite()).count(),
             n_scaled_rmsse: rows.iter().filter(|r| r.rmsse.is_finite()).count(),
-            bias: if n_points > 0 { sum_e / n_points as f64 } else { f64::NAN },
+            bias: if n_points > 0 {
+                sum_e / n_points as f64
+            } else {
+                f64::NAN
+            },
             pbias: ratio(100.0 * sum_e, sum_ay),
             wape: ratio(sum_ae, sum_ay),
         }
@@ -509,12 +396,19 @@ mod tests {
     #[test]
     fn hand_checked() {
         let d = |k| NaiveDate::from_ymd_opt(2024, 1, k).unwrap();
-        let panel = Panel::from_series(Freq::Daily, vec![("a".into(), d(1), vec![0.0, 2.0, 4.0, 4.0, 1.0, 3.0, 5.0])])
+        let panel = Panel::from_series(
+            Freq::Daily,
+            vec![("a".into(), d(1), vec![0.0, 2.0, 4.0, 4.0, 1.0, 3.0, 5.0])],
+        )
+        .unwrap();
+        let mut t =
+            ForecastTable::new(vec!["M".into(), "M-lo-80".into(), "M-hi-80".into()]).unwrap();
+        t.push_row("a", d(6), d(5), f64::NAN, &[2.0, 1.0, 3.0])
             .unwrap();
-        let mut t = ForecastTable::new(vec!["M".into(), "M-lo-80".into(), "M-hi-80".into()]).unwrap();
-        t.push_row("a", d(6), d(5), f64::NAN, &[2.0, 1.0, 3.0]).unwrap();
-        t.push_row("a", d(7), d(5), f64::NAN, &[2.0, 1.0, 4.0]).unwrap();
-        t.push_row("a", d(8), d(5), f64::NAN, &[2.0, 1.0, 4.0]).unwrap(); // no actual
+        t.push_row("a", d(7), d(5), f64::NAN, &[2.0, 1.0, 4.0])
+            .unwrap();
+        t.push_row("a", d(8), d(5), f64::NAN, &[2.0, 1.0, 4.0])
+            .unwrap(); // no actual
         let ev = evaluate(&panel, &t, &ScoreConfig::new(1));
         let m = &ev.models[0];
         assert_eq!((m.n_points, m.n_missing_actuals, m.n_pairs), (2, 1, 1));

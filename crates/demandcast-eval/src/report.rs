@@ -59,7 +59,11 @@ pub struct MetricsTable {
 
 /// Builds the ranked table from the metrics, WRMSSE-12 results and timings
 /// (matched by model name; either may be empty).
-pub fn rank_models(evaluation: &Evaluation, wrmsse: &[M5Wrmsse], timings: &[ModelTiming]) -> MetricsTable {
+pub fn rank_models(
+    evaluation: &Evaluation,
+    wrmsse: &[M5Wrmsse],
+    timings: &[ModelTiming],
+) -> MetricsTable {
     let mut rows: Vec<ModelRow> = evaluation
         .models
         .iter()
@@ -82,7 +86,11 @@ pub fn rank_models(evaluation: &Evaluation, wrmsse: &[M5Wrmsse], timings: &[Mode
     } else {
         "mase"
     };
-    let key = |r: &ModelRow| r.get(primary).filter(|v| v.is_finite()).unwrap_or(f64::INFINITY);
+    let key = |r: &ModelRow| {
+        r.get(primary)
+            .filter(|v| v.is_finite())
+            .unwrap_or(f64::INFINITY)
+    };
     rows.sort_by(|a, b| key(a).total_cmp(&key(b)));
     for (k, r) in rows.iter_mut().enumerate() {
         r.rank = k + 1;
@@ -138,7 +146,11 @@ pub struct EvalReport {
 /// # Errors
 /// Only on an internal inconsistency building the table; a WRMSSE-12 that
 /// cannot be computed is reported in [`EvalReport::wrmsse_error`].
-pub fn score_backtest(history: &Panel, cv: &CvResult, opts: &EvalOptions) -> Result<(ForecastTable, EvalReport)> {
+pub fn score_backtest(
+    history: &Panel,
+    cv: &CvResult,
+    opts: &EvalOptions,
+) -> Result<(ForecastTable, EvalReport)> {
     let table = cv.to_table(opts.table)?;
     let evaluation = evaluate(history, &table, &opts.score);
     let mut wrmsse = Vec::new();

@@ -49,7 +49,11 @@ pub fn first_nonzero(y: &[f64]) -> usize {
 /// The RMSSE scale alone: mean squared first difference from the first
 /// non-zero value (or from the start), NaN-skipping; NaN when there is none.
 pub fn rmsse_scale(y: &[f64], trim_leading_zeros: bool) -> f64 {
-    let from = if trim_leading_zeros { first_nonzero(y) } else { 0 };
+    let from = if trim_leading_zeros {
+        first_nonzero(y)
+    } else {
+        0
+    };
     let (mut s, mut n) = (0.0, 0usize);
     for t in (from + 1)..y.len() {
         let d = y[t] - y[t - 1];

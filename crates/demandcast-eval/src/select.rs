@@ -133,8 +133,17 @@ pub(crate) struct Scores {
 }
 
 impl Scores {
-    pub fn new(names: Vec<String>, ok: Vec<bool>, pairs: &[PairMetrics], metric: SelectionMetric) -> Self {
-        let pos: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    pub fn new(
+        names: Vec<String>,
+        ok: Vec<bool>,
+        pairs: &[PairMetrics],
+        metric: SelectionMetric,
+    ) -> Self {
+        let pos: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
         let mut by_pair: BTreeMap<(String, NaiveDate), Vec<f64>> = BTreeMap::new();
         for p in pairs {
             if let Some(&c) = pos.get(p.model.as_str()) {
@@ -162,7 +171,12 @@ impl Scores {
 
     /// Mean per candidate over the common pairs whose series `keep` accepts, and their count.
     pub fn means(&self, keep: impl Fn(&str) -> bool) -> (Vec<f64>, usize) {
-        self.means_of(self.common.iter().filter(|(id, _)| keep(id)).map(|(_, v)| v))
+        self.means_of(
+            self.common
+                .iter()
+                .filter(|(id, _)| keep(id))
+                .map(|(_, v)| v),
+        )
     }
 
     /// Mean per candidate over the common pairs of one series, and their count.
@@ -210,13 +224,22 @@ impl Scores {
     }
 
     /// A reason text: winner's mean vs the runner-up's.
-    pub fn why(&self, means: &[f64], best: usize, n: usize, what: &str, metric: SelectionMetric) -> String {
+    pub fn why(
+        &self,
+        means: &[f64],
+        best: usize,
+        n: usize,
+        what: &str,
+        metric: SelectionMetric,
+    ) -> String {
         let runner = means
             .iter()
             .enumerate()
             .filter(|(i, m)| *i != best && m.is_finite())
             .min_by(|a, b| a.1.total_cmp(b.1));
-        let vs = runner.map_or(String::new(), |(i, m)| format!(" vs {} {m:.4}", self.names[i]));
+        let vs = runner.map_or(String::new(), |(i, m)| {
+            format!(" vs {} {m:.4}", self.names[i])
+        });
         format!(
             "lowest mean {} over {n} backtest pairs of {what}: {:.4}{vs}",
             metric.as_str(),

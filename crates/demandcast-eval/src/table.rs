@@ -201,7 +201,8 @@ mod tests {
     fn csv_round_trip_format() {
         let d = |x| NaiveDate::from_ymd_opt(2024, 1, x).unwrap();
         let mut t = ForecastTable::new(vec!["M".into(), "M-lo-80".into()]).unwrap();
-        t.push_row("a,b", d(2), d(1), 1.5, &[0.1 + 0.2, f64::NAN]).unwrap();
+        t.push_row("a,b", d(2), d(1), 1.5, &[0.1 + 0.2, f64::NAN])
+            .unwrap();
         let mut out = Vec::new();
         t.write_csv(&mut out).unwrap();
         assert_eq!(

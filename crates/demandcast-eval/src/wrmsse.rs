@@ -24,7 +24,7 @@
 //! cutoff (`n_dropped_series`).
 
 use crate::hierarchy::{M5Hierarchy, M5_LEVELS};
-use crate::scale::{row_at, rows_until, rmsse_scale};
+use crate::scale::{rmsse_scale, row_at, rows_until};
 use crate::table::ForecastTable;
 use crate::{EvalError, Result};
 use chrono::NaiveDate;
@@ -87,7 +87,10 @@ pub struct M5Wrmsse {
 impl M5Wrmsse {
     /// The level scores keyed like the reference scorer (`L1 total`: score).
     pub fn levels_map(&self) -> std::collections::BTreeMap<String, f64> {
-        self.levels.iter().map(|l| (l.level.clone(), l.score)).collect()
+        self.levels
+            .iter()
+            .map(|l| (l.level.clone(), l.score))
+            .collect()
     }
 }
 
@@ -135,14 +138,19 @@ pub fn m5_wrmsse(
     let mut per_cut = Vec::new();
     let mut n_dropped = 0usize;
     for cutoff in table.distinct_cutoffs() {
-        let rows: Vec<usize> = (0..table.n_rows()).filter(|&r| table.cutoffs()[r] == cutoff).collect();
+        let rows: Vec<usize> = (0..table.n_rows())
+            .filter(|&r| table.cutoffs()[r] == cutoff)
+            .collect();
         let mut fdates: Vec<NaiveDate> = rows.iter().map(|&r| table.ds()[r]).collect();
         fdates.sort_unstable();
         fdates.dedup();
         // per table series: rows, and counts of non-NaN forecasts and actuals
         let mut by_series: HashMap<u32, Vec<usize>> = HashMap::new();
         for &r in &rows {
-            by_series.entry(table.series_index()[r]).or_default().push(r);
+            by_series
+                .entry(table.series_index()[r])
+                .or_default()
+                .push(r);
         }
         let actual = |r: usize| -> f64 {
             pidx.get(table.id(r))
@@ -163,7 +171,9 @@ pub fn m5_wrmsse(
             continue;
         }
         keep.sort_by(|a, b| a.0.cmp(b.0));
-        per_cut.push(score_cutoff(history, hierarchy, prices, table, fvals, &actual, &keep, &fdates, cutoff, cfg)?);
+        per_cut.push(score_cutoff(
+            history, hierarchy, prices, table, fvals, &actual, &keep, &fdates, cutoff, cfg,
+        )?);
     }
     let n_cutoffs = per_cut.len();
     let Some(last) = per_cut.last() else {
@@ -220,13 +230,22 @@ fn score_cutoff(
     let freq = history.freq();
     let h = fdates.len();
     // training rows of each kept series on a common date grid
-    let origin = keep.iter().map(|k| history.start(k.1)).min().expect("keep is not empty");
+    let origin = keep
+        .iter()
+        .map(|k| history.start(k.1))
+        .min()
+        .expect("keep is not empty");
     let mut spans = Vec::with_capacity(keep.len()); // (grid offset, rows)
     for &(id, i, _) in keep {
-        let off = freq.steps_between(origin, history.start(i)).ok_or_else(|| {
-            EvalError::Config(format!("series '{id}' starts off the panel's date grid"))
-        })?;
-        spans.push((usize::try_from(off).unwrap_or(0), rows_until(history, i, cutoff)));
+        let off = freq
+            .steps_between(origin, history.start(i))
+            .ok_or_else(|| {
+                EvalError::Config(format!("series '{id}' starts off the panel's date grid"))
+            })?;
+        spans.push((
+            usize::try_from(off).unwrap_or(0),
+            rows_until(history, i, cutoff),
+        ));
     }
     let dense = spans.iter().map(|&(o, n)| o + n).max().unwrap_or(0);
     let mut present = vec![false; dense];
@@ -301,8 +320,17 @@ fn score_cutoff(
                         w += usd[k];
                     }
                     let scale = rmsse_scale(buf, cfg.trim_leading_zeros);
-                    let mse = fs.iter().zip(&ys).map(|(f, y)| (f - y) * (f - y)).sum::<f64>() / h as f64;
-                    let r = if scale > 0.0 { (mse / scale).sqrt() } else { f64::NAN };
+                    let mse = fs
+                        .iter()
+                        .zip(&ys)
+                        .map(|(f, y)| (f - y) * (f - y))
+                        .sum::<f64>()
+                        / h as f64;
+                    let r = if scale > 0.0 {
+                        (mse / scale).sqrt()
+                    } else {
+                        f64::NAN
+                    };
                     (r, w)
                 },
             )
@@ -345,11 +373,16 @@ mod tests {
             ],
         )
         .unwrap()
-        .with_covariate("sell_price", vec![1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, f64::NAN])
+        .with_covariate(
+            "sell_price",
+            vec![1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, f64::NAN],
+        )
         .unwrap();
         let mut t = ForecastTable::new(vec!["M".into()]).unwrap();
-        t.push_row("FOODS_1_001_CA_1", d(4), d(3), 4.0, &[3.0]).unwrap();
-        t.push_row("FOODS_1_002_CA_1", d(4), d(3), 1.0, &[2.0]).unwrap();
+        t.push_row("FOODS_1_001_CA_1", d(4), d(3), 4.0, &[3.0])
+            .unwrap();
+        t.push_row("FOODS_1_002_CA_1", d(4), d(3), 1.0, &[2.0])
+            .unwrap();
         let hier = M5Hierarchy::from_panel(&panel).unwrap();
         let w = m5_wrmsse(&panel, &hier, &t, "M", &M5Config::default()).unwrap();
         let r1 = (1.0f64 / 2.5).sqrt();
@@ -358,7 +391,10 @@ mod tests {
             assert!((l.score - want).abs() < 1e-12, "{}: {}", l.level, l.score);
         }
         assert!((w.wrmsse12 - 3.0 * r1 / 12.0).abs() < 1e-12);
-        assert_eq!((w.levels[11].n_groups, w.levels[11].n_excluded_groups), (2, 1));
+        assert_eq!(
+            (w.levels[11].n_groups, w.levels[11].n_excluded_groups),
+            (2, 1)
+        );
         // no point column: an error, not a silent NaN
         assert!(m5_wrmsse(&panel, &hier, &t, "X", &M5Config::default()).is_err());
     }

@@ -5,7 +5,8 @@ mod common;
 use common::Simple;
 use demandcast_core::{Forecaster, Freq, Level, NaiveDate, NoProgress, Panel};
 use demandcast_eval::{
-    cross_validation, AutoConfig, AutoSelect, CvConfig, DemandClass, SelectionMetric, SelectionScope, TableOptions,
+    cross_validation, AutoConfig, AutoSelect, CvConfig, DemandClass, SelectionMetric,
+    SelectionScope, TableOptions,
 };
 
 struct Rng(u64);
@@ -35,7 +36,9 @@ fn panel() -> Panel {
         series.push((format!("rw{k}"), d0, y));
     }
     for k in 0..6 {
-        let y = (0..120).map(|_| if rng.next() < 0.3 { 5.0 } else { 0.0 }).collect();
+        let y = (0..120)
+            .map(|_| if rng.next() < 0.3 { 5.0 } else { 0.0 })
+            .collect();
         series.push((format!("int{k}"), d0, y));
     }
     Panel::from_series(Freq::Daily, series).unwrap()
@@ -47,7 +50,11 @@ fn auto(scope: SelectionScope) -> AutoSelect {
     cfg.min_pairs = 5;
     cfg.scope = scope;
     AutoSelect::new(
-        vec![Box::new(Simple::Broken), Box::new(Simple::Naive), Box::new(Simple::Mean)],
+        vec![
+            Box::new(Simple::Broken),
+            Box::new(Simple::Naive),
+            Box::new(Simple::Mean),
+        ],
         cfg,
     )
     .unwrap()
@@ -62,18 +69,34 @@ fn picks_per_class_and_forecasts_with_the_choice() {
     assert_eq!(r.metric, SelectionMetric::Rmsse);
     assert_eq!(r.cutoffs.len(), 3);
     assert_eq!(r.n_common_pairs, 12 * 3);
-    assert!(r.candidates[0].failed.as_deref().unwrap().contains("broken"));
+    assert!(r.candidates[0]
+        .failed
+        .as_deref()
+        .unwrap()
+        .contains("broken"));
     assert!(r.candidates[0].score.is_nan());
     let class = |c: DemandClass| r.classes.iter().find(|x| x.class == c).unwrap();
     let smooth = class(DemandClass::Smooth);
-    assert_eq!((smooth.n_series, smooth.n_pairs, smooth.chosen.as_str()), (6, 18, "Naive"));
+    assert_eq!(
+        (smooth.n_series, smooth.n_pairs, smooth.chosen.as_str()),
+        (6, 18, "Naive")
+    );
     assert!(smooth.scores["Naive"] < smooth.scores["Mean"]);
-    assert!(smooth.reason.contains("lowest mean rmsse over 18"), "{}", smooth.reason);
+    assert!(
+        smooth.reason.contains("lowest mean rmsse over 18"),
+        "{}",
+        smooth.reason
+    );
     let int = class(DemandClass::Intermittent);
     assert_eq!(int.chosen, "Mean");
     assert_eq!(r.assignment.get("Naive"), Some(&6));
     assert_eq!(r.assignment.get("Mean"), Some(&6));
-    assert!(r.series.iter().all(|s| s.chosen == if s.id.starts_with("rw") { "Naive" } else { "Mean" }));
+    assert!(r.series.iter().all(|s| s.chosen
+        == if s.id.starts_with("rw") {
+            "Naive"
+        } else {
+            "Mean"
+        }));
 
     let l80 = Level::new(80.0).unwrap();
     let fc = demandcast_core::FittedForecaster::predict(&fitted, 3, &[l80], None).unwrap();
@@ -91,7 +114,10 @@ fn picks_per_class_and_forecasts_with_the_choice() {
         }
     }
     let json = serde_json::to_value(r).unwrap();
-    assert_eq!(serde_json::to_value(a.last_report().unwrap()).unwrap(), json);
+    assert_eq!(
+        serde_json::to_value(a.last_report().unwrap()).unwrap(),
+        json
+    );
     assert_eq!(json["classes"][0]["class"], "smooth");
 }
 
@@ -101,8 +127,15 @@ fn per_series_scope_reports_scores_per_series() {
     let a = auto(SelectionScope::PerSeries);
     let f = a.fit_auto(&p, &NoProgress).unwrap();
     let r = f.report();
-    assert!(r.series.iter().all(|s| s.scores.as_ref().is_some_and(|m| m.len() == 2)));
-    let rw = r.series.iter().filter(|s| s.id.starts_with("rw") && s.chosen == "Naive").count();
+    assert!(r
+        .series
+        .iter()
+        .all(|s| s.scores.as_ref().is_some_and(|m| m.len() == 2)));
+    let rw = r
+        .series
+        .iter()
+        .filter(|s| s.id.starts_with("rw") && s.chosen == "Naive")
+        .count();
     assert!(rw >= 5, "{rw} of 6 random walks chose Naive");
 }
 
@@ -111,10 +144,15 @@ fn auto_runs_inside_a_backtest() {
     let p = panel();
     let a = auto(SelectionScope::PerClass);
     assert_eq!(a.name(), "auto");
-    let cv = cross_validation(&p, &[&a, &Simple::Naive], &CvConfig::new(7, 1), &NoProgress).unwrap();
+    let cv =
+        cross_validation(&p, &[&a, &Simple::Naive], &CvConfig::new(7, 1), &NoProgress).unwrap();
     let t = cv.to_table(TableOptions::default()).unwrap();
     assert!(t.column("auto").unwrap().iter().all(|v| v.is_finite()));
     assert!(a.last_report().is_some());
-    assert!(AutoSelect::new(vec![Box::new(Simple::Naive), Box::new(Simple::Naive)], AutoConfig::new(7)).is_err());
+    assert!(AutoSelect::new(
+        vec![Box::new(Simple::Naive), Box::new(Simple::Naive)],
+        AutoConfig::new(7)
+    )
+    .is_err());
     assert!(AutoSelect::new(vec![], AutoConfig::new(7)).is_err());
 }

@@ -6,7 +6,8 @@ mod common;
 use common::*;
 use demandcast_core::{Freq, Level, NaiveDate, NoProgress, Panel, Progress};
 use demandcast_eval::{
-    cross_validation, future_covariates, plan, score_backtest, CvConfig, EvalOptions, Refit, TableOptions,
+    cross_validation, future_covariates, plan, score_backtest, CvConfig, EvalOptions, Refit,
+    TableOptions,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -42,11 +43,50 @@ fn backtest_matches_reference_scorer() {
     let (table, report) = score_backtest(&panel, &cv, &EvalOptions::new(7)).unwrap();
     let names: Vec<&str> = table.columns().iter().map(|c| c.name.as_str()).collect();
     // Naive returned no intervals: no interval columns for it
-    assert_eq!(names, ["Naive", "Mean", "Mean-lo-80", "Mean-hi-80", "Mean-lo-95", "Mean-hi-95"]);
+    assert_eq!(
+        names,
+        [
+            "Naive",
+            "Mean",
+            "Mean-lo-80",
+            "Mean-hi-80",
+            "Mean-lo-95",
+            "Mean-hi-95"
+        ]
+    );
     assert_eq!(table.n_rows(), 20 * 2 * 28);
-    let want: [(&str, &[(&str, f64)], f64); 2] = [
-        ("Mean", &[("mae", 1.5845695077847517), ("rmse", 2.1461413817034036), ("smape", 113.75982440092712), ("mase", 1.0985604148567263), ("rmsse", 0.9263837429713434), ("bias", -0.43149499291852816), ("wape", 0.600175126384485), ("wql", 0.21313395878702085), ("scrps", 0.40380558887671025), ("cov80", 0.8375)], 0.9655663422540807),
-        ("Naive", &[("mae", 2.229464285714286), ("rmse", 2.8445080413727077), ("smape", 83.91297426061644), ("mase", 1.2905464585394817), ("rmsse", 1.1361089213794915), ("bias", 0.08482142857142858), ("wape", 0.844436929320257)], 1.257365129759232),
+    // (model, [(metric, value)], wrmsse12)
+    type Want = (&'static str, &'static [(&'static str, f64)], f64);
+    let want: [Want; 2] = [
+        (
+            "Mean",
+            &[
+                ("mae", 1.5845695077847517),
+                ("rmse", 2.1461413817034036),
+                ("smape", 113.75982440092712),
+                ("mase", 1.0985604148567263),
+                ("rmsse", 0.9263837429713434),
+                ("bias", -0.43149499291852816),
+                ("wape", 0.600175126384485),
+                ("wql", 0.21313395878702085),
+                ("scrps", 0.40380558887671025),
+                ("cov80", 0.8375),
+            ],
+            0.9655663422540807,
+        ),
+        (
+            "Naive",
+            &[
+                ("mae", 2.229464285714286),
+                ("rmse", 2.8445080413727077),
+                ("smape", 83.91297426061644),
+                ("mase", 1.2905464585394817),
+                ("rmsse", 1.1361089213794915),
+                ("bias", 0.08482142857142858),
+                ("wape", 0.844436929320257),
+            ],
+            1.257365129759232,
+        ),
     ];
     assert_eq!(report.metrics.primary_metric, "wrmsse12");
     for (rank, (model, metrics, w12)) in want.iter().enumerate() {
@@ -97,8 +137,11 @@ fn cutoffs_and_skipped_series_are_explicit() {
     let pl = plan(&p, &cfg).unwrap();
     assert_eq!(pl.cutoffs, vec![d(1, 5), d(1, 8)]);
     assert_eq!(pl.eligible, vec![vec![0, 2, 3], vec![0, 1, 3, 4]]);
-    let msgs: Vec<(NaiveDate, &str, &str)> =
-        pl.notes.iter().map(|n| (n.cutoff, n.id.as_str(), n.message.as_str())).collect();
+    let msgs: Vec<(NaiveDate, &str, &str)> = pl
+        .notes
+        .iter()
+        .map(|n| (n.cutoff, n.id.as_str(), n.message.as_str()))
+        .collect();
     assert_eq!(msgs.len(), 4, "{msgs:?}");
     assert!(msgs[0].1 == "b" && msgs[0].2.starts_with("starts after the cutoff"));
     assert!(msgs[1].1 == "s" && msgs[1].2.contains("fewer than the 2 required"));
@@ -117,29 +160,41 @@ fn cutoffs_and_skipped_series_are_explicit() {
     assert_eq!(t.column("Naive").unwrap()[last], 8.0);
     // b in window 2: trained on 01-07 and 01-08 (values 1, 2)
     let b = (0..t.n_rows()).find(|&r| t.id(r) == "b").unwrap();
-    assert_eq!((t.ds()[b], t.column("Naive").unwrap()[b], t.y()[b]), (d(1, 9), 2.0, 3.0));
+    assert_eq!(
+        (t.ds()[b], t.column("Naive").unwrap()[b], t.y()[b]),
+        (d(1, 9), 2.0, 3.0)
+    );
     assert!(plan(&p, &CvConfig::new(0, 1)).is_err());
 }
 
 #[test]
 fn refit_never_forecasts_from_the_first_origin() {
     let p = ragged();
-    let cfg = CvConfig::new(2, 2).with_step_size(3).with_refit(Refit::Never);
+    let cfg = CvConfig::new(2, 2)
+        .with_step_size(3)
+        .with_refit(Refit::Never);
     let fits = Count::default();
     let cv = cross_validation(&p, &[&Simple::Naive], &cfg, &fits).unwrap();
     assert_eq!(fits.0.load(Ordering::Relaxed), 4); // window 0 only: a, c, e, s
     assert!(!cv.windows[1].models[0].refit);
     let t = cv.to_table(TableOptions::default()).unwrap();
     // window 2 of "a" is predicted from the 01-05 fit: last value 5, steps 4 and 5
-    let a: Vec<usize> = (0..t.n_rows()).filter(|&r| t.id(r) == "a" && t.cutoffs()[r] == d(1, 8)).collect();
+    let a: Vec<usize> = (0..t.n_rows())
+        .filter(|&r| t.id(r) == "a" && t.cutoffs()[r] == d(1, 8))
+        .collect();
     assert_eq!(a.len(), 2);
     assert_eq!(t.column("Naive").unwrap()[a[0]], 5.0);
     assert_eq!(t.ds()[a[0]], d(1, 9));
     // b was not in the first fit: NaN forecast, with a note
     let b = (0..t.n_rows()).find(|&r| t.id(r) == "b").unwrap();
     assert!(t.column("Naive").unwrap()[b].is_nan());
-    assert!(cv.notes.iter().any(|n| n.id == "b" && n.message.contains("last fit")));
-    let every = CvConfig::new(2, 2).with_step_size(3).with_refit(Refit::Every(1));
+    assert!(cv
+        .notes
+        .iter()
+        .any(|n| n.id == "b" && n.message.contains("last fit")));
+    let every = CvConfig::new(2, 2)
+        .with_step_size(3)
+        .with_refit(Refit::Every(1));
     let cv2 = cross_validation(&p, &[&Simple::Naive], &every, &NoProgress).unwrap();
     assert!(cv2.windows[1].models[0].refit);
 }
@@ -149,18 +204,27 @@ fn a_failing_model_is_recorded_and_the_others_go_on() {
     let p = ragged();
     let cfg = CvConfig::new(2, 1);
     let cv = cross_validation(&p, &[&Simple::Broken, &Simple::Naive], &cfg, &NoProgress).unwrap();
-    assert!(cv.windows[0].models[0].error.as_deref().unwrap().contains("broken"));
+    assert!(cv.windows[0].models[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("broken"));
     let t = cv.to_table(TableOptions::default()).unwrap();
     assert!(t.column("Broken").unwrap().iter().all(|v| v.is_nan()));
     assert!(t.column("Naive").unwrap().iter().all(|v| !v.is_nan()));
     assert_eq!(cv.timings()[0].n_failed_windows, 1);
-    assert!(cv.all_notes().iter().any(|n| n.model.as_deref() == Some("Broken")));
+    assert!(cv
+        .all_notes()
+        .iter()
+        .any(|n| n.model.as_deref() == Some("Broken")));
     assert!(cross_validation(&p, &[&Simple::Naive, &Simple::Naive], &cfg, &NoProgress).is_err());
 }
 
 #[test]
 fn future_covariates_cover_the_test_window() {
-    let p = ragged().with_covariate("price", (0..36).map(f64::from).collect()).unwrap();
+    let p = ragged()
+        .with_covariate("price", (0..36).map(f64::from).collect())
+        .unwrap();
     // series e (index 3) has rows 21..30; after 01-08 comes its row 8 (29), then its end
     let f = future_covariates(&p, &[0, 3], d(1, 8), 2).unwrap();
     assert_eq!(f.ids, ["a", "e"]);
@@ -178,9 +242,16 @@ fn point_as_median_adds_the_median_column() {
     let p = ragged();
     let cfg = CvConfig::new(2, 1).with_levels(vec![Level::new(80.0).unwrap()]);
     let cv = cross_validation(&p, &[&Simple::Naive, &Simple::Mean], &cfg, &NoProgress).unwrap();
-    let t = cv.to_table(TableOptions { point_as_median: true }).unwrap();
+    let t = cv
+        .to_table(TableOptions {
+            point_as_median: true,
+        })
+        .unwrap();
     let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["Naive", "Mean", "Mean-median", "Mean-lo-80", "Mean-hi-80"]);
+    assert_eq!(
+        names,
+        ["Naive", "Mean", "Mean-median", "Mean-lo-80", "Mean-hi-80"]
+    );
     let mut csv = Vec::new();
     t.write_csv(&mut csv).unwrap();
     let text = String::from_utf8(csv).unwrap();

@@ -6,9 +6,12 @@ use proptest::prelude::*;
 
 const H: usize = 4;
 
+/// Per series: values, and per test point (forecast, 80% half-width).
+type Case = Vec<(Vec<f64>, Vec<(f64, f64)>)>;
+
 /// Series of small counts (M5-like ids), and per point a forecast and a
 /// half-width for the 80% interval.
-fn case() -> impl Strategy<Value = Vec<(Vec<f64>, Vec<(f64, f64)>)>> {
+fn case() -> impl Strategy<Value = Case> {
     prop::collection::vec(
         (12usize..30).prop_flat_map(|n| {
             (
@@ -20,12 +23,18 @@ fn case() -> impl Strategy<Value = Vec<(Vec<f64>, Vec<(f64, f64)>)>> {
     )
 }
 
-fn build(c: &[(Vec<f64>, Vec<(f64, f64)>)], perfect: bool) -> (Panel, ForecastTable) {
+fn build(c: &Case, perfect: bool) -> (Panel, ForecastTable) {
     let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-    let series: Vec<(String, NaiveDate, Vec<f64>)> =
-        c.iter().enumerate().map(|(k, (y, _))| (format!("FOODS_1_{k:03}_CA_1"), d0, y.clone())).collect();
+    let series: Vec<(String, NaiveDate, Vec<f64>)> = c
+        .iter()
+        .enumerate()
+        .map(|(k, (y, _))| (format!("FOODS_1_{k:03}_CA_1"), d0, y.clone()))
+        .collect();
     let n_rows: usize = c.iter().map(|(y, _)| y.len()).sum();
-    let panel = Panel::from_series(Freq::Daily, series).unwrap().with_covariate("sell_price", vec![1.5; n_rows]).unwrap();
+    let panel = Panel::from_series(Freq::Daily, series)
+        .unwrap()
+        .with_covariate("sell_price", vec![1.5; n_rows])
+        .unwrap();
     let mut t = ForecastTable::new(vec!["M".into(), "M-lo-80".into(), "M-hi-80".into()]).unwrap();
     for (i, (y, f)) in c.iter().enumerate() {
         let n = y.len();
@@ -33,7 +42,14 @@ fn build(c: &[(Vec<f64>, Vec<(f64, f64)>)], perfect: bool) -> (Panel, ForecastTa
         for (k, &(fc, w)) in f.iter().enumerate() {
             let yv = y[n - H + k];
             let point = if perfect { yv } else { fc };
-            t.push_row(panel.id(i), panel.date(i, n - H + k), cutoff, yv, &[point, point - w, point + w]).unwrap();
+            t.push_row(
+                panel.id(i),
+                panel.date(i, n - H + k),
+                cutoff,
+                yv,
+                &[point, point - w, point + w],
+            )
+            .unwrap();
         }
     }
     (panel, t)

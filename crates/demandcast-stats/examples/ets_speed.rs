@@ -28,9 +28,11 @@ use std::io::Read;
 use std::process::Command;
 use std::time::Instant;
 
+type Error = Box<dyn std::error::Error>;
+
 /// Reads the CSV (through `gzip -dc` when compressed: the crate has no
 /// decompression dependency) and returns the first `n` CA_1 series.
-fn load(path: &str, n: usize) -> Result<Vec<(String, Vec<f64>)>, Box<dyn std::error::Error>> {
+fn load(path: &str, n: usize) -> Result<Vec<(String, Vec<f64>)>, Error> {
     let text = if path.ends_with(".gz") {
         let out = Command::new("gzip").args(["-dc", path]).output()?;
         if !out.status.success() {
@@ -44,8 +46,14 @@ fn load(path: &str, n: usize) -> Result<Vec<(String, Vec<f64>)>, Box<dyn std::er
     };
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().ok_or("empty file")?.split(',').collect();
-    let first_day = header.iter().position(|h| h.starts_with("d_")).ok_or("no d_ columns")?;
-    let store = header.iter().position(|h| *h == "store_id").ok_or("no store_id column")?;
+    let first_day = header
+        .iter()
+        .position(|h| h.starts_with("d_"))
+        .ok_or("no d_ columns")?;
+    let store = header
+        .iter()
+        .position(|h| *h == "store_id")
+        .ok_or("no store_id column")?;
     let mut out = Vec::new();
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();
@@ -72,7 +80,7 @@ fn cpu_seconds() -> Option<f64> {
     Some(ns * 1e-9)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
     let path = args
         .next()

@@ -191,7 +191,14 @@ mod stdsort {
         }
     }
 
-    fn move_median_to_first(v: &mut [usize], result: usize, a: usize, b: usize, c: usize, f: &[f64]) {
+    fn move_median_to_first(
+        v: &mut [usize],
+        result: usize,
+        a: usize,
+        b: usize,
+        c: usize,
+        f: &[f64],
+    ) {
         let pick = if less(f, v[a], v[b]) {
             if less(f, v[b], v[c]) {
                 b
@@ -427,7 +434,10 @@ fn run<F: FnMut(&[&[f64]], &mut [f64])>(
         // Reflection and expansion (the most frequent second point) in one
         // call when speculating; the contractions only when needed.
         let done = if speculate { 2 } else { 1 };
-        f(&[trial[0].as_slice(), trial[1].as_slice()][..done], &mut ft[..done]);
+        f(
+            &[trial[0].as_slice(), trial[1].as_slice()][..done],
+            &mut ft[..done],
+        );
         let mut value = |k: usize, ft: &mut [f64; 4]| {
             if k >= done {
                 f(&[&trial[k]], &mut ft[k..k + 1]);
@@ -486,5 +496,51 @@ fn run<F: FnMut(&[&[f64]], &mut [f64])>(
         x: simplex[best].clone(),
         fun: fs[best],
         n_iter: it + 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdsort_orders_with_ties_and_infinities() {
+        let mut seed = 7u64;
+        for len in [1usize, 2, 5, 16, 17, 18, 25, 40, 90] {
+            let f: Vec<f64> = (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    match seed >> 61 {
+                        0 => f64::INFINITY,
+                        1 => 1.5,
+                        _ => (seed >> 11) as f64 / (1u64 << 53) as f64,
+                    }
+                })
+                .collect();
+            let mut v: Vec<usize> = (0..len).collect();
+            stdsort::sort(&mut v, &f);
+            assert!(v.windows(2).all(|w| f[w[0]] <= f[w[1]]), "len {len}");
+            let mut seen = v.clone();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..len).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn eigen_reductions() {
+        // Eigen: VectorXd::LinSpaced(7, 1, 7).sum() == 28; offsets only reorder.
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        assert_eq!(eigen_sum(&a, 0), 28.0);
+        assert_eq!(eigen_sum(&a, 1), 28.0);
+        assert_eq!(eigen_sum(&[], 0), 0.0);
+        // A left fold gives ((1 + 1e16) + 1) - 1e16 = 0; Eigen's packets
+        // add (1 + 1) + (1e16 - 1e16) = 2.
+        assert_eq!(eigen_sum(&[1.0, 1e16, 1.0, -1e16], 0), 2.0);
+        let simplex = vec![vec![1.0, 2.0, 3.0]; 6];
+        let mut xo = [0.0; 3];
+        centroid(&simplex, 2, &mut xo);
+        assert_eq!(xo, [5.0 / 3.0, 10.0 / 3.0, 5.0]);
     }
 }

@@ -1,10 +1,12 @@
 //! Simple exponential smoothing kernels shared by the intermittent-demand
-//! models (Croston, ADIDA, IMAPA, TSB): a line-by-line port of
-//! statsforecast's `src/ses.cpp` (`ses_sse`, `ses_forecast`,
-//! `golden_section_ses`, `chunk_forecast`), so that optimised smoothing
-//! weights, and hence forecasts, match statsforecast to rounding.
+//! models (Croston, ADIDA, IMAPA, TSB), ported from statsforecast's
+//! `src/ses.cpp` (`ses_sse`, `ses_forecast`, `golden_section_ses`,
+//! `chunk_forecast`) so that optimised smoothing weights, and hence
+//! forecasts, match statsforecast to rounding.
 //!
-//! None of these allocate: they run on slices the caller owns.
+//! The weight search, [`golden_section_many`], gives statsforecast's result
+//! bit for bit but runs several SSE recursions side by side; the plain port
+//! ([`golden_section_ses`]) is kept for the tests as the reference.
 
 /// Default lower bound of the optimised smoothing weight (statsforecast's `bounds=(0.1, 0.3)`).
 pub(crate) const ALPHA_LOWER: f64 = 0.1;
@@ -13,7 +15,8 @@ pub(crate) const ALPHA_UPPER: f64 = 0.3;
 
 /// Sum of squared one-step errors of SES with weight `alpha`, the level
 /// starting at `x[0]` (statsforecast's `ses_sse`); 0 below two points.
-pub(crate) fn ses_sse(alpha: f64, x: &[f64]) -> f64 {
+#[cfg(test)]
+fn ses_sse(alpha: f64, x: &[f64]) -> f64 {
     if x.len() < 2 {
         return 0.0;
     }
@@ -50,7 +53,8 @@ pub(crate) fn ses_forecast(x: &[f64], alpha: f64) -> f64 {
 /// The smoothing weight in `[lower, upper]` minimising [`ses_sse`], by the
 /// same golden-section search as statsforecast's `golden_section_ses`
 /// (including its early stop when both probes tie, e.g. for constant input).
-pub(crate) fn golden_section_ses(x: &[f64], lower: f64, upper: f64) -> f64 {
+#[cfg(test)]
+fn golden_section_ses(x: &[f64], lower: f64, upper: f64) -> f64 {
     let gr = (5.0_f64.sqrt() + 1.0) / 2.0;
     let (mut a, mut b) = (lower, upper);
     let mut c = b - (b - a) / gr;
@@ -290,8 +294,10 @@ fn sse_lanes<const B: usize>(
     let mut s: [f64; B] = std::array::from_fn(|b| acc[b]);
     let a: [f64; B] = std::array::from_fn(|b| alpha[b]);
     let c: [f64; B] = std::array::from_fn(|b| 1.0 - alpha[b]);
-    let xb: [&[f64]; B] = std::array::from_fn(|b| &x[b][from - 1..to]);
-    for i in 1..=to - from {
+    // every lane's window has length `n`, so the indexing below needs no checks
+    let n = to - from + 1;
+    let xb: [&[f64]; B] = std::array::from_fn(|b| &x[b][from - 1..from - 1 + n]);
+    for i in 1..n {
         for b in 0..B {
             l[b] = a[b] * xb[b][i - 1] + c[b] * l[b];
             let err = xb[b][i] - l[b];
@@ -305,8 +311,15 @@ fn sse_lanes<const B: usize>(
 /// SES forecast with the weight optimised in `[0.1, 0.3]`
 /// (statsforecast's `_optimized_ses_forecast`).
 pub(crate) fn optimized_ses_forecast(x: &[f64]) -> f64 {
-    let alpha = golden_section_ses(x, ALPHA_LOWER, ALPHA_UPPER);
-    ses_forecast(x, alpha)
+    let mut alphas = Vec::with_capacity(1);
+    golden_section_many(
+        &[x],
+        ALPHA_LOWER,
+        ALPHA_UPPER,
+        &mut ManyScratch::default(),
+        &mut alphas,
+    );
+    ses_forecast(x, alphas[0])
 }
 
 /// Forecast of the next sum of `k` consecutive values: the series is cut into
@@ -402,37 +415,5 @@ mod tests {
         assert_eq!(chunk_forecast(&[1.0, 2.0, 3.0, 4.0], 3, &mut buf), 9.0);
         assert_eq!(mean_interval(&[0.0, 0.0]), None);
         assert_eq!(mean_interval(&[0.0, 2.0, 0.0, 0.0, 1.0, 0.0]), Some(2.5));
-    }
-}
-#[cfg(test)]
-mod bench_tmp {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn bench_many() {
-        let mut state = 7u64;
-        let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let u = (state >> 33) as f64 / (1u64 << 31) as f64;
-            if u < 0.5 { 0.0 } else { (u * 20.0).floor() }
-        };
-        let x: Vec<f64> = (0..1913).map(|_| next()).collect();
-        let x2: Vec<f64> = (0..1900).map(|_| next()).collect();
-        let reps = 2000;
-        let t = std::time::Instant::now();
-        let mut acc = 0.0;
-        for _ in 0..reps { acc += golden_section_ses(&x, 0.1, 0.3); }
-        let single = t.elapsed().as_secs_f64() / reps as f64;
-        let (mut sc, mut al) = (ManyScratch::default(), Vec::new());
-        let t = std::time::Instant::now();
-        for _ in 0..reps { golden_section_many(&[&x], 0.1, 0.3, &mut sc, &mut al); acc += al[0]; }
-        let many1 = t.elapsed().as_secs_f64() / reps as f64;
-        let t = std::time::Instant::now();
-        for _ in 0..reps { golden_section_many(&[&x, &x2], 0.1, 0.3, &mut sc, &mut al); acc += al[0]; }
-        let many2 = t.elapsed().as_secs_f64() / reps as f64;
-        let t = std::time::Instant::now();
-        for _ in 0..reps { acc += ses_sse(0.2, &x); }
-        let one_sse = t.elapsed().as_secs_f64() / reps as f64;
-        eprintln!("single {:.1}us many1 {:.1}us many2 {:.1}us one sse {:.2}us ({:.2} ns/elem) {acc}", single*1e6, many1*1e6, many2*1e6, one_sse*1e6, one_sse*1e9/1913.0);
     }
 }

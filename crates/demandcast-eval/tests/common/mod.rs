@@ -2,15 +2,17 @@
 #![allow(dead_code)]
 
 use demandcast_core::{
-    FittedForecaster, Forecast, Forecaster, Freq, FutureCovariates, Level, NaiveDate, Panel, PanelForecast,
-    Progress,
+    FittedForecaster, Forecast, Forecaster, Freq, FutureCovariates, Level, NaiveDate, Panel,
+    PanelForecast, Progress,
 };
 use demandcast_eval::ForecastTable;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 pub fn date(s: &str) -> NaiveDate {
@@ -38,7 +40,10 @@ pub fn m5_panel() -> Panel {
             _ => price.extend(v),
         }
     }
-    Panel::from_series(Freq::Daily, y).unwrap().with_covariate("sell_price", price).unwrap()
+    Panel::from_series(Freq::Daily, y)
+        .unwrap()
+        .with_covariate("sell_price", price)
+        .unwrap()
 }
 
 /// A forecast CSV written by pandas (`unique_id, ds, cutoff, <models>`).
@@ -49,13 +54,17 @@ pub fn read_forecasts(name: &str) -> ForecastTable {
     let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
     let (ci, cd, cc) = (col("unique_id"), col("ds"), col("cutoff"));
     let cy = header.iter().position(|h| *h == "y");
-    let model_cols: Vec<usize> = (0..header.len()).filter(|&i| ![Some(ci), Some(cd), Some(cc), cy].contains(&Some(i))).collect();
-    let mut t = ForecastTable::new(model_cols.iter().map(|&i| header[i].to_string()).collect()).unwrap();
+    let model_cols: Vec<usize> = (0..header.len())
+        .filter(|&i| ![Some(ci), Some(cd), Some(cc), cy].contains(&Some(i)))
+        .collect();
+    let mut t =
+        ForecastTable::new(model_cols.iter().map(|&i| header[i].to_string()).collect()).unwrap();
     for line in lines {
         let f: Vec<&str> = line.split(',').collect();
         let vals: Vec<f64> = model_cols.iter().map(|&i| num(f[i])).collect();
         let y = cy.map_or(f64::NAN, |i| num(f[i]));
-        t.push_row(f[ci], date(f[cd]), date(f[cc]), y, &vals).unwrap();
+        t.push_row(f[ci], date(f[cd]), date(f[cc]), y, &vals)
+            .unwrap();
     }
     t
 }
@@ -96,7 +105,11 @@ impl Forecaster for Simple {
             Simple::Broken => "Broken",
         }
     }
-    fn fit_with_progress(&self, train: &Panel, progress: &dyn Progress) -> demandcast_core::Result<Box<dyn FittedForecaster>> {
+    fn fit_with_progress(
+        &self,
+        train: &Panel,
+        progress: &dyn Progress,
+    ) -> demandcast_core::Result<Box<dyn FittedForecaster>> {
         if let Simple::Broken = self {
             return Err(demandcast_core::Error::Other("broken".into()));
         }
@@ -106,7 +119,12 @@ impl Forecaster for Simple {
 }
 
 impl FittedForecaster for Fitted {
-    fn predict(&self, h: usize, levels: &[Level], _future: Option<&FutureCovariates>) -> demandcast_core::Result<PanelForecast> {
+    fn predict(
+        &self,
+        h: usize,
+        levels: &[Level],
+        _future: Option<&FutureCovariates>,
+    ) -> demandcast_core::Result<PanelForecast> {
         let p = &self.1;
         let series = (0..p.n_series())
             .map(|i| {
@@ -130,7 +148,9 @@ impl FittedForecaster for Fitted {
             model: Forecaster::name(&self.0).to_string(),
             freq: p.freq(),
             ids: p.ids().to_vec(),
-            starts: (0..p.n_series()).map(|i| p.freq().step(p.last_date(i), 1)).collect(),
+            starts: (0..p.n_series())
+                .map(|i| p.freq().step(p.last_date(i), 1))
+                .collect(),
             levels: levels.to_vec(),
             series,
             notes: vec![],

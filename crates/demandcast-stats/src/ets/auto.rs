@@ -26,7 +26,9 @@ use demandcast_core::{Error, Forecast, Level, LocalFitted, LocalModel, Result};
 /// ```
 /// use demandcast_core::{Level, LocalFitted, LocalModel};
 /// use demandcast_stats::AutoEts;
-/// let y: Vec<f64> = (0..48).map(|t| 20.0 + 0.5 * t as f64 + [3.0, -1.0, 0.0, -2.0][t % 4]).collect();
+/// let y: Vec<f64> = (0..48)
+///     .map(|t| 20.0 + 0.5 * t as f64 + [3.0, -1.0, 0.0, -2.0][t % 4] + ((t * 37) % 11) as f64 * 0.3)
+///     .collect();
 /// let fit = AutoEts::new(4, "ZZZ").unwrap().fit(&y).unwrap();
 /// let f = fit.predict(8, &[Level::new(95.0).unwrap()]).unwrap();
 /// assert_eq!(f.mean.len(), 8);
@@ -54,8 +56,15 @@ impl AutoEts {
         if season_length == 0 {
             return Err(invalid("season_length must be at least 1".into()));
         }
-        if season_length == 1 && matches!(parsed.season, Choice::Fixed(Component::Additive | Component::Multiplicative)) {
-            return Err(invalid(format!("model '{spec}' is seasonal but season_length is 1")));
+        if season_length == 1
+            && matches!(
+                parsed.season,
+                Choice::Fixed(Component::Additive | Component::Multiplicative)
+            )
+        {
+            return Err(invalid(format!(
+                "model '{spec}' is seasonal but season_length is 1"
+            )));
         }
         Ok(AutoEts {
             season_length,
@@ -85,7 +94,12 @@ impl AutoEts {
     /// statsforecast's `npars` count for the tiny-data check; `Z` counts as
     /// no component, as in `ets_f`.
     fn npars(&self, season: bool) -> usize {
-        let fixed = |c: Choice| matches!(c, Choice::Fixed(Component::Additive | Component::Multiplicative));
+        let fixed = |c: Choice| {
+            matches!(
+                c,
+                Choice::Fixed(Component::Additive | Component::Multiplicative)
+            )
+        };
         2 + 2 * usize::from(fixed(self.spec.trend))
             + 2 * usize::from(season && fixed(self.spec.season))
             + usize::from(self.damped == Some(true))
@@ -96,7 +110,11 @@ impl AutoEts {
         use Component::{Additive as A, Multiplicative as M, None as N};
         let errors = self.spec.error.candidates(&[A, M]);
         let trends = self.spec.trend.candidates(&[N, A]);
-        let seasons = if season_ok { self.spec.season.candidates(&[N, A, M]) } else { vec![N] };
+        let seasons = if season_ok {
+            self.spec.season.candidates(&[N, A, M])
+        } else {
+            vec![N]
+        };
         let dampeds = match self.damped {
             Some(d) => vec![d],
             None => vec![true, false],
@@ -147,7 +165,9 @@ impl LocalModel for AutoEts {
 
     fn fit(&self, y: &[f64]) -> Result<FittedEts> {
         if let Some(v) = y.iter().find(|v| !v.is_finite()) {
-            return Err(invalid(format!("the series contains the non-finite value {v}")));
+            return Err(invalid(format!(
+                "the series contains the non-finite value {v}"
+            )));
         }
         let too_short = |needed: usize| Error::TooShort {
             model: "AutoETS".into(),
@@ -188,7 +208,9 @@ impl LocalModel for AutoEts {
         }
         let positive = y.iter().copied().fold(f64::INFINITY, f64::min) > 0.0;
         if !positive && self.spec.error == Choice::Fixed(Component::Multiplicative) {
-            return Err(invalid("multiplicative errors need strictly positive data".into()));
+            return Err(invalid(
+                "multiplicative errors need strictly positive data".into(),
+            ));
         }
         let mut best: Option<Candidate> = None;
         for comps in self.candidates(season_ok, positive) {
@@ -304,8 +326,22 @@ impl LocalFitted for FittedEts {
         let off = 1 + usize::from(has_trend);
         let b = if has_trend { c.last_state[1] } else { 0.0 };
         let phi = if c.comps.damped { c.par.phi } else { 1.0 };
-        let s = if c.comps.season.is_some() { &c.last_state[off..] } else { &[][..] };
-        forecast(&mut mean, c.last_state[0], b, s, c.m.max(1), c.comps.trend, c.comps.season, phi, h);
+        let s = if c.comps.season.is_some() {
+            &c.last_state[off..]
+        } else {
+            &[][..]
+        };
+        forecast(
+            &mut mean,
+            c.last_state[0],
+            b,
+            s,
+            c.m.max(1),
+            c.comps.trend,
+            c.comps.season,
+            phi,
+            h,
+        );
         let levels = Level::normalize(levels.to_vec());
         let intervals = if levels.is_empty() || h == 0 {
             Vec::new()

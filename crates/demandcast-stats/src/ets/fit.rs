@@ -67,7 +67,11 @@ pub(crate) struct FitContext<'a> {
 
 /// Fits one model. `Ok(None)` when it has as many parameters as data
 /// (statsforecast returns infinite criteria then).
-pub(crate) fn etsmodel(ctx: &mut FitContext<'_>, comps: EtsComponents, fixed: Par) -> Result<Option<Candidate>> {
+pub(crate) fn etsmodel(
+    ctx: &mut FitContext<'_>,
+    comps: EtsComponents,
+    fixed: Par,
+) -> Result<Option<Candidate>> {
     let y = ctx.y;
     let (trend, season, damped) = (comps.trend, comps.season, comps.damped);
     let m = if season.is_some() { ctx.m } else { 1 };
@@ -124,7 +128,13 @@ pub(crate) fn etsmodel(ctx: &mut FitContext<'_>, comps: EtsComponents, fixed: Pa
     };
     let mut obj = Objective::new(y, shape, held, opt, n_state);
     let res = if obj.has_fast_path() {
-        nelder_mead_batch(|xs, out| obj.eval_batch(xs, out), &x0, &lo, &hi, &ets_nm_options())
+        nelder_mead_batch(
+            |xs, out| obj.eval_batch(xs, out),
+            &x0,
+            &lo,
+            &hi,
+            &ets_nm_options(),
+        )
     } else {
         nelder_mead(|x| obj.eval(x), &x0, &lo, &hi, &ets_nm_options())
     };
@@ -134,7 +144,11 @@ pub(crate) fn etsmodel(ctx: &mut FitContext<'_>, comps: EtsComponents, fixed: Pa
     let mut init_state = fit_par[np_ - n_state..].to_vec();
     if season.is_some() {
         let s0 = 1 + usize::from(trend.is_some());
-        let total = if season == Component::Multiplicative { m as f64 } else { 0.0 };
+        let total = if season == Component::Multiplicative {
+            m as f64
+        } else {
+            0.0
+        };
         init_state.push(total - np_sum(&init_state[s0..n_state]));
     }
     let mut par = cur;
@@ -161,8 +175,16 @@ pub(crate) fn etsmodel(ctx: &mut FitContext<'_>, comps: EtsComponents, fixed: Pa
     // Absent components keep statsforecast's NaN.
     let par = Par {
         alpha: par.alpha,
-        beta: if trend.is_some() { par.beta } else { fixed.beta },
-        gamma: if season.is_some() { par.gamma } else { fixed.gamma },
+        beta: if trend.is_some() {
+            par.beta
+        } else {
+            fixed.beta
+        },
+        gamma: if season.is_some() {
+            par.gamma
+        } else {
+            fixed.gamma
+        },
         phi: if damped { par.phi } else { fixed.phi },
     };
     Ok(Some(finish(y, comps, m, par, init_state, np_, res.n_iter)))
@@ -182,7 +204,11 @@ fn finish(
     let sm = Smoothing {
         alpha: par.alpha,
         beta: if comps.trend.is_some() { par.beta } else { 0.0 },
-        gamma: if comps.season.is_some() { par.gamma } else { 0.0 },
+        gamma: if comps.season.is_some() {
+            par.gamma
+        } else {
+            0.0
+        },
         phi: if comps.damped { par.phi } else { 1.0 },
     };
     let shape = Shape {

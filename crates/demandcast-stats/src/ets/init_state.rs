@@ -40,7 +40,10 @@ pub(crate) fn decompose(y: &[f64], m: usize, mult: bool) -> Vec<f64> {
         .map(|i| {
             let vals: Vec<f64> = detrended[i..].iter().step_by(m).copied().collect();
             let count = vals.iter().filter(|v| !v.is_nan()).count() as f64;
-            let filled: Vec<f64> = vals.iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect();
+            let filled: Vec<f64> = vals
+                .iter()
+                .map(|v| if v.is_nan() { 0.0 } else { *v })
+                .collect();
             np_sum(&filled) / count
         })
         .collect();
@@ -125,7 +128,9 @@ pub(crate) fn initstate(
     let n = y.len();
     let (init_seas, y_sa, m) = if season.is_some() {
         if n < 4 {
-            return Err(super::spec::invalid("not enough data for a seasonal model".into()));
+            return Err(super::spec::invalid(
+                "not enough data for a seasonal model".into(),
+            ));
         }
         let mult = season == Component::Multiplicative;
         let seasonal: Vec<f64> = if n < 3 * m {
@@ -140,17 +145,27 @@ pub(crate) fn initstate(
             }
             let c = lstsq(&cols, y);
             if mult {
-                if !(y.iter().copied().fold(f64::INFINITY, f64::min) > 0.0) {
+                if y.iter().any(|&v| v <= 0.0) {
                     return Err(super::spec::invalid(
                         "multiplicative seasonality is not appropriate for zero and negative values".into(),
                     ));
                 }
-                y.iter().zip(&t).map(|(v, ti)| v / (c[0] + c[1] * ti)).collect()
+                y.iter()
+                    .zip(&t)
+                    .map(|(v, ti)| v / (c[0] + c[1] * ti))
+                    .collect()
             } else {
-                y.iter().zip(&t).map(|(v, ti)| v - c[0] - c[1] * ti).collect()
+                y.iter()
+                    .zip(&t)
+                    .map(|(v, ti)| v - c[0] - c[1] * ti)
+                    .collect()
             }
         } else {
-            let slot = if mult { &mut cache.multiplicative } else { &mut cache.additive };
+            let slot = if mult {
+                &mut cache.multiplicative
+            } else {
+                &mut cache.additive
+            };
             let idx = slot.get_or_insert_with(|| decompose(y, m, mult));
             (0..n).map(|i| idx[i % m]).collect()
         };
@@ -166,7 +181,10 @@ pub(crate) fn initstate(
                     *v /= d;
                 }
             }
-            y.iter().zip(&seasonal).map(|(v, s)| v / s.max(1e-2)).collect()
+            y.iter()
+                .zip(&seasonal)
+                .map(|(v, s)| v / s.max(1e-2))
+                .collect()
         } else {
             y.iter().zip(&seasonal).map(|(v, s)| v - s).collect()
         };

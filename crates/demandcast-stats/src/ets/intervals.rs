@@ -50,20 +50,28 @@ fn variance(c: &Candidate, pf: &[f64]) -> Option<Vec<f64>> {
     let (alpha, beta, gamma, phi) = (c.par.alpha, c.par.beta, c.par.gamma, c.par.phi);
     let hm = ((h as f64 - 1.0) / m).floor();
     let steps: Vec<f64> = (1..=h).map(|i| i as f64).collect();
-    let exp1 = |s: f64| alpha.powf(2.0) + alpha * beta * s + (1.0 / 6.0) * beta.powf(2.0) * s * (2.0 * s - 1.0);
+    let exp1 = |s: f64| {
+        alpha.powf(2.0) + alpha * beta * s + (1.0 / 6.0) * beta.powf(2.0) * s * (2.0 * s - 1.0)
+    };
     let exp2 = |s: f64| (beta * phi * s) / (1.0 - phi).powf(2.0);
     let exp3 = 2.0 * alpha * (1.0 - phi) + beta * phi;
-    let exp4 = |s: f64| (beta * phi * (1.0 - phi.powf(s))) / ((1.0 - phi).powf(2.0) * (1.0 - phi.powf(2.0)));
-    let exp5 = |s: f64| 2.0 * alpha * (1.0 - phi.powf(2.0)) + beta * phi * (1.0 + 2.0 * phi - phi.powf(s));
+    let exp4 = |s: f64| {
+        (beta * phi * (1.0 - phi.powf(s))) / ((1.0 - phi).powf(2.0) * (1.0 - phi.powf(2.0)))
+    };
+    let exp5 =
+        |s: f64| 2.0 * alpha * (1.0 - phi.powf(2.0)) + beta * phi * (1.0 + 2.0 * phi - phi.powf(s));
     let comps = c.comps;
     use Component::{Additive as A, Multiplicative as M, None as N};
-    let class1 = |f: &dyn Fn(f64) -> f64| -> Vec<f64> { steps.iter().map(|&s| sigma * f(s)).collect() };
+    let class1 =
+        |f: &dyn Fn(f64) -> f64| -> Vec<f64> { steps.iter().map(|&s| sigma * f(s)).collect() };
     let season_dummy = |k: usize| if k % c.m == 0 { 1.0 } else { 0.0 };
     let sum_phi = |k: usize| (1..=k).fold(0.0, |acc, j| acc + phi.powf(j as f64));
     let var = match (comps.error, comps.trend, comps.season, comps.damped) {
         (A, N, N, false) => class1(&|s| 1.0 + alpha.powf(2.0) * (s - 1.0)),
         (A, A, N, false) => class1(&|s| 1.0 + (s - 1.0) * exp1(s)),
-        (A, A, N, true) => class1(&|s| 1.0 + alpha.powf(2.0) * (s - 1.0) + exp2(s) * exp3 - exp4(s) * exp5(s)),
+        (A, A, N, true) => {
+            class1(&|s| 1.0 + alpha.powf(2.0) * (s - 1.0) + exp2(s) * exp3 - exp4(s) * exp5(s))
+        }
         (A, N, A, false) => {
             class1(&|s| 1.0 + alpha.powf(2.0) * (s - 1.0) + gamma * hm * (2.0 * alpha + gamma))
         }
@@ -81,11 +89,25 @@ fn variance(c: &Candidate, pf: &[f64]) -> Option<Vec<f64>> {
             })
         }
         (M, N, N, false) => sigmah(pf, sigma, &vec![alpha; h]),
-        (M, A, N, false) => sigmah(pf, sigma, &steps.iter().map(|s| alpha + beta * s).collect::<Vec<_>>()),
-        (M, A, N, true) => sigmah(pf, sigma, &(1..=h).map(|k| alpha + beta * sum_phi(k)).collect::<Vec<_>>()),
-        (M, N, A, false) => {
-            sigmah(pf, sigma, &(1..=h).map(|k| alpha + gamma * season_dummy(k)).collect::<Vec<_>>())
-        }
+        (M, A, N, false) => sigmah(
+            pf,
+            sigma,
+            &steps.iter().map(|s| alpha + beta * s).collect::<Vec<_>>(),
+        ),
+        (M, A, N, true) => sigmah(
+            pf,
+            sigma,
+            &(1..=h)
+                .map(|k| alpha + beta * sum_phi(k))
+                .collect::<Vec<_>>(),
+        ),
+        (M, N, A, false) => sigmah(
+            pf,
+            sigma,
+            &(1..=h)
+                .map(|k| alpha + gamma * season_dummy(k))
+                .collect::<Vec<_>>(),
+        ),
         (M, A, A, false) => sigmah(
             pf,
             sigma,
@@ -138,7 +160,11 @@ struct Mat {
 
 impl Mat {
     fn zeros(r: usize, c: usize) -> Mat {
-        Mat { r, c, v: vec![0.0; r * c] }
+        Mat {
+            r,
+            c,
+            v: vec![0.0; r * c],
+        }
     }
     fn at(&self, i: usize, j: usize) -> f64 {
         self.v[i * self.c + j]
@@ -208,17 +234,40 @@ fn class3(c: &Candidate, h: usize) -> Vec<f64> {
     let k = p - m;
     let (alpha, beta, gamma, phi) = (c.par.alpha, c.par.beta, c.par.gamma, c.par.phi);
     let has_trend = c.comps.trend != Component::None;
-    let h1 = Mat { r: 1, c: k, v: vec![1.0; k] };
+    let h1 = Mat {
+        r: 1,
+        c: k,
+        v: vec![1.0; k],
+    };
     let mut h2 = Mat::zeros(1, m);
     h2.set(0, m - 1, 1.0);
     let (f1, g1) = if has_trend {
         let f = if c.comps.damped { phi } else { 1.0 };
         (
-            Mat { r: 2, c: 2, v: vec![1.0, 1.0, 0.0, f] },
-            Mat { r: 2, c: 2, v: vec![alpha, alpha, beta, beta] },
+            Mat {
+                r: 2,
+                c: 2,
+                v: vec![1.0, 1.0, 0.0, f],
+            },
+            Mat {
+                r: 2,
+                c: 2,
+                v: vec![alpha, alpha, beta, beta],
+            },
         )
     } else {
-        (Mat { r: 1, c: 1, v: vec![1.0] }, Mat { r: 1, c: 1, v: vec![alpha] })
+        (
+            Mat {
+                r: 1,
+                c: 1,
+                v: vec![1.0],
+            },
+            Mat {
+                r: 1,
+                c: 1,
+                v: vec![alpha],
+            },
+        )
     };
     let mut f2 = Mat::zeros(m, m);
     f2.set(0, m - 1, 1.0);
@@ -316,11 +365,12 @@ fn simulated(c: &Candidate, h: usize, levels: &[Level]) -> Vec<Interval> {
     let has_trend = shape.trend.is_some();
     let has_season = shape.season.is_some();
     let mut rng = SplitMix(1);
-    let mut paths = vec![vec![0.0; NSIM]; h];
+    // one row per path, as statsforecast's y_path
+    let mut rows = vec![vec![0.0; h]; NSIM];
     let mut s = vec![0.0; 24.max(m)];
     let mut old_s = vec![0.0; 24.max(m)];
     let mut f = [0.0];
-    for k in 0..NSIM {
+    for row in rows.iter_mut() {
         let e: Vec<f64> = (0..h).map(|_| sd * rng.normal()).collect();
         if m > 24 && has_season {
             continue; // etssimulate returns zeros
@@ -332,7 +382,7 @@ fn simulated(c: &Candidate, h: usize, levels: &[Level]) -> Vec<Interval> {
             s[..m].copy_from_slice(&c.last_state[off..off + m]);
         }
         let mut old_b = 0.0;
-        for i in 0..h {
+        for (i, ei) in e.iter().enumerate() {
             let old_l = l;
             if has_trend {
                 old_b = b;
@@ -340,22 +390,46 @@ fn simulated(c: &Candidate, h: usize, levels: &[Level]) -> Vec<Interval> {
             if has_season {
                 old_s[..m].copy_from_slice(&s[..m]);
             }
-            forecast(&mut f, old_l, old_b, &old_s, m, shape.trend, shape.season, sm.phi, 1);
+            forecast(
+                &mut f,
+                old_l,
+                old_b,
+                &old_s,
+                m,
+                shape.trend,
+                shape.season,
+                sm.phi,
+                1,
+            );
             if (f[0] - NA).abs() < TOL {
-                paths[0][k] = NA;
+                row[0] = NA;
                 break;
             }
             let yi = if shape.error == Component::Additive {
-                f[0] + e[i]
+                f[0] + ei
             } else {
-                f[0] * (1.0 + e[i])
+                f[0] * (1.0 + ei)
             };
-            paths[i][k] = yi;
-            let (nl, nb) = update(&mut s, b, old_l, old_b, &old_s, m, shape.trend, shape.season, &sm, yi);
+            row[i] = yi;
+            let (nl, nb) = update(
+                &mut s,
+                b,
+                old_l,
+                old_b,
+                &old_s,
+                m,
+                shape.trend,
+                shape.season,
+                &sm,
+                yi,
+            );
             l = nl;
             b = nb;
         }
     }
+    let mut paths: Vec<Vec<f64>> = (0..h)
+        .map(|i| rows.iter().map(|r| r[i]).collect())
+        .collect();
     for p in &mut paths {
         p.sort_by(f64::total_cmp);
     }
@@ -363,8 +437,14 @@ fn simulated(c: &Candidate, h: usize, levels: &[Level]) -> Vec<Interval> {
         .iter()
         .map(|&level| Interval {
             level,
-            lower: paths.iter().map(|p| quantile(p, level.lo_quantile())).collect(),
-            upper: paths.iter().map(|p| quantile(p, level.hi_quantile())).collect(),
+            lower: paths
+                .iter()
+                .map(|p| quantile(p, level.lo_quantile()))
+                .collect(),
+            upper: paths
+                .iter()
+                .map(|p| quantile(p, level.hi_quantile()))
+                .collect(),
         })
         .collect()
 }

@@ -29,7 +29,14 @@ fn code(c: Component) -> u8 {
 /// `-2 log L` (up to constants) of the model from level `l`, trend `b` and
 /// the seasonal ring `ring` (`ring[k]` is the seasonal state used at time
 /// `k`, i.e. the initial states oldest first). `ring` is overwritten.
-pub(crate) fn likelihood(y: &[f64], shape: &Shape, p: &Smoothing, l: f64, b: f64, ring: &mut [f64]) -> f64 {
+pub(crate) fn likelihood(
+    y: &[f64],
+    shape: &Shape,
+    p: &Smoothing,
+    l: f64,
+    b: f64,
+    ring: &mut [f64],
+) -> f64 {
     macro_rules! go {
         ($($e:ident $t:ident $s:ident),* $(,)?) => {
             match (code(shape.error), code(shape.trend), code(shape.season)) {
@@ -92,7 +99,11 @@ fn run<const E: u8, const T: u8, const S: u8>(
             lik += e * e;
             if E == MUL {
                 let val = f.abs();
-                lik2 += if val > 0.0 { val.ln() } else { (val + 1e-8).ln() };
+                lik2 += if val > 0.0 {
+                    val.ln()
+                } else {
+                    (val + 1e-8).ln()
+                };
             }
             // state update (Update)
             let (q, phi_b) = match T {
@@ -146,7 +157,11 @@ fn run<const E: u8, const T: u8, const S: u8>(
         }
     }
     let n = y.len() as f64;
-    let mut lik = if lik > 0.0 { n * lik.ln() } else { n * (lik + 1e-8).ln() };
+    let mut lik = if lik > 0.0 {
+        n * lik.ln()
+    } else {
+        n * (lik + 1e-8).ln()
+    };
     if E == MUL {
         lik += 2.0 * lik2;
     }
@@ -171,7 +186,13 @@ impl<'a> Objective<'a> {
     /// `fixed` holds the values of the parameters that are not optimised;
     /// `opt` says which of alpha, beta, gamma, phi lead the vector;
     /// `n_state` is the number of initial states at its end.
-    pub(crate) fn new(y: &'a [f64], shape: Shape, fixed: Smoothing, opt: [bool; 4], n_state: usize) -> Self {
+    pub(crate) fn new(
+        y: &'a [f64],
+        shape: Shape,
+        fixed: Smoothing,
+        opt: [bool; 4],
+        n_state: usize,
+    ) -> Self {
         let ring = vec![0.0; if shape.season.is_some() { shape.m } else { 0 }];
         let ring_lanes = vec![[0.0; LANES]; ring.len()];
         Self {
@@ -244,7 +265,11 @@ impl<'a> Objective<'a> {
                     *o = self.eval(chunk[j]);
                     continue;
                 }
-                let lik = if sse[j] > 0.0 { n * sse[j].ln() } else { n * (sse[j] + 1e-8).ln() };
+                let lik = if sse[j] > 0.0 {
+                    n * sse[j].ln()
+                } else {
+                    n * (sse[j] + 1e-8).ln()
+                };
                 *o = finish_objective(lik);
             }
         }

@@ -60,7 +60,16 @@ impl LaneParams {
     /// Sets lane `j` from smoothing parameters and initial level and growth
     /// (`beta = 0`, `b0 = 0`, `phi = 1` without trend; `gamma = 0` without season).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn set(&mut self, j: usize, alpha: f64, beta: f64, gamma: f64, phi: f64, l0: f64, b0: f64) {
+    pub(crate) fn set(
+        &mut self,
+        j: usize,
+        alpha: f64,
+        beta: f64,
+        gamma: f64,
+        phi: f64,
+        l0: f64,
+        b0: f64,
+    ) {
         let k = alpha + phi * beta;
         let (a, b, c, d, g) = (1.0 - k, phi * phi, -beta, phi, beta);
         self.a[j] = a;
@@ -80,7 +89,13 @@ impl LaneParams {
 /// Sums of squared one-step errors of the lanes. `ring[k][j]` is lane
 /// `j`'s seasonal state used at times `k, k + m, ...` (overwritten); it is
 /// ignored (and may be empty) when `season` is false.
-pub(crate) fn sse_lanes(y: &[f64], lp: &LaneParams, trend: bool, season: bool, ring: &mut [V]) -> V {
+pub(crate) fn sse_lanes(
+    y: &[f64],
+    lp: &LaneParams,
+    trend: bool,
+    season: bool,
+    ring: &mut [V],
+) -> V {
     if y.is_empty() {
         return [0.0; LANES];
     }
@@ -120,7 +135,8 @@ fn with_trend<const SEASON: bool>(y: &[f64], lp: &LaneParams, ring: &mut [V]) ->
             if SEASON {
                 so[j] += lp.gamma[j] * e;
             }
-            let nq = lp.tau[j] * q[j] + (lp.neg_delta[j] * q_prev[j] + (lp.k[j] * p + lp.mu[j] * p_prev[j]));
+            let nq = lp.tau[j] * q[j]
+                + (lp.neg_delta[j] * q_prev[j] + (lp.k[j] * p + lp.mu[j] * p_prev[j]));
             q_prev[j] = q[j];
             q[j] = nq;
             p_prev[j] = p;
@@ -218,7 +234,11 @@ mod tests {
     #[test]
     fn matches_exact_kernel() {
         let y: Vec<f64> = (0..200)
-            .map(|t| 10.0 + 0.05 * t as f64 + [2.0, -1.0, 0.5, -1.5, 0.0][t % 5] + ((t * 7919) % 13) as f64 * 0.3)
+            .map(|t| {
+                10.0 + 0.05 * t as f64
+                    + [2.0, -1.0, 0.5, -1.5, 0.0][t % 5]
+                    + ((t * 7919) % 13) as f64 * 0.3
+            })
             .collect();
         let m = 5;
         let seas = [0.3, -0.2, 0.1, -0.4, 0.2];

@@ -160,7 +160,11 @@ fn roots_within(p: &[f64], r: f64) -> bool {
         // distinct points on the circle of radius `bound`
         z.push(w.scale(bound / w.abs()));
     }
-    let eval = |x: C| a.iter().rev().fold(C(0.0, 0.0), |acc, &c| acc.mul(x).add(C(c, 0.0)));
+    let eval = |x: C| {
+        a.iter()
+            .rev()
+            .fold(C(0.0, 0.0), |acc, &c| acc.mul(x).add(C(c, 0.0)))
+    };
     for _ in 0..1000 {
         let mut change = 0.0f64;
         for i in 0..deg {
@@ -179,14 +183,18 @@ fn roots_within(p: &[f64], r: f64) -> bool {
         }
     }
     let deriv = |x: C| {
-        (1..=deg)
-            .rev()
-            .fold(C(0.0, 0.0), |acc, k| acc.mul(x).add(C(k as f64 * a[k], 0.0)))
+        (1..=deg).rev().fold(C(0.0, 0.0), |acc, k| {
+            acc.mul(x).add(C(k as f64 * a[k], 0.0))
+        })
     };
     z.iter()
         .map(|&zi| {
             let d = deriv(zi);
-            let zi = if d.abs() > 0.0 { zi.sub(eval(zi).div(d)) } else { zi };
+            let zi = if d.abs() > 0.0 {
+                zi.sub(eval(zi).div(d))
+            } else {
+                zi
+            };
             zi.abs()
         })
         .all(|modulus| modulus <= r)
@@ -208,7 +216,10 @@ impl C {
     }
     fn div(self, o: C) -> C {
         let d = o.0 * o.0 + o.1 * o.1;
-        C((self.0 * o.0 + self.1 * o.1) / d, (self.1 * o.0 - self.0 * o.1) / d)
+        C(
+            (self.0 * o.0 + self.1 * o.1) / d,
+            (self.1 * o.0 - self.0 * o.1) / d,
+        )
     }
     fn scale(self, s: f64) -> C {
         C(self.0 * s, self.1 * s)
@@ -243,7 +254,15 @@ mod tests {
     #[test]
     fn initial_parameters() {
         let mut upper = UPPER;
-        let p = initparam(Par::UNSET, Component::Additive, Component::Additive, true, &LOWER, &mut upper, 7);
+        let p = initparam(
+            Par::UNSET,
+            Component::Additive,
+            Component::Additive,
+            true,
+            &LOWER,
+            &mut upper,
+            7,
+        );
         // statsforecast: initparam(nan, nan, nan, nan, "A", "A", True, lower, upper, 7, "both")
         assert!((p.alpha - (0.0001 + 0.2 * 0.9998 / 7.0)).abs() < 1e-15);
         assert_eq!(upper[1], p.alpha);

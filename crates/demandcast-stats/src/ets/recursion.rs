@@ -40,7 +40,11 @@ impl Shape {
     /// Number of states per time step: level, trend, `m` seasonal states.
     pub(crate) fn n_states(&self) -> usize {
         1 + usize::from(self.trend.is_some())
-            + if self.season.is_some() { self.m.max(1) } else { 0 }
+            + if self.season.is_some() {
+                self.m.max(1)
+            } else {
+                0
+            }
     }
 }
 
@@ -125,8 +129,8 @@ pub(crate) fn forecast(
     h: usize,
 ) {
     let mut phistar = phi;
-    for i in 0..h {
-        f[i] = match trend {
+    for (i, fi) in f.iter_mut().enumerate().take(h) {
+        *fi = match trend {
             Component::None => l,
             Component::Additive => l + phistar * b,
             Component::Multiplicative => {
@@ -139,8 +143,8 @@ pub(crate) fn forecast(
         };
         let j = (m - 1 + m - i % m) % m; // (m - 1 - i) mod m
         match season {
-            Component::Additive => f[i] += s[j],
-            Component::Multiplicative => f[i] *= s[j],
+            Component::Additive => *fi += s[j],
+            Component::Multiplicative => *fi *= s[j],
             Component::None => {}
         }
         if i + 1 < h {
@@ -201,7 +205,17 @@ pub(crate) fn calc(init: &[f64], y: &[f64], shape: &Shape, p: &Smoothing, nmse: 
         if has_season {
             old_s[..m].copy_from_slice(&s[..m]);
         }
-        forecast(&mut f, old_l, old_b, &old_s, m, shape.trend, shape.season, p.phi, nmse);
+        forecast(
+            &mut f,
+            old_l,
+            old_b,
+            &old_s,
+            m,
+            shape.trend,
+            shape.season,
+            p.phi,
+            nmse,
+        );
         if (f[0] - NA).abs() < TOL {
             return CalcOut {
                 lik: NA,
@@ -223,7 +237,18 @@ pub(crate) fn calc(init: &[f64], y: &[f64], shape: &Shape, p: &Smoothing, nmse: 
                 amse[j] = (amse[j] * (denom[j] - 1.0) + tmp * tmp) / denom[j];
             }
         }
-        let (nl, nb) = update(&mut s, b, old_l, old_b, &old_s, m, shape.trend, shape.season, p, y[i]);
+        let (nl, nb) = update(
+            &mut s,
+            b,
+            old_l,
+            old_b,
+            &old_s,
+            m,
+            shape.trend,
+            shape.season,
+            p,
+            y[i],
+        );
         l = nl;
         b = nb;
         let row = &mut states[ns * (i + 1)..ns * (i + 2)];
@@ -236,7 +261,11 @@ pub(crate) fn calc(init: &[f64], y: &[f64], shape: &Shape, p: &Smoothing, nmse: 
         }
         lik += e[i] * e[i];
         let val = f[0].abs();
-        lik2 += if val > 0.0 { val.ln() } else { (val + 1e-8).ln() };
+        lik2 += if val > 0.0 {
+            val.ln()
+        } else {
+            (val + 1e-8).ln()
+        };
     }
     lik = if lik > 0.0 {
         n as f64 * lik.ln()

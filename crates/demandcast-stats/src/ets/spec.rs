@@ -47,7 +47,12 @@ impl EtsComponents {
     /// Compact name, e.g. `"AAdN"` (error, trend with `d` when damped, season).
     pub fn short(&self) -> String {
         let d = if self.damped { "d" } else { "" };
-        format!("{}{}{d}{}", self.error.letter(), self.trend.letter(), self.season.letter())
+        format!(
+            "{}{}{d}{}",
+            self.error.letter(),
+            self.trend.letter(),
+            self.season.letter()
+        )
     }
 
     /// statsforecast's `method` string, e.g. `"ETS(A,Ad,N)"`.
@@ -65,7 +70,12 @@ impl EtsComponents {
     /// letter is `D` when damped, `N` otherwise).
     pub fn statsforecast(&self) -> String {
         let d = if self.damped { 'D' } else { 'N' };
-        format!("{}{}{}{d}", self.error.letter(), self.trend.letter(), self.season.letter())
+        format!(
+            "{}{}{}{d}",
+            self.error.letter(),
+            self.trend.letter(),
+            self.season.letter()
+        )
     }
 }
 
@@ -104,7 +114,9 @@ pub(crate) struct Spec {
 
 fn letter(c: char, allowed: &str, what: &str, spec: &str) -> Result<Choice> {
     if !allowed.contains(c) {
-        return Err(invalid(format!("invalid {what} type '{c}' in model '{spec}'")));
+        return Err(invalid(format!(
+            "invalid {what} type '{c}' in model '{spec}'"
+        )));
     }
     Ok(match c {
         'N' => Choice::Fixed(Component::None),
@@ -143,11 +155,14 @@ impl Spec {
             damped: d,
         };
         if d.is_some() && spec.trend == Choice::Fixed(Component::None) {
-            return Err(invalid(format!("model '{s}': a damped trend needs a trend")));
+            return Err(invalid(format!(
+                "model '{s}': a damped trend needs a trend"
+            )));
         }
         use Choice::Fixed;
         use Component::{Additive as A, Multiplicative as M};
-        let forbidden = (spec.error == Fixed(A) && (spec.trend == Fixed(M) || spec.season == Fixed(M)))
+        let forbidden = (spec.error == Fixed(A)
+            && (spec.trend == Fixed(M) || spec.season == Fixed(M)))
             || (spec.error == Fixed(M) && spec.trend == Fixed(M) && spec.season == Fixed(A));
         if forbidden {
             return Err(invalid(format!("forbidden model combination '{s}'")));

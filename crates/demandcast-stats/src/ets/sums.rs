@@ -59,5 +59,4 @@ mod tests {
         let long: Vec<f64> = (0..1000).map(|i| i as f64 * 0.1).collect();
         assert!((np_sum(&long) - 49950.0).abs() < 1e-9);
     }
-
 }
