@@ -71,6 +71,31 @@ impl<M: LocalModel> DynLocalModel for M {
 ///
 /// Series with non-finite values are refused by `fit` (the loader fills gaps
 /// explicitly). Future covariates are ignored: these models are univariate.
+///
+/// # Example
+/// ```
+/// use demandcast_core::{Forecaster, Freq, Level, NaiveDate, Panel};
+/// use demandcast_stats::{CrostonSba, PerSeries};
+///
+/// let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+/// let y = vec![0., 2., 0., 0., 3., 1., 0., 0., 4., 0., 2., 0., 0., 1., 3.];
+/// let panel = Panel::from_series(
+///     Freq::Daily,
+///     vec![("sku1".into(), d0, y), ("new".into(), d0, vec![5.0])],
+/// )
+/// .unwrap();
+/// let l80 = Level::new(80.0).unwrap();
+/// let fc = PerSeries::new(CrostonSba::new()).forecast(&panel, 7, &[l80], None).unwrap();
+/// assert_eq!(fc.model, "CrostonSBA");
+/// assert_eq!(fc.starts[0], NaiveDate::from_ymd_opt(2024, 1, 16).unwrap());
+/// let sku1 = &fc.series[0];
+/// assert_eq!(sku1.mean.len(), 7);
+/// // conformal: 15 observations give two windows of 7
+/// assert!(sku1.intervals[0].lower[0] <= sku1.mean[0] && sku1.mean[0] <= sku1.intervals[0].upper[0]);
+/// // one observation is too few for conformal intervals: noted
+/// assert!(fc.notes.iter().all(|n| n.id == "new"));
+/// assert!(!fc.notes.is_empty());
+/// ```
 pub struct PerSeries<M> {
     model: Arc<M>,
     alias: String,

@@ -6,7 +6,7 @@
 //!
 //! The weight search, [`golden_section_many`], gives statsforecast's result
 //! bit for bit but runs several SSE recursions side by side; the plain port
-//! ([`golden_section_ses`]) is kept for the tests as the reference.
+//! (`golden_section_ses`) is kept for the tests as the reference.
 
 /// Default lower bound of the optimised smoothing weight (statsforecast's `bounds=(0.1, 0.3)`).
 pub(crate) const ALPHA_LOWER: f64 = 0.1;
@@ -50,7 +50,7 @@ pub(crate) fn ses_forecast(x: &[f64], alpha: f64) -> f64 {
     level
 }
 
-/// The smoothing weight in `[lower, upper]` minimising [`ses_sse`], by the
+/// The smoothing weight in `[lower, upper]` minimising `ses_sse`, by the
 /// same golden-section search as statsforecast's `golden_section_ses`
 /// (including its early stop when both probes tie, e.g. for constant input).
 #[cfg(test)]
@@ -81,7 +81,7 @@ fn golden_section_ses(x: &[f64], lower: f64, upper: f64) -> f64 {
     (b + a) / 2.0
 }
 
-/// One golden-section search of [`golden_section_ses`], advanced a step at a time.
+/// One golden-section search of `golden_section_ses`, advanced a step at a time.
 #[derive(Debug, Clone, Copy)]
 struct Search {
     a: f64,
@@ -150,7 +150,7 @@ pub(crate) struct ManyScratch {
     sse: Vec<f64>,
 }
 
-/// [`golden_section_ses`] on several series at once, with the same result
+/// `golden_section_ses` on several series at once, with the same result
 /// for each, bit for bit.
 ///
 /// Each SSE evaluation is a chain of dependent multiply-adds, so it leaves
@@ -244,7 +244,7 @@ pub(crate) fn golden_section_many(
 /// floating-point units busy, few enough to keep their state in registers.
 const LANES: usize = 8;
 
-/// [`ses_sse`] of each probe `(series, alpha, _)`, probes ordered by
+/// `ses_sse` of each probe `(series, alpha, _)`, probes ordered by
 /// decreasing series length, evaluated [`LANES`] at a time.
 fn sse_many(xs: &[&[f64]], probes: &[(usize, f64, usize)], sse: &mut Vec<f64>) {
     sse.clear();
@@ -279,7 +279,7 @@ fn sse_many(xs: &[&[f64]], probes: &[(usize, f64, usize)], sse: &mut Vec<f64>) {
     }
 }
 
-/// Steps `from..to` of [`ses_sse`] for the first `B` lanes, with exactly its
+/// Steps `from..to` of `ses_sse` for the first `B` lanes, with exactly its
 /// arithmetic (each lane's result is bit for bit the one-at-a-time result).
 #[inline(always)]
 fn sse_lanes<const B: usize>(
