@@ -58,12 +58,6 @@ impl Bar {
     pub fn set_message(&self, msg: impl Into<String>) {
         self.0.set_message(msg.into());
     }
-
-    /// Restarts the count at zero with a new length.
-    pub fn reset(&self, len: u64) {
-        self.0.set_length(len);
-        self.0.reset();
-    }
 }
 
 impl Progress for Bar {

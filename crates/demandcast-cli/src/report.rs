@@ -6,7 +6,11 @@
 
 use crate::ui::Ui;
 use anyhow::Result;
-use demandcast::eval::{AutoReport, CvNote, EvalReport, ModelRow};
+use demandcast::core::NaiveDate;
+use demandcast::eval::{
+    AutoReport, CandidateSummary, ClassChoice, CvNote, EvalReport, M5Wrmsse, ModelRow,
+    SelectionMetric, SelectionScope,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -64,22 +68,75 @@ impl ReportInputs<'_> {
     /// the auto report (choices per class; per-series choices left out, as
     /// they are one line per series) and the data diagnostics. The
     /// per-series metrics are in metrics.csv.
-    pub fn to_json(&self) -> Result<serde_json::Value> {
-        let mut auto = serde_json::to_value(self.auto)?;
-        if let Some(obj) = auto.as_object_mut() {
-            obj.remove("series");
+    pub fn to_json(&self) -> JsonReport<'_> {
+        JsonReport {
+            run: self.run,
+            primary_metric: &self.report.metrics.primary_metric,
+            models: &self.report.metrics.models,
+            wrmsse: &self.report.wrmsse,
+            wrmsse_error: self.report.wrmsse_error.as_deref(),
+            notes: &self.report.notes,
+            auto: self.auto.map(|a| AutoSummary {
+                metric: a.metric,
+                scope: a.scope,
+                h: a.h,
+                cutoffs: &a.cutoffs,
+                n_common_pairs: a.n_common_pairs,
+                overall_choice: &a.overall_choice,
+                candidates: &a.candidates,
+                classes: &a.classes,
+                assignment: &a.assignment,
+                notes: &a.notes,
+            }),
+            data_diagnostics: self.diagnostics,
         }
-        Ok(serde_json::json!({
-            "run": self.run,
-            "primary_metric": self.report.metrics.primary_metric,
-            "models": self.report.metrics.models,
-            "wrmsse": self.report.wrmsse,
-            "wrmsse_error": self.report.wrmsse_error,
-            "notes": self.report.notes,
-            "auto": auto,
-            "data_diagnostics": self.diagnostics,
-        }))
     }
+}
+
+/// The layout of report.json (fields in this order).
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    run: &'a RunInfo,
+    primary_metric: &'a str,
+    models: &'a [ModelRow],
+    wrmsse: &'a [M5Wrmsse],
+    wrmsse_error: Option<&'a str>,
+    notes: &'a [CvNote],
+    auto: Option<AutoSummary<'a>>,
+    data_diagnostics: &'a [String],
+}
+
+/// [`AutoReport`] without its per-series choices (those go to auto_choices.csv).
+#[derive(Serialize)]
+struct AutoSummary<'a> {
+    metric: SelectionMetric,
+    scope: SelectionScope,
+    h: usize,
+    cutoffs: &'a [NaiveDate],
+    n_common_pairs: usize,
+    overall_choice: &'a str,
+    candidates: &'a [CandidateSummary],
+    classes: &'a [ClassChoice],
+    assignment: &'a BTreeMap<String, usize>,
+    notes: &'a [String],
+}
+
+/// auto_choices.csv: the model `auto` chose for each series, and why.
+pub fn write_auto_choices(w: &mut dyn Write, a: &AutoReport) -> Result<()> {
+    let mut c = csv::Writer::from_writer(w);
+    c.write_record(["unique_id", "demand_class", "adi", "cv2", "chosen", "reason"])?;
+    for s in &a.series {
+        c.write_record([
+            s.id.clone(),
+            s.class.to_string(),
+            crate::output::num(Some(s.adi)),
+            crate::output::num(Some(s.cv2)),
+            s.chosen.clone(),
+            s.reason.clone(),
+        ])?;
+    }
+    c.flush()?;
+    Ok(())
 }
 
 /// A metric for a table cell: 4 significant decimals, `-` when undefined.
@@ -208,11 +265,11 @@ fn write_auto(w: &mut dyn Write, a: &AutoReport) -> Result<()> {
     writeln!(w, "## `auto`: what it chose (last window)\n")?;
     writeln!(
         w,
-        "Internal backtest at h = {} (cutoffs {}), compared by {:?} on {} common (series, cutoff) pairs; \
+        "Internal backtest at h = {} (cutoffs {}), compared by {} on {} common (series, cutoff) pairs; \
          best overall: `{}`.\n",
         a.h,
         a.cutoffs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-        a.metric,
+        a.metric.as_str(),
         a.n_common_pairs,
         a.overall_choice
     )?;
@@ -291,7 +348,7 @@ pub fn print_auto_summary(ui: &Ui, a: &AutoReport) {
         .iter()
         .map(|c| format!("{} ({} series): {}", c.class, c.n_series, c.chosen))
         .collect();
-    ui.note(format!("auto chose by {:?}: {}", a.metric, parts.join("; ")));
+    ui.note(format!("auto chose by {}: {}", a.metric.as_str(), parts.join("; ")));
     for n in &a.notes {
         ui.warn(format!("auto: {n}"));
     }

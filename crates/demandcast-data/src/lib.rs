@@ -41,8 +41,9 @@
 //!   counted in a warning per column. Infinite values are errors. Numeric
 //!   columns stay covariates even when constant within each series.
 //! * **Text constant within each series becomes a static**
-//!   ([`Panel::statics`]; category, store...). Empty cells do not break
-//!   constancy; a series with no value gets `""`.
+//!   ([`Panel::statics`]; category, store...): the same value in every row
+//!   of the series. An empty cell counts as a value (so a sparse column such
+//!   as a promotion name, empty on most days, is not mistaken for a static).
 //! * **Text that varies within a series is one-hot encoded**: one indicator
 //!   column per distinct non-empty value, named `column=value`, 1.0 on the
 //!   rows with that value and 0.0 elsewhere (empty cells: 0.0 in all), in

@@ -310,13 +310,14 @@ pub(crate) fn encode_history(t: &Table, skip: &[usize], sid: &[u32], ns: usize, 
                 &converted
             }
         };
-        // Text: static when constant (ignoring empty cells) within every series.
+        // Text: static when the same in every row of each series (an empty
+        // cell counts as a value: a sparse promo column is not a static).
         const NONE: u32 = u32::MAX;
         let mut per_series = vec![NONE; ns];
         let mut varying = false;
         for (r, &c) in tc.codes.iter().enumerate() {
             let s = sid[r];
-            if s == NO_SERIES || text_missing(tc.dict.get(c)) {
+            if s == NO_SERIES {
                 continue;
             }
             let slot = &mut per_series[s as usize];
@@ -336,7 +337,7 @@ pub(crate) fn encode_history(t: &Table, skip: &[usize], sid: &[u32], ns: usize, 
             let values = per_series
                 .iter()
                 .map(|&c| {
-                    if c == NONE {
+                    if c == NONE || text_missing(tc.dict.get(c)) {
                         return String::new();
                     }
                     cache

@@ -305,12 +305,47 @@ fn pq_err(path: &Path, e: impl std::fmt::Display) -> Error {
 
 fn read_parquet(path: &Path, spec: &ReadSpec<'_>) -> Result<Table> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    // A corrupted file can make the decoder panic; that must not take the
-    // caller down, so it becomes an error.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_parquet_inner(path, file, spec))) {
+    // A corrupted file can make the decoder panic (e.g. an out-of-bounds
+    // slice in a page header); that must not take the caller down, so it
+    // becomes an error.
+    match quiet_catch(|| read_parquet_inner(path, file, spec)) {
         Ok(r) => r,
-        Err(_) => Err(pq_err(path, "the file is corrupted (the Parquet decoder failed)")),
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(pq_err(
+                path,
+                format!("the file is corrupted (the Parquet decoder failed: {why})"),
+            ))
+        }
     }
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `catch_unwind` that also keeps the panic message of this thread off
+/// stderr (the panic becomes an error with that message). The panic hook in
+/// place at the first call is chained, once, and still runs for every other
+/// panic.
+fn quiet_catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                prev(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    r
 }
 
 /// How a Parquet column is turned into a [`RawCol`].

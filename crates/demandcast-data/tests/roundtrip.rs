@@ -227,7 +227,7 @@ fn future_validation() {
     let hist = dir.path().join("h.csv");
     std::fs::write(
         &hist,
-        "unique_id,ds,y,price,event\nA,2024-01-01,1,1.0,\nA,2024-01-02,2,1.0,X\nB,2024-01-01,1,2.0,Y\nB,2024-01-02,2,2.0,\n",
+        "unique_id,ds,y,price,event\nA,2024-01-01,1,1.0,\nA,2024-01-02,2,1.0,X\nB,2024-01-01,1,2.0,Y\nB,2024-01-02,2,2.0,X\n",
     )
     .unwrap();
     let p = load_panel(&hist, &LoadOptions::default()).unwrap().panel;

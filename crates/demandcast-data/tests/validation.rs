@@ -263,7 +263,7 @@ fn covariates_statics_and_indicators() {
         A,2024-01-02,2,,S1,Easter,false\n\
         A,2024-01-03,3,1.6,S1,SuperBowl,false\n\
         B,2024-01-01,4,2.0,S2,,true\n\
-        B,2024-01-02,5,2.0,,Easter,true\n";
+        B,2024-01-02,5,2.0,S2,Easter,true\n";
     let (r, _d) = load(text, &LoadOptions::default());
     let l = r.unwrap();
     let p = &l.panel;
@@ -274,6 +274,7 @@ fn covariates_statics_and_indicators() {
     assert_eq!(p.covariate_of("event=SuperBowl", 0).unwrap(), &[0.0, 0.0, 1.0]);
     assert_eq!(p.covariate_of("promo", 1).unwrap(), &[1.0, 1.0]);
     assert_eq!(p.static_col("store").unwrap(), &["S1".to_string(), "S2".to_string()]);
+    assert!(p.static_col("event").is_none());
     assert!(has(&l.diagnostics, Some(3), "price", "1 of 5 rows have no value"), "{:?}", l.diagnostics);
     assert!(l
         .diagnostics

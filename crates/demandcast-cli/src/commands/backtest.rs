@@ -11,7 +11,7 @@
 //! to forecasts.csv, so the files and the report cannot disagree.
 
 use crate::input::{load_history, report_notes};
-use crate::report::{write_markdown, ReportInputs, RunInfo};
+use crate::report::{write_auto_choices, write_markdown, ReportInputs, RunInfo};
 use crate::settings::BacktestSettings;
 use crate::ui::Ui;
 use anyhow::{Context, Result};
@@ -107,12 +107,15 @@ pub fn run(s: &BacktestSettings, ui: &Ui) -> Result<ExitCode> {
     };
     let json_path = s.output.join("report.json");
     write_file(&json_path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &inputs.to_json()?)?;
+        serde_json::to_writer_pretty(&mut *w, &inputs.to_json())?;
         writeln!(w)?;
         Ok(())
     })?;
     let md_path = s.output.join("report.md");
     write_file(&md_path, |w| write_markdown(w, &inputs))?;
+    if let Some(a) = &auto {
+        write_file(&s.output.join("auto_choices.csv"), |w| write_auto_choices(w, a))?;
+    }
 
     if let Some(best) = report.metrics.models.first() {
         ui.note(format!(

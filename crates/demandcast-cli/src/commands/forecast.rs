@@ -26,7 +26,7 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     tracing::info!(season_length = opts.season_length, "building models");
     let models = demandcast::build_models(&s.models.specs, &opts)?;
 
-    let mut forecasts: Vec<PanelForecast> = Vec::with_capacity(models.len());
+    let mut forecasts: Vec<PanelForecast> = Vec::with_capacity(models.forecasters.len());
     for model in &models.forecasters {
         let name = model.name().to_string();
         let bar = ui.bars().bar(panel.n_series() as u64, format!("fitting {name}"));
