@@ -16,7 +16,7 @@ pub struct UsageError {
 
 impl UsageError {
     /// An error with a message and an optional fix.
-    pub fn new(message: impl Into<String>, hint: Option<&str>) -> anyhow::Error {
+    pub fn err(message: impl Into<String>, hint: Option<&str>) -> anyhow::Error {
         anyhow::Error::new(Self {
             message: message.into(),
             hint: hint.map(str::to_string),

@@ -139,7 +139,7 @@ pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
     let windows = at_least_one(a.windows, "--windows")?;
     let step_size = at_least_one(a.step_size.unwrap_or(horizon), "--step-size")?;
     if a.output.is_file() {
-        return Err(UsageError::new(
+        return Err(UsageError::err(
             format!("--output {} is a file; backtest writes a folder of results", a.output.display()),
             Some("give a folder path, e.g. --output out/backtest"),
         ));
@@ -158,7 +158,7 @@ pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
 /// Resolves `import m5` flags.
 pub fn import_m5(a: M5Args) -> Result<ImportM5Settings> {
     if !a.dir.is_dir() {
-        return Err(UsageError::new(
+        return Err(UsageError::err(
             format!("--dir {} is not a folder", a.dir.display()),
             Some("point --dir at the folder holding the M5 sales, calendar.csv and sell_prices files"),
         ));
@@ -188,7 +188,7 @@ fn input(a: InputArgs) -> Result<InputSettings> {
     must_exist(&a.input)?;
     let freq = match &a.freq {
         Some(f) => Some(f.parse::<Freq>().map_err(|e| {
-            UsageError::new(
+            UsageError::err(
                 format!("--freq: {e}"),
                 Some("use a pandas alias: D, W-SUN, W-MON, MS, ME, QS or YS; leave it out to infer it"),
             )
@@ -241,7 +241,7 @@ fn models(a: ModelArgs) -> Result<ModelSettings> {
         Vec::new()
     } else {
         Level::parse_list(&a.levels).map_err(|e| {
-            UsageError::new(
+            UsageError::err(
                 format!("--levels {}: {e}", a.levels),
                 Some("levels are percentages, e.g. --levels 80,95 (or --levels none)"),
             )
@@ -264,14 +264,14 @@ fn models(a: ModelArgs) -> Result<ModelSettings> {
 
 fn at_least_one(v: usize, flag: &str) -> Result<usize> {
     if v == 0 {
-        return Err(UsageError::new(format!("{flag} must be at least 1"), None));
+        return Err(UsageError::err(format!("{flag} must be at least 1"), None));
     }
     Ok(v)
 }
 
 fn must_exist(p: &Path) -> Result<()> {
     if !p.is_file() {
-        return Err(UsageError::new(
+        return Err(UsageError::err(
             format!("{}: no such file", p.display()),
             Some("check the path; relative paths start from the current folder"),
         ));
@@ -289,7 +289,7 @@ fn expect_extension(p: &Path, allowed: &[&str], flag: &str) -> Result<()> {
         return Ok(());
     }
     let list: Vec<String> = allowed.iter().map(|a| format!(".{a}")).collect();
-    Err(UsageError::new(
+    Err(UsageError::err(
         format!("{flag} {}: expected a {} file", p.display(), list.join(" or ")),
         Some(&format!("end the file name with {}", list.join(" or "))),
     ))

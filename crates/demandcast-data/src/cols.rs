@@ -5,6 +5,7 @@ use crate::intern::TextCol;
 use crate::parse::{from_days, iso, parse_date, parse_num, to_days, DateErr, Num, DATE_FORMATS};
 use crate::table::{RawCol, Table, DATE_NOT_MIDNIGHT, DATE_NULL};
 use crate::{Error, Result};
+use std::borrow::Cow;
 
 /// Marks a row without a usable series id.
 pub(crate) const NO_SERIES: u32 = u32::MAX;
@@ -111,27 +112,38 @@ pub(crate) fn row_days(t: &Table, col: usize, dg: &mut Diags) -> Result<Vec<i32>
 }
 
 /// A column read as numbers: values, missing (NaN) and unparsable cells.
-pub(crate) struct NumCells {
-    /// The number of each row (NaN when missing or bad).
-    pub(crate) values: Vec<f64>,
-    /// Whether each row was missing (empty / NA / null / NaN).
-    pub(crate) missing: Vec<bool>,
+pub(crate) struct NumCells<'a> {
+    /// The number of each row (NaN when missing or bad); borrowed from
+    /// numeric Parquet columns.
+    pub(crate) values: Cow<'a, [f64]>,
+    /// Whether each row was missing; `None`: missing = NaN.
+    missing: Option<Vec<bool>>,
     /// Rows that are not numbers, with their text.
     pub(crate) bad: Vec<(usize, String)>,
 }
 
+impl NumCells<'_> {
+    /// Whether row `r` was missing (empty / NA / null / NaN).
+    pub(crate) fn is_missing(&self, r: usize) -> bool {
+        match &self.missing {
+            Some(m) => m.get(r).copied().unwrap_or(false),
+            None => self.values.get(r).is_some_and(|v| v.is_nan()),
+        }
+    }
+}
+
 /// Reads a column as numbers (text is parsed once per distinct value).
 /// Dates are not numbers (all rows bad).
-pub(crate) fn num_cells(t: &Table, col: usize) -> NumCells {
+pub(crate) fn num_cells(t: &Table, col: usize) -> NumCells<'_> {
     match &t.cols[col] {
         RawCol::Num(v) => NumCells {
-            missing: v.iter().map(|x| x.is_nan()).collect(),
-            values: v.clone(),
+            values: Cow::Borrowed(v),
+            missing: None,
             bad: Vec::new(),
         },
         RawCol::Date(v) => NumCells {
-            values: vec![f64::NAN; v.len()],
-            missing: v.iter().map(|&d| d == DATE_NULL).collect(),
+            values: Cow::Owned(vec![f64::NAN; v.len()]),
+            missing: Some(v.iter().map(|&d| d == DATE_NULL).collect()),
             bad: v
                 .iter()
                 .enumerate()
@@ -143,7 +155,7 @@ pub(crate) fn num_cells(t: &Table, col: usize) -> NumCells {
     }
 }
 
-fn text_num_cells(tc: &TextCol, decimal_comma: bool) -> NumCells {
+fn text_num_cells(tc: &TextCol, decimal_comma: bool) -> NumCells<'static> {
     let parsed: Vec<Num> = (0..tc.dict.len())
         .map(|c| parse_num(tc.dict.get(c as u32), decimal_comma))
         .collect();
@@ -152,15 +164,11 @@ fn text_num_cells(tc: &TextCol, decimal_comma: bool) -> NumCells {
     let mut bad = Vec::new();
     for (r, &c) in tc.codes.iter().enumerate() {
         match parsed.get(c as usize).copied().unwrap_or(Num::Bad) {
-            Num::Value(v) if v.is_nan() => {
-                values.push(f64::NAN);
-                missing.push(true);
-            }
-            Num::Value(v) => {
+            Num::Value(v) if !v.is_nan() => {
                 values.push(v);
                 missing.push(false);
             }
-            Num::Missing => {
+            Num::Value(_) | Num::Missing => {
                 values.push(f64::NAN);
                 missing.push(true);
             }
@@ -171,7 +179,11 @@ fn text_num_cells(tc: &TextCol, decimal_comma: bool) -> NumCells {
             }
         }
     }
-    NumCells { values, missing, bad }
+    NumCells {
+        values: Cow::Owned(values),
+        missing: Some(missing),
+        bad,
+    }
 }
 
 /// How a text column of a long file is typed: as numbers when no cell (or

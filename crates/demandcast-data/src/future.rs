@@ -108,6 +108,12 @@ pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> 
     let index: HashMap<&str, usize> = panel.ids().iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
     let map: Vec<Option<usize>> = ids.iter().map(|id| index.get(id.as_str()).copied()).collect();
     let n = panel.n_series();
+    if n.checked_mul(h).is_none_or(|rows| rows > 1 << 32) {
+        return Err(Error::UnsupportedFormat {
+            file: t.file.clone(),
+            message: format!("a horizon of {h} steps for {n} series is too large"),
+        });
+    }
     let last_ord: Vec<i64> = (0..n).map(|i| grid_ord(freq, to_days(panel.last_date(i)))).collect();
 
     // slot of each row: i * h + (k - 1) for the k-th step after the last date

@@ -10,6 +10,7 @@ use crate::parse::{from_days, grid_ord, iso};
 use crate::table::{read_table, RawCol, ReadSpec, Table, DATE_NULL};
 use crate::{Error, Result};
 use demandcast_core::{Freq, Panel};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -165,9 +166,9 @@ fn target_values(t: &Table, col: usize, opts: &LoadOptions, dg: &mut Diags) -> V
             format!("cannot parse '{text}' as a number")
         });
     }
-    let mut y = cells.values;
+    let mut y = cells.values.to_vec();
     for (r, v) in y.iter_mut().enumerate() {
-        if cells.missing[r] {
+        if cells.is_missing(r) {
             match p.missing {
                 MissingPolicy::Error => dg.error("y-missing", "missing target values", Some(t.row(r)), Some(name), || {
                     "missing value (empty, NA, NaN or null); set the missing policy to 'zero' to read it as 0".into()
@@ -206,8 +207,8 @@ fn target_values(t: &Table, col: usize, opts: &LoadOptions, dg: &mut Diags) -> V
 }
 
 /// Covariates (per row, in file order) and statics (per series) of a long file.
-pub(crate) struct Encoded {
-    pub(crate) covariates: Vec<(String, Vec<f64>)>,
+pub(crate) struct Encoded<'a> {
+    pub(crate) covariates: Vec<(String, Cow<'a, [f64]>)>,
     pub(crate) statics: Vec<(String, Vec<String>)>,
 }
 
@@ -268,7 +269,13 @@ fn indicators(tc: &TextCol, name: &str, dg: &mut Diags) -> Vec<(String, Vec<f64>
 
 /// Types the non-key columns of a long file: numbers become covariates, text
 /// constant within each series becomes a static, other text indicator columns.
-pub(crate) fn encode_history(t: &Table, skip: &[usize], sid: &[u32], ns: usize, dg: &mut Diags) -> Encoded {
+pub(crate) fn encode_history<'a>(
+    t: &'a Table,
+    skip: &[usize],
+    sid: &[u32],
+    ns: usize,
+    dg: &mut Diags,
+) -> Encoded<'a> {
     let mut out = Encoded {
         covariates: Vec::new(),
         statics: Vec::new(),
@@ -330,7 +337,7 @@ pub(crate) fn encode_history(t: &Table, skip: &[usize], sid: &[u32], ns: usize, 
         }
         let mut latin1 = false;
         if varying {
-            out.covariates.extend(indicators(tc, name, dg));
+            out.covariates.extend(indicators(tc, name, dg).into_iter().map(|(n, v)| (n, Cow::Owned(v))));
             latin1 = (0..tc.dict.len() as u32).any(|c| tc.text(c).1);
         } else {
             let mut cache: HashMap<u32, String> = HashMap::new();
@@ -359,7 +366,7 @@ pub(crate) fn encode_history(t: &Table, skip: &[usize], sid: &[u32], ns: usize, 
     out
 }
 
-fn numeric_covariate(t: &Table, j: usize, dg: &mut Diags, out: &mut Encoded) {
+fn numeric_covariate<'a>(t: &'a Table, j: usize, dg: &mut Diags, out: &mut Encoded<'a>) {
     let name = t.names[j].as_str();
     let cells = num_cells(t, j);
     for (r, text) in &cells.bad {
@@ -375,7 +382,7 @@ fn numeric_covariate(t: &Table, j: usize, dg: &mut Diags, out: &mut Encoded) {
             dg.error("cov-inf", "infinite covariate values", Some(t.row(r)), Some(name), || {
                 format!("infinite value {x}")
             });
-        } else if cells.missing[r] {
+        } else if cells.is_missing(r) {
             n_missing += 1;
             first_missing.get_or_insert(r);
         }

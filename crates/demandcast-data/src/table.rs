@@ -545,10 +545,10 @@ fn date_days(path: &Path, name: &str, arr: &dyn Array) -> Result<Vec<i32>> {
     Ok(out)
 }
 
-/// Converts any supported array to Float64 (NaN = null).
-fn to_f64(path: &Path, name: &str, arr: &dyn Array) -> Result<Vec<f64>> {
+/// Appends any supported array as Float64 (NaN = null).
+fn to_f64(path: &Path, name: &str, arr: &dyn Array, out: &mut Vec<f64>) -> Result<()> {
     let n = arr.len();
-    let mut out = Vec::with_capacity(n);
+    out.reserve(n);
     macro_rules! prim {
         ($t:ty) => {{
             let a = arr.as_primitive::<$t>();
@@ -560,11 +560,13 @@ fn to_f64(path: &Path, name: &str, arr: &dyn Array) -> Result<Vec<f64>> {
     match arr.data_type() {
         DataType::Float64 => {
             let a = arr.as_primitive::<Float64Type>();
-            if a.null_count() == 0 {
-                out.extend_from_slice(a.values());
-            } else {
-                for i in 0..n {
-                    out.push(if a.is_null(i) { f64::NAN } else { a.value(i) });
+            let at = out.len();
+            out.extend_from_slice(a.values());
+            if let Some(nulls) = a.nulls().filter(|n| n.null_count() > 0) {
+                for (o, valid) in out[at..].iter_mut().zip(nulls.iter()) {
+                    if !valid {
+                        *o = f64::NAN;
+                    }
                 }
             }
         }
@@ -586,11 +588,11 @@ fn to_f64(path: &Path, name: &str, arr: &dyn Array) -> Result<Vec<f64>> {
         DataType::Null => out.resize(n, f64::NAN),
         t @ (DataType::Float16 | DataType::Decimal128(..) | DataType::Decimal256(..) | DataType::Dictionary(..)) => {
             let c = arrow_cast::cast(arr, &DataType::Float64).map_err(|_| unsupported(path, name, t))?;
-            return to_f64(path, name, c.as_ref());
+            return to_f64(path, name, c.as_ref(), out);
         }
         t => return Err(unsupported(path, name, t)),
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Appends an array's values as text (numbers and dates formatted).
@@ -628,14 +630,18 @@ fn append_text(path: &Path, name: &str, t: &mut TextCol, arr: &dyn Array) -> Res
             append_text(path, name, &mut tmp, values.as_ref())?;
             let map: Vec<u32> = tmp.codes.iter().map(|&c| t.code_of(tmp.dict.get(c))).collect();
             let empty = t.code_of(b"");
-            let keys = d.normalized_keys();
-            for (i, k) in keys.iter().enumerate().take(n) {
-                let c = if arr.is_null(i) {
-                    empty
-                } else {
-                    map.get(*k).copied().unwrap_or(empty)
-                };
-                t.push_code(c);
+            let code = |k: usize| map.get(k).copied().unwrap_or(empty);
+            if let (Some(a), None) = (arr.as_dictionary_opt::<Int32Type>(), arr.logical_nulls()) {
+                // the common case (what the Parquet reader returns): no copy of the keys
+                for &k in a.keys().values().iter() {
+                    t.push_code(code(k.max(0) as usize));
+                }
+            } else {
+                let nulls = arr.logical_nulls();
+                for (i, &k) in d.normalized_keys().iter().enumerate().take(n) {
+                    let null = nulls.as_ref().is_some_and(|nb| nb.is_null(i));
+                    t.push_code(if null { empty } else { code(k) });
+                }
             }
         }
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
@@ -677,7 +683,8 @@ fn append_text(path: &Path, name: &str, t: &mut TextCol, arr: &dyn Array) -> Res
             }
         }
         _ => {
-            let v = to_f64(path, name, arr)?;
+            let mut v = Vec::new();
+            to_f64(path, name, arr, &mut v)?;
             let mut buf = String::new();
             for x in v {
                 if x.is_nan() {
@@ -697,10 +704,7 @@ fn append_text(path: &Path, name: &str, t: &mut TextCol, arr: &dyn Array) -> Res
 fn append(path: &Path, name: &str, b: &mut Builder, arr: &ArrayRef) -> Result<()> {
     match b {
         Builder::Text(t) => append_text(path, name, t, arr.as_ref()),
-        Builder::Num(v) => {
-            v.extend(to_f64(path, name, arr.as_ref())?);
-            Ok(())
-        }
+        Builder::Num(v) => to_f64(path, name, arr.as_ref(), v),
         Builder::Date(v) => {
             let arr = match arr.data_type() {
                 DataType::Dictionary(_, vt) => arrow_cast::cast(arr.as_ref(), vt).map_err(|e| pq_err(path, e))?,

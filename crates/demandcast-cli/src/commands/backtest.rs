@@ -61,6 +61,13 @@ pub fn run(s: &BacktestSettings, ui: &Ui) -> Result<ExitCode> {
     }
     let (table, report) = score_backtest(panel, &cv, &eval_opts).context("scoring failed")?;
 
+    // Series left out of a window (too short, no actuals) concern every model.
+    let skipped = report.notes.iter().filter(|n| n.model.is_none()).count();
+    if skipped > 0 {
+        ui.warn(format!(
+            "{skipped} (series, window) pairs were skipped or only partly scored; report.md lists them"
+        ));
+    }
     for name in &cv.model_names {
         let notes: Vec<_> = report
             .notes

@@ -1,7 +1,8 @@
 //! [`AutoEts`]: the candidate loop of statsforecast's `ets_f` (selection by
 //! AICc) and the fitted model [`FittedEts`].
 
-use super::fit::{etsmodel, Candidate, FitContext};
+use super::drive::optimize;
+use super::fit::{conclude, etsmodel, prepare, Candidate, FitContext};
 use super::init_state::SeasonalCache;
 use super::intervals::intervals;
 use super::params::{Par, LOWER, UPPER};
@@ -212,12 +213,19 @@ impl LocalModel for AutoEts {
                 "multiplicative errors need strictly positive data".into(),
             ));
         }
-        let mut best: Option<Candidate> = None;
+        // Set up every candidate in statsforecast's order (the bounds carry
+        // over from one to the next), optimise them together, then select.
+        let mut preps = Vec::new();
         for comps in self.candidates(season_ok, positive) {
-            let Some(fit) = etsmodel(&mut ctx, comps, Par::UNSET)? else {
-                continue;
-            };
-            tracing::trace!(model = %comps, aicc = fit.aicc, iterations = fit.n_iter, "AutoETS candidate");
+            if let Some(p) = prepare(&mut ctx, comps, Par::UNSET)? {
+                preps.push(p);
+            }
+        }
+        let results = optimize(&mut preps);
+        let mut best: Option<Candidate> = None;
+        for (prep, res) in preps.iter().zip(&results) {
+            let fit = conclude(y, prep, res);
+            tracing::trace!(model = %prep.comps, aicc = fit.aicc, iterations = fit.n_iter, "AutoETS candidate");
             if !fit.aicc.is_nan() && fit.aicc < best.as_ref().map_or(f64::INFINITY, |b| b.aicc) {
                 best = Some(fit);
             }

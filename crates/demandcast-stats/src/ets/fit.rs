@@ -8,7 +8,7 @@ use super::params::{check_param, initparam, Par};
 use super::recursion::{calc, Shape, Smoothing};
 use super::spec::{Component, EtsComponents};
 use super::sums::{np_mean, np_sum};
-use crate::optim::{nelder_mead, nelder_mead_batch, NelderMeadOptions};
+use crate::optim::{NelderMeadOptions, NelderMeadResult};
 use demandcast_core::{Error, Result};
 
 /// Number of `h`-step errors averaged into `amse` (statsforecast's `nmse`).
@@ -65,13 +65,44 @@ pub(crate) struct FitContext<'a> {
     pub cache: SeasonalCache,
 }
 
-/// Fits one model. `Ok(None)` when it has as many parameters as data
-/// (statsforecast returns infinite criteria then).
+/// A candidate ready for the optimiser: `etsmodel` up to the call of the
+/// C++ `Optimize`.
+pub(crate) struct Prepared<'a> {
+    pub comps: EtsComponents,
+    /// Season length of the model (1 when non-seasonal).
+    m: usize,
+    /// Starting values merged with the fixed parameters.
+    cur: Par,
+    fixed: Par,
+    pub x0: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    n_state: usize,
+    pub obj: Objective<'a>,
+}
+
+/// Fits one model (prepare, optimise alone, conclude). `Ok(None)` when it
+/// has as many parameters as data (statsforecast returns infinite criteria
+/// then).
 pub(crate) fn etsmodel(
     ctx: &mut FitContext<'_>,
     comps: EtsComponents,
     fixed: Par,
 ) -> Result<Option<Candidate>> {
+    let Some(mut prep) = prepare(ctx, comps, fixed)? else {
+        return Ok(None);
+    };
+    let res = super::drive::optimize(std::slice::from_mut(&mut prep)).remove(0);
+    Ok(Some(conclude(ctx.y, &prep, &res)))
+}
+
+/// Starting values, bounds and initial states of one model, and its
+/// objective. `Ok(None)` when it has as many parameters as data.
+pub(crate) fn prepare<'a>(
+    ctx: &mut FitContext<'a>,
+    comps: EtsComponents,
+    fixed: Par,
+) -> Result<Option<Prepared<'a>>> {
     let y = ctx.y;
     let (trend, season, damped) = (comps.trend, comps.season, comps.damped);
     let m = if season.is_some() { ctx.m } else { 1 };
@@ -98,13 +129,12 @@ pub(crate) fn etsmodel(
     // The optimiser's vector: the parameters with a value, then the states.
     let present: Vec<usize> = (0..4).filter(|&i| !start.as_array()[i].is_nan()).collect();
     let mut x0: Vec<f64> = present.iter().map(|&i| start.as_array()[i]).collect();
-    let mut lo: Vec<f64> = present.iter().map(|&i| ctx.lower[i]).collect();
-    let mut hi: Vec<f64> = present.iter().map(|&i| ctx.upper[i]).collect();
+    let mut lower: Vec<f64> = present.iter().map(|&i| ctx.lower[i]).collect();
+    let mut upper: Vec<f64> = present.iter().map(|&i| ctx.upper[i]).collect();
     x0.extend_from_slice(&init);
-    lo.resize(x0.len(), f64::NEG_INFINITY);
-    hi.resize(x0.len(), f64::INFINITY);
-    let np_ = x0.len();
-    if np_ + 1 >= y.len() {
+    lower.resize(x0.len(), f64::NEG_INFINITY);
+    upper.resize(x0.len(), f64::INFINITY);
+    if x0.len() + 1 >= y.len() {
         return Ok(None);
     }
 
@@ -126,20 +156,26 @@ pub(crate) fn etsmodel(
         season,
         m,
     };
-    let mut obj = Objective::new(y, shape, held, opt, n_state);
-    let res = if obj.has_fast_path() {
-        nelder_mead_batch(
-            |xs, out| obj.eval_batch(xs, out),
-            &x0,
-            &lo,
-            &hi,
-            &ets_nm_options(),
-        )
-    } else {
-        nelder_mead(|x| obj.eval(x), &x0, &lo, &hi, &ets_nm_options())
-    };
-    let fit_par = res.x;
+    Ok(Some(Prepared {
+        comps,
+        m,
+        cur,
+        fixed,
+        x0,
+        lower,
+        upper,
+        n_state,
+        obj: Objective::new(y, shape, held, opt, n_state),
+    }))
+}
 
+/// The rest of `etsmodel` once the optimiser has finished: unpacks its
+/// vector, reruns the model and computes the criteria.
+pub(crate) fn conclude(y: &[f64], prep: &Prepared<'_>, res: &NelderMeadResult) -> Candidate {
+    let (comps, m, fixed, n_state) = (prep.comps, prep.m, prep.fixed, prep.n_state);
+    let (trend, season, damped) = (comps.trend, comps.season, comps.damped);
+    let fit_par = &res.x;
+    let np_ = fit_par.len();
     // Unpack as etsmodel does: every present slot of the vector overrides.
     let mut init_state = fit_par[np_ - n_state..].to_vec();
     if season.is_some() {
@@ -151,7 +187,7 @@ pub(crate) fn etsmodel(
         };
         init_state.push(total - np_sum(&init_state[s0..n_state]));
     }
-    let mut par = cur;
+    let mut par = prep.cur;
     let mut j = 0;
     if !fit_par[j].is_nan() {
         par.alpha = fit_par[j];
@@ -187,7 +223,7 @@ pub(crate) fn etsmodel(
         },
         phi: if damped { par.phi } else { fixed.phi },
     };
-    Ok(Some(finish(y, comps, m, par, init_state, np_, res.n_iter)))
+    finish(y, comps, m, par, init_state, np_, res.n_iter)
 }
 
 /// pegelsresid_C and the criteria: runs the model with the fitted

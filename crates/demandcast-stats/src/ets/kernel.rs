@@ -179,7 +179,6 @@ pub(crate) struct Objective<'a> {
     opt: [bool; 4],
     n_state: usize,
     ring: Vec<f64>,
-    ring_lanes: Vec<[f64; LANES]>,
 }
 
 impl<'a> Objective<'a> {
@@ -194,7 +193,6 @@ impl<'a> Objective<'a> {
         n_state: usize,
     ) -> Self {
         let ring = vec![0.0; if shape.season.is_some() { shape.m } else { 0 }];
-        let ring_lanes = vec![[0.0; LANES]; ring.len()];
         Self {
             y,
             shape,
@@ -202,20 +200,24 @@ impl<'a> Objective<'a> {
             opt,
             n_state,
             ring,
-            ring_lanes,
         }
     }
 
-    /// Whether [`Objective::eval_batch`] uses the two-lane kernel
-    /// ([`super::lanes`]): additive error, no multiplicative component.
+    /// Whether [`eval_fast`] applies: additive error, no multiplicative
+    /// component.
     pub(crate) fn has_fast_path(&self) -> bool {
         self.shape.error == Component::Additive
             && self.shape.trend != Component::Multiplicative
             && self.shape.season != Component::Multiplicative
     }
 
+    /// The kernel of [`eval_fast`] this objective runs: trend and season flags.
+    pub(crate) fn kernel_key(&self) -> (bool, bool) {
+        (self.shape.trend.is_some(), self.shape.season.is_some())
+    }
+
     /// The parameters of `params`: smoothing values, then the initial states.
-    fn unpack<'p>(&self, params: &'p [f64]) -> (Smoothing, &'p [f64]) {
+    pub(crate) fn unpack<'p>(&self, params: &'p [f64]) -> (Smoothing, &'p [f64]) {
         let mut sm = self.fixed;
         let mut j = 0;
         for (k, slot) in [&mut sm.alpha, &mut sm.beta, &mut sm.gamma, &mut sm.phi]
@@ -228,51 +230,6 @@ impl<'a> Objective<'a> {
             }
         }
         (sm, &params[params.len() - self.n_state..])
-    }
-
-    /// The objective at several points. With [`Objective::has_fast_path`]
-    /// the points go two at a time through [`super::lanes`]: the same
-    /// value as [`Objective::eval`] up to rounding, always the same value
-    /// for the same point.
-    pub(crate) fn eval_batch(&mut self, xs: &[&[f64]], out: &mut [f64]) {
-        if !self.has_fast_path() {
-            for (x, o) in xs.iter().zip(out.iter_mut()) {
-                *o = self.eval(x);
-            }
-            return;
-        }
-        let has_trend = self.shape.trend.is_some();
-        let has_season = self.shape.season.is_some();
-        let start = 1 + usize::from(has_trend);
-        for (chunk, outs) in xs.chunks(LANES).zip(out.chunks_mut(LANES)) {
-            let mut lp = LaneParams::default();
-            for j in 0..LANES {
-                let x = chunk[j.min(chunk.len() - 1)];
-                let (sm, st) = self.unpack(x);
-                let b0 = if has_trend { st[1] } else { 0.0 };
-                lp.set(j, sm.alpha, sm.beta, sm.gamma, sm.phi, st[0], b0);
-                if has_season {
-                    self.ring_lanes[0][j] = -eigen_sum(&st[start..], start);
-                    for (k, v) in st[start..].iter().rev().enumerate() {
-                        self.ring_lanes[k + 1][j] = *v;
-                    }
-                }
-            }
-            let sse = sse_lanes(self.y, &lp, has_trend, has_season, &mut self.ring_lanes);
-            let n = self.y.len() as f64;
-            for (j, o) in outs.iter_mut().enumerate() {
-                if !sse[j].is_finite() {
-                    *o = self.eval(chunk[j]);
-                    continue;
-                }
-                let lik = if sse[j] > 0.0 {
-                    n * sse[j].ln()
-                } else {
-                    n * (sse[j] + 1e-8).ln()
-                };
-                *o = finish_objective(lik);
-            }
-        }
     }
 
     /// The objective at `params`, with the C++ arithmetic.
@@ -299,6 +256,65 @@ impl<'a> Objective<'a> {
             }
         }
         finish_objective(likelihood(self.y, &self.shape, &sm, l0, b0, &mut self.ring))
+    }
+}
+
+/// Points of objectives with the fast path, on the same series and with
+/// the same trend and season flags: `pts[i] = (objective, point)`. The
+/// points go [`LANES`] at a time through [`super::lanes`]; a value equals
+/// [`Objective::eval`]'s up to rounding and never depends on the other
+/// points of the batch. `ring` is scratch space; `y_lanes` holds the series
+/// repeated per lane, filled on first use: pass the same buffer only with
+/// objectives on the same series.
+pub(crate) fn eval_fast(
+    objs: &mut [&mut Objective<'_>],
+    pts: &[(usize, &[f64])],
+    out: &mut [f64],
+    ring: &mut Vec<[f64; LANES]>,
+    y_lanes: &mut Vec<[f64; LANES]>,
+) {
+    let Some(&(first, _)) = pts.first() else {
+        return;
+    };
+    let (y, shape) = (objs[first].y, objs[first].shape);
+    let has_trend = shape.trend.is_some();
+    let has_season = shape.season.is_some();
+    let start = 1 + usize::from(has_trend);
+    ring.resize(if has_season { shape.m } else { 0 }, [0.0; LANES]);
+    if y_lanes.is_empty() {
+        y_lanes.clear();
+        y_lanes.extend(y.iter().map(|&v| [v; LANES]));
+    }
+    let n = y.len() as f64;
+    for (chunk, outs) in pts.chunks(LANES).zip(out.chunks_mut(LANES)) {
+        let mut lp = LaneParams::default();
+        for j in 0..LANES {
+            // a short last chunk repeats its last point in the spare lanes
+            let (o, x) = chunk[j.min(chunk.len() - 1)];
+            let (sm, st) = objs[o].unpack(x);
+            let b0 = if has_trend { st[1] } else { 0.0 };
+            lp.set(j, sm.alpha, sm.beta, sm.gamma, sm.phi, st[0], b0);
+            if has_season {
+                ring[0][j] = 0.0 - eigen_sum(&st[start..], start);
+                for (k, v) in st[start..].iter().rev().enumerate() {
+                    ring[k + 1][j] = *v;
+                }
+            }
+        }
+        let sse = sse_lanes(y_lanes, &lp, has_trend, has_season, ring);
+        for (j, o) in outs.iter_mut().enumerate() {
+            if !sse[j].is_finite() {
+                let (k, x) = chunk[j];
+                *o = objs[k].eval(x);
+                continue;
+            }
+            let lik = if sse[j] > 0.0 {
+                n * sse[j].ln()
+            } else {
+                n * (sse[j] + 1e-8).ln()
+            };
+            *o = finish_objective(lik);
+        }
     }
 }
 
