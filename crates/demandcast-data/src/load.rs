@@ -80,10 +80,41 @@ pub(crate) fn resolve_freq(t: &Table, days: &[i32], given: Option<Freq>) -> Resu
         return Ok(f);
     }
     let d: Vec<_> = distinct_days(days).into_iter().map(from_days).collect();
-    Freq::infer(&d).map_err(|source| Error::Freq {
-        file: t.file.clone(),
-        source,
+    Freq::infer(&d).or_else(|source| {
+        // A few stray dates (a Monday in Sunday-weekly data, a mid-month
+        // date in monthly data) make inference fail without naming them.
+        // When most dates share an anchor, use that frequency: the grid
+        // check then reports each stray date with its row.
+        dominant_freq(&d).ok_or(Error::Freq {
+            file: t.file.clone(),
+            source,
+        })
     })
+}
+
+/// The weekly or monthly frequency that at least 80% of the distinct dates
+/// (at least 3 of them) fit, if any.
+fn dominant_freq(d: &[chrono::NaiveDate]) -> Option<Freq> {
+    use chrono::Datelike;
+    if d.len() < 3 {
+        return None;
+    }
+    let enough = |k: usize| k * 5 >= d.len() * 4;
+    let mut by_weekday = [0usize; 7];
+    for x in d {
+        by_weekday[x.weekday().num_days_from_monday() as usize] += 1;
+    }
+    let (wd, &count) = by_weekday.iter().enumerate().max_by_key(|(_, c)| **c)?;
+    if enough(count) {
+        let w = chrono::Weekday::try_from(wd as u8).ok()?;
+        return Some(Freq::Weekly(w));
+    }
+    for f in [Freq::MonthStart, Freq::MonthEnd] {
+        if enough(d.iter().filter(|x| f.is_on_grid(**x)).count()) {
+            return Some(f);
+        }
+    }
+    None
 }
 
 fn grid_hint(freq: Freq) -> String {

@@ -453,8 +453,8 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
 
     // Prices: per series and calendar week.
     let mut key_of: HashMap<String, usize> = HashMap::with_capacity(ns);
-    for i in 0..ns {
-        key_of.insert(format!("{}\u{1f}{}", statics[0][i], statics[3][i]), i);
+    for (i, (item, store)) in statics[0].iter().zip(&statics[3]).enumerate() {
+        key_of.insert(format!("{item}\u{1f}{store}"), i);
     }
     let nw = cal.n_weeks;
     let mut price = vec![f64::NAN; ns * nw];

@@ -112,7 +112,18 @@ pub fn write_future(path: &Path, future: &FutureCovariates, freq: Freq) -> Resul
 }
 
 fn write_frame(path: &Path, f: &Frame<'_>) -> Result<()> {
-    match out_format(path)? {
+    let format = out_format(path)?;
+    let mut seen = std::collections::HashSet::new();
+    let names = ["unique_id", "ds"]
+        .into_iter()
+        .chain(f.nums.iter().map(|(n, _)| *n))
+        .chain(f.statics.iter().map(|(n, _)| *n));
+    for n in names {
+        if !seen.insert(n) {
+            return Err(write_err(path, format!("two columns would be named '{n}'; rename one")));
+        }
+    }
+    match format {
         OutFormat::Parquet => write_parquet(path, f),
         OutFormat::Csv { gz, delim } => {
             let file = File::create(path).map_err(|e| Error::io(path, e))?;

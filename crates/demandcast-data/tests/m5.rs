@@ -1,5 +1,5 @@
 //! The M5 importer on the committed sample (and on the shared copy when present).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use chrono::NaiveDate;
 use demandcast_data::m5::{import, M5Options};

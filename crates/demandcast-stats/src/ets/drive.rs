@@ -84,7 +84,7 @@ fn lockstep(runs: &mut [NelderMead], objs: &mut [&mut Objective<'_>]) {
         for (k, run) in runs.iter().enumerate() {
             let (required, offered) = run.wanted();
             for j in required..offered {
-                if want.len() % LANES != 0 {
+                if !want.len().is_multiple_of(LANES) {
                     want.push((k, j));
                 }
             }

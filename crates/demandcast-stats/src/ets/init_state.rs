@@ -10,7 +10,7 @@ use demandcast_core::Result;
 /// the edges, normalised to sum 0 or average 1).
 pub(crate) fn decompose(y: &[f64], m: usize, mult: bool) -> Vec<f64> {
     let n = y.len();
-    let filt: Vec<f64> = if m % 2 == 0 {
+    let filt: Vec<f64> = if m.is_multiple_of(2) {
         let mut f = vec![1.0; m + 1];
         f[0] = 0.5;
         f[m] = 0.5;

@@ -64,7 +64,7 @@ fn variance(c: &Candidate, pf: &[f64]) -> Option<Vec<f64>> {
     use Component::{Additive as A, Multiplicative as M, None as N};
     let class1 =
         |f: &dyn Fn(f64) -> f64| -> Vec<f64> { steps.iter().map(|&s| sigma * f(s)).collect() };
-    let season_dummy = |k: usize| if k % c.m == 0 { 1.0 } else { 0.0 };
+    let season_dummy = |k: usize| if k.is_multiple_of(c.m) { 1.0 } else { 0.0 };
     let sum_phi = |k: usize| (1..=k).fold(0.0, |acc, j| acc + phi.powf(j as f64));
     let var = match (comps.error, comps.trend, comps.season, comps.damped) {
         (A, N, N, false) => class1(&|s| 1.0 + alpha.powf(2.0) * (s - 1.0)),
