@@ -13,20 +13,35 @@ use std::time::Instant;
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "/work/shared/data/m5".into()));
-    let out = PathBuf::from(args.next().unwrap_or_else(|| std::env::temp_dir().join("m5-bench").display().to_string()));
-    std::fs::create_dir_all(&out).map_err(|e| Error::Io { file: out.clone(), source: e })?;
+    let out = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| std::env::temp_dir().join("m5-bench").display().to_string()),
+    );
+    std::fs::create_dir_all(&out).map_err(|e| Error::Io {
+        file: out.clone(),
+        source: e,
+    })?;
 
     let t = Instant::now();
     let m = import(&M5Options::new(&dir))?;
     let p = &m.history;
-    eprintln!("import: {} series, {} rows in {:.2?}", p.n_series(), p.n_rows(), t.elapsed());
+    eprintln!(
+        "import: {} series, {} rows in {:.2?}",
+        p.n_series(),
+        p.n_rows(),
+        t.elapsed()
+    );
 
     for name in ["m5.parquet", "m5.csv.gz"] {
         let path = out.join(name);
         let t = Instant::now();
         write_panel(&path, p)?;
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        eprintln!("write {name}: {:.2?} ({:.1} MB)", t.elapsed(), size as f64 / 1e6);
+        eprintln!(
+            "write {name}: {:.2?} ({:.1} MB)",
+            t.elapsed(),
+            size as f64 / 1e6
+        );
         let t = Instant::now();
         let l = load_panel(&path, &LoadOptions::default())?;
         eprintln!(
@@ -45,6 +60,10 @@ fn main() -> Result<()> {
     let l = load_panel(&out.join("m5.parquet"), &LoadOptions::default())?;
     let t = Instant::now();
     let f = load_future(&fpath, &LoadOptions::default(), &l.panel, 28)?;
-    eprintln!("load future: {} rows in {:.2?}", f.indptr.last().copied().unwrap_or(0), t.elapsed());
+    eprintln!(
+        "load future: {} rows in {:.2?}",
+        f.indptr.last().copied().unwrap_or(0),
+        t.elapsed()
+    );
     Ok(())
 }

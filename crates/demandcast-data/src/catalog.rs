@@ -37,17 +37,28 @@ pub fn load_catalog(path: &Path, id_col: &str) -> Result<Catalog> {
     let mut dg = Diags::new(&t.file);
     let id_i = t.require(id_col)?;
     check_duplicate_names(&t, &mut dg);
-    let ids: Vec<String> = column_strings(&t.cols[id_i]).into_iter().map(|s| s.trim().to_string()).collect();
+    let ids: Vec<String> = column_strings(&t.cols[id_i])
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .collect();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (r, id) in ids.iter().enumerate() {
         if id.is_empty() {
-            dg.error("id-missing", "rows without an id", Some(t.row(r)), Some(id_col), || {
-                "missing product id (empty cell)".into()
-            });
+            dg.error(
+                "id-missing",
+                "rows without an id",
+                Some(t.row(r)),
+                Some(id_col),
+                || "missing product id (empty cell)".into(),
+            );
         } else if let Some(&p) = seen.get(id.as_str()) {
-            dg.error("dup", "duplicate product ids", Some(t.row(r)), Some(id_col), || {
-                format!("duplicate product id '{id}': also in row {}", t.row(p))
-            });
+            dg.error(
+                "dup",
+                "duplicate product ids",
+                Some(t.row(r)),
+                Some(id_col),
+                || format!("duplicate product id '{id}': also in row {}", t.row(p)),
+            );
         } else {
             seen.insert(id, r);
         }
@@ -88,10 +99,20 @@ pub fn load_catalog(path: &Path, id_col: &str) -> Result<Catalog> {
                     }
                     match parse_date(v.as_bytes()) {
                         Ok(d) => launch_date[r] = Some(d),
-                        Err(e) => dg.error("date-bad", "unparsable launch dates", Some(t.row(r)), Some(name), || match e {
-                            DateErr::Bad => format!("cannot parse '{v}' as a date (expected {DATE_FORMATS})"),
-                            DateErr::NotMidnight => format!("'{v}' has a time of day; the time must be 00:00:00"),
-                        }),
+                        Err(e) => dg.error(
+                            "date-bad",
+                            "unparsable launch dates",
+                            Some(t.row(r)),
+                            Some(name),
+                            || match e {
+                                DateErr::Bad => format!(
+                                    "cannot parse '{v}' as a date (expected {DATE_FORMATS})"
+                                ),
+                                DateErr::NotMidnight => {
+                                    format!("'{v}' has a time of day; the time must be 00:00:00")
+                                }
+                            },
+                        ),
                     }
                 }
             }
@@ -101,16 +122,27 @@ pub fn load_catalog(path: &Path, id_col: &str) -> Result<Catalog> {
                         Num::Missing => {}
                         Num::Value(p) if p.is_finite() && p >= 0.0 => launch_price[r] = Some(p),
                         Num::Value(p) if p.is_nan() => {}
-                        Num::Value(p) => dg.error("price-bad", "invalid launch prices", Some(t.row(r)), Some(name), || {
-                            format!("launch price {p} must be a finite number >= 0")
-                        }),
-                        Num::Bad => dg.error("price-bad", "invalid launch prices", Some(t.row(r)), Some(name), || {
-                            format!("cannot parse '{v}' as a number")
-                        }),
+                        Num::Value(p) => dg.error(
+                            "price-bad",
+                            "invalid launch prices",
+                            Some(t.row(r)),
+                            Some(name),
+                            || format!("launch price {p} must be a finite number >= 0"),
+                        ),
+                        Num::Bad => dg.error(
+                            "price-bad",
+                            "invalid launch prices",
+                            Some(t.row(r)),
+                            Some(name),
+                            || format!("cannot parse '{v}' as a number"),
+                        ),
                     }
                 }
             }
-            _ => attributes.push((name.to_string(), values.into_iter().map(|v| v.trim().to_string()).collect())),
+            _ => attributes.push((
+                name.to_string(),
+                values.into_iter().map(|v| v.trim().to_string()).collect(),
+            )),
         }
     }
     dg.check()?;

@@ -3,7 +3,7 @@
 use crate::diag::Diags;
 use crate::intern::TextCol;
 use crate::parse::{from_days, iso, parse_date, parse_num, to_days, DateErr, Num, DATE_FORMATS};
-use crate::table::{RawCol, Table, DATE_NOT_MIDNIGHT, DATE_NULL};
+use crate::table::{date_marker, RawCol, Table, DATE_NOT_MIDNIGHT, DATE_NULL, DATE_OUT_OF_RANGE};
 use crate::{Error, Result};
 use std::borrow::Cow;
 
@@ -31,7 +31,11 @@ pub(crate) fn series_keys(t: &Table, col: usize, dg: &mut Diags) -> (Vec<u32>, V
         ids.push(s);
     }
     if latin1 {
-        dg.note(None, Some(name), "some ids are not valid UTF-8; read as Latin-1".into());
+        dg.note(
+            None,
+            Some(name),
+            "some ids are not valid UTF-8; read as Latin-1".into(),
+        );
     }
     let sid: Vec<u32> = tc
         .codes
@@ -40,9 +44,13 @@ pub(crate) fn series_keys(t: &Table, col: usize, dg: &mut Diags) -> (Vec<u32>, V
         .collect();
     for (r, &s) in sid.iter().enumerate() {
         if s == NO_SERIES {
-            dg.error("id-missing", "rows without an id", Some(t.row(r)), Some(name), || {
-                "missing series id (empty cell)".into()
-            });
+            dg.error(
+                "id-missing",
+                "rows without an id",
+                Some(t.row(r)),
+                Some(name),
+                || "missing series id (empty cell)".into(),
+            );
         }
     }
     (sid, ids)
@@ -65,22 +73,42 @@ pub(crate) fn row_days(t: &Table, col: usize, dg: &mut Diags) -> Result<Vec<i32>
         RawCol::Num(_) => Err(Error::UnsupportedType {
             file: t.file.clone(),
             column: name.to_string(),
-            message: format!("holds numbers; expected dates ({DATE_FORMATS} text, or Parquet date32/timestamp)"),
+            message: format!(
+                "holds numbers; expected dates ({DATE_FORMATS} text, or Parquet date32/timestamp)"
+            ),
         }),
         RawCol::Date(v) => {
             for (r, &d) in v.iter().enumerate() {
                 if d == DATE_NULL {
-                    dg.error("date-missing", "rows without a date", Some(t.row(r)), Some(name), || {
-                        "missing date (null)".into()
-                    });
+                    dg.error(
+                        "date-missing",
+                        "rows without a date",
+                        Some(t.row(r)),
+                        Some(name),
+                        || "missing date (null)".into(),
+                    );
                 } else if d == DATE_NOT_MIDNIGHT {
                     dg.error("date-time", "timestamps with a time of day", Some(t.row(r)), Some(name), || {
                         "timestamp has a time of day; only daily or coarser data is supported, so the time must be 00:00:00".into()
                     });
+                } else if d == DATE_OUT_OF_RANGE {
+                    dg.error(
+                        "date-range",
+                        "dates out of range",
+                        Some(t.row(r)),
+                        Some(name),
+                        || "date outside the years 0000-9999".into(),
+                    );
                 }
             }
             Ok(v.iter()
-                .map(|&d| if d == DATE_NOT_MIDNIGHT { DATE_NULL } else { d })
+                .map(|&d| {
+                    if date_marker(d).is_some() {
+                        DATE_NULL
+                    } else {
+                        d
+                    }
+                })
                 .collect())
         }
         RawCol::Text(tc) => {
@@ -95,13 +123,21 @@ pub(crate) fn row_days(t: &Table, col: usize, dg: &mut Diags) -> Result<Vec<i32>
                         out.push(DATE_NULL);
                         let text = tc.text(c).0;
                         if text.trim().is_empty() {
-                            dg.error("date-missing", "rows without a date", Some(t.row(r)), Some(name), || {
-                                "missing date (empty cell)".into()
-                            });
+                            dg.error(
+                                "date-missing",
+                                "rows without a date",
+                                Some(t.row(r)),
+                                Some(name),
+                                || "missing date (empty cell)".into(),
+                            );
                         } else {
-                            dg.error("date-bad", "unparsable dates", Some(t.row(r)), Some(name), || {
-                                date_error_msg(&text, e)
-                            });
+                            dg.error(
+                                "date-bad",
+                                "unparsable dates",
+                                Some(t.row(r)),
+                                Some(name),
+                                || date_error_msg(&text, e),
+                            );
                         }
                     }
                 }
@@ -148,7 +184,15 @@ pub(crate) fn num_cells(t: &Table, col: usize) -> NumCells<'_> {
                 .iter()
                 .enumerate()
                 .filter(|(_, &d)| d != DATE_NULL)
-                .map(|(r, &d)| (r, if d == DATE_NOT_MIDNIGHT { "(timestamp)".into() } else { iso(from_days(d)) }))
+                .map(|(r, &d)| {
+                    (
+                        r,
+                        match date_marker(d) {
+                            Some(m) => m.to_string(),
+                            None => iso(from_days(d)),
+                        },
+                    )
+                })
                 .collect(),
         },
         RawCol::Text(tc) => text_num_cells(tc, t.decimal_comma),
@@ -226,12 +270,9 @@ pub(crate) fn text_missing(b: &[u8]) -> bool {
 pub(crate) fn dates_as_text(v: &[i32]) -> TextCol {
     let mut tc = TextCol::new();
     for &d in v {
-        if d == DATE_NULL {
-            tc.push(b"");
-        } else if d == DATE_NOT_MIDNIGHT {
-            tc.push(b"(timestamp with a time of day)");
-        } else {
-            tc.push(iso(from_days(d)).as_bytes());
+        match date_marker(d) {
+            Some(m) => tc.push(m.as_bytes()),
+            None => tc.push(iso(from_days(d)).as_bytes()),
         }
     }
     tc

@@ -157,7 +157,9 @@ impl Error {
     /// The (first) column the error is about, if any.
     pub fn column(&self) -> Option<&str> {
         match self {
-            Error::MissingColumn { column, .. } | Error::UnsupportedType { column, .. } => Some(column),
+            Error::MissingColumn { column, .. } | Error::UnsupportedType { column, .. } => {
+                Some(column)
+            }
             Error::Invalid { errors, .. } => errors.first().and_then(|d| d.column.as_deref()),
             _ => None,
         }

@@ -17,7 +17,11 @@ enum Source {
     Numeric(usize),
     /// An indicator `col=value` of text column `col`; `others` holds the
     /// values that have their own indicator (for `col=(other)`).
-    Flag { col: usize, value: String, others: HashSet<String> },
+    Flag {
+        col: usize,
+        value: String,
+        others: HashSet<String>,
+    },
 }
 
 /// Finds the source of each panel covariate; errors list those not found.
@@ -85,7 +89,12 @@ fn sources(t: &Table, panel: &Panel, skip: &[usize]) -> Result<Vec<Source>> {
 /// [`Error::Invalid`] for unparsable dates or numbers, dates off the panel's
 /// frequency grid, duplicate `(unique_id, ds)` rows in the horizon, and a
 /// series without a row for some horizon date (naming the series and date).
-pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> Result<FutureCovariates> {
+pub fn load_future(
+    path: &Path,
+    opts: &LoadOptions,
+    panel: &Panel,
+    h: usize,
+) -> Result<FutureCovariates> {
     let spec = ReadSpec {
         text: &[opts.id_col.as_str()],
         all_text: false,
@@ -105,16 +114,26 @@ pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> 
     let freq = panel.freq();
     let tcol = opts.time_col.as_str();
 
-    let index: HashMap<&str, usize> = panel.ids().iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
-    let map: Vec<Option<usize>> = ids.iter().map(|id| index.get(id.as_str()).copied()).collect();
+    let index: HashMap<&str, usize> = panel
+        .ids()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let map: Vec<Option<usize>> = ids
+        .iter()
+        .map(|id| index.get(id.as_str()).copied())
+        .collect();
     let n = panel.n_series();
-    if n.checked_mul(h).is_none_or(|rows| rows > 1 << 32) {
+    if n.checked_mul(h).is_none_or(|rows| rows > 100_000_000) {
         return Err(Error::UnsupportedFormat {
             file: t.file.clone(),
             message: format!("a horizon of {h} steps for {n} series is too large"),
         });
     }
-    let last_ord: Vec<i64> = (0..n).map(|i| grid_ord(freq, to_days(panel.last_date(i)))).collect();
+    let last_ord: Vec<i64> = (0..n)
+        .map(|i| grid_ord(freq, to_days(panel.last_date(i))))
+        .collect();
 
     // slot of each row: i * h + (k - 1) for the k-th step after the last date
     let mut slot_row = vec![usize::MAX; n * h];
@@ -128,9 +147,13 @@ pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> 
         }
         let date = from_days(d);
         if !freq.is_on_grid(date) {
-            dg.error("off-grid", "dates off the frequency grid", Some(t.row(r)), Some(tcol), || {
-                format!("date {} is not on the panel's {freq} grid", iso(date))
-            });
+            dg.error(
+                "off-grid",
+                "dates off the frequency grid",
+                Some(t.row(r)),
+                Some(tcol),
+                || format!("date {} is not on the panel's {freq} grid", iso(date)),
+            );
             continue;
         }
         let Some(i) = map[s as usize] else {
@@ -145,14 +168,20 @@ pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> 
         let slot = i * h + (k - 1) as usize;
         if slot_row[slot] != usize::MAX {
             let prev = slot_row[slot];
-            dg.error("dup", "duplicate (id, date) pairs", Some(t.row(r)), Some(tcol), || {
-                format!(
-                    "duplicate (unique_id, ds) = ('{}', {}): the same pair is in row {}",
-                    panel.id(i),
-                    iso(date),
-                    t.row(prev)
-                )
-            });
+            dg.error(
+                "dup",
+                "duplicate (id, date) pairs",
+                Some(t.row(r)),
+                Some(tcol),
+                || {
+                    format!(
+                        "duplicate (unique_id, ds) = ('{}', {}): the same pair is in row {}",
+                        panel.id(i),
+                        iso(date),
+                        t.row(prev)
+                    )
+                },
+            );
             continue;
         }
         slot_row[slot] = r;
@@ -168,18 +197,26 @@ pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> 
                 let name = t.names[*j].as_str();
                 for (r, text) in &cells.bad {
                     if row_slot[*r] != usize::MAX {
-                        dg.error("cov-bad", "unparsable numbers in covariates", Some(t.row(*r)), Some(name), || {
-                            format!("cannot parse '{text}' as a number")
-                        });
+                        dg.error(
+                            "cov-bad",
+                            "unparsable numbers in covariates",
+                            Some(t.row(*r)),
+                            Some(name),
+                            || format!("cannot parse '{text}' as a number"),
+                        );
                     }
                 }
                 for (r, &slot) in row_slot.iter().enumerate() {
                     if slot != usize::MAX {
                         let v = cells.values[r];
                         if v.is_infinite() {
-                            dg.error("cov-inf", "infinite covariate values", Some(t.row(r)), Some(name), || {
-                                format!("infinite value {v}")
-                            });
+                            dg.error(
+                                "cov-inf",
+                                "infinite covariate values",
+                                Some(t.row(r)),
+                                Some(name),
+                                || format!("infinite value {v}"),
+                            );
                         }
                         out[slot] = v;
                     }
@@ -203,7 +240,11 @@ pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> 
                 for (r, &slot) in row_slot.iter().enumerate() {
                     if slot != usize::MAX {
                         let c = tc.codes[r] as usize;
-                        out[slot] = if hit.get(c).copied().unwrap_or(false) { 1.0 } else { 0.0 };
+                        out[slot] = if hit.get(c).copied().unwrap_or(false) {
+                            1.0
+                        } else {
+                            0.0
+                        };
                     }
                 }
             }
@@ -216,7 +257,9 @@ pub fn load_future(path: &Path, opts: &LoadOptions, panel: &Panel, h: usize) -> 
 
     // every series needs all h rows
     for i in 0..n {
-        let miss: Vec<usize> = (0..h).filter(|&k| slot_row[i * h + k] == usize::MAX).collect();
+        let miss: Vec<usize> = (0..h)
+            .filter(|&k| slot_row[i * h + k] == usize::MAX)
+            .collect();
         if let Some(&k0) = miss.first() {
             let date = freq.step(panel.last_date(i), k0 as i64 + 1);
             dg.error("no-row", "series without rows for some horizon dates", None, Some(tcol), || {

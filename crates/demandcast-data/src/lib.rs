@@ -76,8 +76,13 @@
 //! | series of fewer than 2 rows | warning |
 //!
 //! The frequency is [`LoadOptions::freq`], or inferred with [`Freq::infer`]
-//! over all distinct dates. Series come in order of first appearance in the
-//! file; rows within a series may come in any order.
+//! over all distinct dates. So that a few stray dates are reported rather
+//! than silently turning weekly data into daily data with zero-filled gaps,
+//! when at least 80% of the (5 or more) distinct dates fall on one weekday,
+//! or on month starts or ends, with some of them one step apart, that weekly
+//! or monthly frequency is used and the other dates are off-grid errors.
+//! Series come in order of first appearance in the file; rows within a
+//! series may come in any order.
 //!
 //! The loaders never panic on malformed input (random bytes, truncated or
 //! mistyped CSV, corrupted Parquet): they return an error.

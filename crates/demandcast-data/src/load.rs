@@ -1,7 +1,8 @@
 //! `load_panel`: long-format file -> validated [`Panel`].
 
 use crate::cols::{
-    dates_as_text, distinct_days, num_cells, row_days, series_keys, text_kind, text_missing, TextKind, NO_SERIES,
+    dates_as_text, distinct_days, num_cells, row_days, series_keys, text_kind, text_missing,
+    TextKind, NO_SERIES,
 };
 use crate::diag::{Diagnostic, Diags};
 use crate::intern::TextCol;
@@ -66,7 +67,11 @@ pub(crate) fn check_duplicate_names(t: &Table, dg: &mut Diags) {
         }
         if let Some(&j) = seen.get(n.as_str()) {
             dg.error("dup-col", "repeated column names", Some(1), Some(n), || {
-                format!("the header names this column twice (columns {} and {})", j + 1, k + 1)
+                format!(
+                    "the header names this column twice (columns {} and {})",
+                    j + 1,
+                    k + 1
+                )
             });
         } else {
             seen.insert(n, k);
@@ -80,41 +85,43 @@ pub(crate) fn resolve_freq(t: &Table, days: &[i32], given: Option<Freq>) -> Resu
         return Ok(f);
     }
     let d: Vec<_> = distinct_days(days).into_iter().map(from_days).collect();
-    Freq::infer(&d).or_else(|source| {
-        // A few stray dates (a Monday in Sunday-weekly data, a mid-month
-        // date in monthly data) make inference fail without naming them.
-        // When most dates share an anchor, use that frequency: the grid
-        // check then reports each stray date with its row.
-        dominant_freq(&d).ok_or(Error::Freq {
+    // A few stray dates (a Monday in Sunday-weekly data, a mid-month date in
+    // monthly data) make inference fail, or make it see daily data. When
+    // most dates share a weekly or monthly anchor, that frequency is used:
+    // the grid check then reports each stray date with its row.
+    match Freq::infer(&d) {
+        Ok(Freq::Daily) => Ok(dominant_freq(&d).unwrap_or(Freq::Daily)),
+        Ok(f) => Ok(f),
+        Err(source) => dominant_freq(&d).ok_or(Error::Freq {
             file: t.file.clone(),
             source,
-        })
-    })
+        }),
+    }
 }
 
 /// The weekly or monthly frequency that at least 80% of the distinct dates
-/// (at least 3 of them) fit, if any.
+/// (at least 5 of them) fall on, with some of them one step apart, if any.
 fn dominant_freq(d: &[chrono::NaiveDate]) -> Option<Freq> {
     use chrono::Datelike;
-    if d.len() < 3 {
+    if d.len() < 5 {
         return None;
     }
-    let enough = |k: usize| k * 5 >= d.len() * 4;
+    let fits = |f: Freq| {
+        let on: Vec<_> = d.iter().filter(|x| f.is_on_grid(**x)).collect();
+        on.len() * 5 >= d.len() * 4
+            && on
+                .windows(2)
+                .any(|w| f.steps_between(*w[0], *w[1]) == Some(1))
+    };
     let mut by_weekday = [0usize; 7];
     for x in d {
         by_weekday[x.weekday().num_days_from_monday() as usize] += 1;
     }
-    let (wd, &count) = by_weekday.iter().enumerate().max_by_key(|(_, c)| **c)?;
-    if enough(count) {
-        let w = chrono::Weekday::try_from(wd as u8).ok()?;
-        return Some(Freq::Weekly(w));
-    }
-    for f in [Freq::MonthStart, Freq::MonthEnd] {
-        if enough(d.iter().filter(|x| f.is_on_grid(**x)).count()) {
-            return Some(f);
-        }
-    }
-    None
+    let (wd, _) = by_weekday.iter().enumerate().max_by_key(|(_, c)| **c)?;
+    let weekly = Freq::Weekly(chrono::Weekday::try_from(wd as u8).ok()?);
+    [weekly, Freq::MonthStart, Freq::MonthEnd]
+        .into_iter()
+        .find(|f| fits(*f))
 }
 
 fn grid_hint(freq: Freq) -> String {
@@ -143,15 +150,21 @@ pub(crate) fn grid_check(t: &Table, days: &[i32], freq: Freq, col: &str, dg: &mu
     let off: std::collections::HashSet<i32> = off.into_iter().collect();
     for (r, d) in days.iter().enumerate() {
         if *d != DATE_NULL && off.contains(d) {
-            dg.error("off-grid", "dates off the frequency grid", Some(t.row(r)), Some(col), || {
-                let date = from_days(*d);
-                format!(
-                    "date {} ({}) is not on the {freq} grid: {}",
-                    iso(date),
-                    date.format("%A"),
-                    grid_hint(freq)
-                )
-            });
+            dg.error(
+                "off-grid",
+                "dates off the frequency grid",
+                Some(t.row(r)),
+                Some(col),
+                || {
+                    let date = from_days(*d);
+                    format!(
+                        "date {} ({}) is not on the {freq} grid: {}",
+                        iso(date),
+                        date.format("%A"),
+                        grid_hint(freq)
+                    )
+                },
+            );
         }
     }
 }
@@ -179,7 +192,10 @@ pub(crate) fn group_rows(sid: &[u32], days: &[i32], ns: usize) -> (Vec<u32>, Vec
     }
     for s in 0..ns {
         let seg = &mut perm[bounds[s]..bounds[s + 1]];
-        if seg.windows(2).any(|w| days[w[0] as usize] > days[w[1] as usize]) {
+        if seg
+            .windows(2)
+            .any(|w| days[w[0] as usize] > days[w[1] as usize])
+        {
             seg.sort_by_key(|&r| days[r as usize]);
         }
     }
@@ -193,9 +209,13 @@ fn target_values(t: &Table, col: usize, opts: &LoadOptions, dg: &mut Diags) -> V
     let p = opts.policy;
     let cells = num_cells(t, col);
     for (r, text) in &cells.bad {
-        dg.error("y-bad", "unparsable target values", Some(t.row(*r)), Some(name), || {
-            format!("cannot parse '{text}' as a number")
-        });
+        dg.error(
+            "y-bad",
+            "unparsable target values",
+            Some(t.row(*r)),
+            Some(name),
+            || format!("cannot parse '{text}' as a number"),
+        );
     }
     let mut y = cells.values.to_vec();
     for (r, v) in y.iter_mut().enumerate() {
@@ -213,9 +233,13 @@ fn target_values(t: &Table, col: usize, opts: &LoadOptions, dg: &mut Diags) -> V
             }
         } else if v.is_infinite() {
             let x = *v;
-            dg.error("y-inf", "infinite target values", Some(t.row(r)), Some(name), || {
-                format!("infinite value {x}")
-            });
+            dg.error(
+                "y-inf",
+                "infinite target values",
+                Some(t.row(r)),
+                Some(name),
+                || format!("infinite value {x}"),
+            );
         } else if *v < 0.0 {
             let x = *v;
             match p.negatives {
@@ -312,7 +336,11 @@ pub(crate) fn encode_history<'a>(
         statics: Vec::new(),
     };
     for (name, ty) in &t.skipped {
-        dg.note(None, Some(name), format!("unsupported Parquet type {ty}; column ignored"));
+        dg.note(
+            None,
+            Some(name),
+            format!("unsupported Parquet type {ty}; column ignored"),
+        );
     }
     for (j, col) in t.cols.iter().enumerate() {
         if skip.contains(&j) {
@@ -320,7 +348,11 @@ pub(crate) fn encode_history<'a>(
         }
         let name = t.names[j].as_str();
         if name.is_empty() {
-            dg.note(None, None, format!("column {} has no name (an index column?); ignored", j + 1));
+            dg.note(
+                None,
+                None,
+                format!("column {} has no name (an index column?); ignored", j + 1),
+            );
             continue;
         }
         let converted;
@@ -336,7 +368,11 @@ pub(crate) fn encode_history<'a>(
                         continue;
                     }
                     TextKind::Empty => {
-                        dg.note(None, Some(name), "no value in any row; column ignored".into());
+                        dg.note(
+                            None,
+                            Some(name),
+                            "no value in any row; column ignored".into(),
+                        );
                         continue;
                     }
                     TextKind::Text => {}
@@ -368,7 +404,11 @@ pub(crate) fn encode_history<'a>(
         }
         let mut latin1 = false;
         if varying {
-            out.covariates.extend(indicators(tc, name, dg).into_iter().map(|(n, v)| (n, Cow::Owned(v))));
+            out.covariates.extend(
+                indicators(tc, name, dg)
+                    .into_iter()
+                    .map(|(n, v)| (n, Cow::Owned(v))),
+            );
             latin1 = (0..tc.dict.len() as u32).any(|c| tc.text(c).1);
         } else {
             let mut cache: HashMap<u32, String> = HashMap::new();
@@ -391,7 +431,11 @@ pub(crate) fn encode_history<'a>(
             out.statics.push((name.to_string(), values));
         }
         if latin1 {
-            dg.note(None, Some(name), "some values are not valid UTF-8; read as Latin-1".into());
+            dg.note(
+                None,
+                Some(name),
+                "some values are not valid UTF-8; read as Latin-1".into(),
+            );
         }
     }
     out
@@ -410,9 +454,13 @@ fn numeric_covariate<'a>(t: &'a Table, j: usize, dg: &mut Diags, out: &mut Encod
     for (r, v) in cells.values.iter().enumerate() {
         if v.is_infinite() {
             let x = *v;
-            dg.error("cov-inf", "infinite covariate values", Some(t.row(r)), Some(name), || {
-                format!("infinite value {x}")
-            });
+            dg.error(
+                "cov-inf",
+                "infinite covariate values",
+                Some(t.row(r)),
+                Some(name),
+                || format!("infinite value {x}"),
+            );
         } else if cells.is_missing(r) {
             n_missing += 1;
             first_missing.get_or_insert(r);
@@ -437,7 +485,9 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
     let time_i = t.require(&opts.time_col)?;
     let y_i = t.require(&opts.target_col)?;
     if t.nrows == 0 {
-        return Err(Error::Empty { file: t.file.clone() });
+        return Err(Error::Empty {
+            file: t.file.clone(),
+        });
     }
     check_duplicate_names(t, &mut dg);
     let (sid, ids) = series_keys(t, id_i, &mut dg);
@@ -460,14 +510,20 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
         for w in seg.windows(2) {
             let (a, b) = (w[0] as usize, w[1] as usize);
             if days[a] == days[b] {
-                dg.error("dup", "duplicate (id, date) pairs", Some(t.row(b)), Some(tcol), || {
-                    format!(
-                        "duplicate (unique_id, ds) = ('{}', {}): the same pair is in row {}",
-                        ids[s],
-                        iso(from_days(days[b])),
-                        t.row(a)
-                    )
-                });
+                dg.error(
+                    "dup",
+                    "duplicate (id, date) pairs",
+                    Some(t.row(b)),
+                    Some(tcol),
+                    || {
+                        format!(
+                            "duplicate (unique_id, ds) = ('{}', {}): the same pair is in row {}",
+                            ids[s],
+                            iso(from_days(days[b])),
+                            t.row(a)
+                        )
+                    },
+                );
             } else if opts.policy.gaps == GapPolicy::Error {
                 let k = ord(w[1]) - ord(w[0]) - 1;
                 if k > 0 {
@@ -493,7 +549,8 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
     let mut indptr = Vec::with_capacity(ns + 1);
     indptr.push(0usize);
     let mut first_ord = Vec::with_capacity(ns);
-    let (mut total, mut trimmed_rows, mut trimmed_series, mut filled, mut filled_series) = (0i64, 0usize, 0usize, 0i64, 0usize);
+    let (mut total, mut trimmed_rows, mut trimmed_series, mut filled, mut filled_series) =
+        (0i64, 0usize, 0usize, 0i64, 0usize);
     for s in 0..ns {
         let seg = &perm[bounds[s]..bounds[s + 1]];
         let (Some(&r0), Some(&rl)) = (seg.first(), seg.last()) else {
@@ -510,7 +567,13 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
                     "series without any non-zero value, kept whole",
                     Some(t.row(r0 as usize)),
                     Some(opts.target_col.as_str()),
-                    || format!("series '{}' has no non-zero value; kept whole ({} rows)", ids[s], seg.len()),
+                    || {
+                        format!(
+                            "series '{}' has no non-zero value; kept whole ({} rows)",
+                            ids[s],
+                            seg.len()
+                        )
+                    },
                 ),
             }
         }
@@ -541,16 +604,26 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
             }
         }
         if len < 2 {
-            dg.warn("short", "series shorter than 2 rows", Some(t.row(seg[k0] as usize)), Some(opts.id_col.as_str()), || {
-                format!(
-                    "series '{}' has only {len} row{}; most models need more",
-                    ids[s],
-                    if trim && k0 > 0 { " after trimming leading zeros" } else { "" }
-                )
-            });
+            dg.warn(
+                "short",
+                "series shorter than 2 rows",
+                Some(t.row(seg[k0] as usize)),
+                Some(opts.id_col.as_str()),
+                || {
+                    format!(
+                        "series '{}' has only {len} row{}; most models need more",
+                        ids[s],
+                        if trim && k0 > 0 {
+                            " after trimming leading zeros"
+                        } else {
+                            ""
+                        }
+                    )
+                },
+            );
         }
         total += len;
-        if total > MAX_ROWS {
+        if total > MAX_ROWS || (total > 50_000_000 && total > 50 * t.nrows as i64) {
             return Err(Error::Invalid {
                 file: t.file.clone(),
                 total: 1,
@@ -560,7 +633,8 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
                     row: Some(t.row(rl as usize)),
                     column: Some(tcol.to_string()),
                     message: format!(
-                        "filling the gaps would make more than {MAX_ROWS} rows; check the dates (series '{}' runs from {} to {})",
+                        "filling the gaps would make more than {total} rows from {} input rows; check the dates (series '{}' runs from {} to {})",
+                        t.nrows,
                         ids[s],
                         iso(from_days(days[r0 as usize])),
                         iso(from_days(days[rl as usize]))

@@ -180,7 +180,9 @@ fn read_calendar(path: &Path) -> Result<Calendar> {
     let (c_date, c_week, c_d) = (req("date")?, req("wm_yr_wk")?, req("d")?);
     let ev: Vec<(usize, Option<usize>)> = ["1", "2"]
         .iter()
-        .filter_map(|k| col(&format!("event_name_{k}")).map(|n| (n, col(&format!("event_type_{k}")))))
+        .filter_map(|k| {
+            col(&format!("event_name_{k}")).map(|n| (n, col(&format!("event_type_{k}"))))
+        })
         .collect();
     let snap_cols: Vec<(String, usize)> = names
         .iter()
@@ -189,7 +191,10 @@ fn read_calendar(path: &Path) -> Result<Calendar> {
         .collect();
     let mut type_names: Vec<String> = EVENT_TYPES.iter().map(|s| s.to_string()).collect();
     let mut days: Vec<Day> = Vec::new();
-    let mut snap: HashMap<String, Vec<f64>> = snap_cols.iter().map(|(s, _)| (s.clone(), Vec::new())).collect();
+    let mut snap: HashMap<String, Vec<f64>> = snap_cols
+        .iter()
+        .map(|(s, _)| (s.clone(), Vec::new()))
+        .collect();
     let mut weeks = HashMap::new();
     let mut rec = csv::StringRecord::new();
     let mut row = 1usize;
@@ -202,13 +207,29 @@ fn read_calendar(path: &Path) -> Result<Calendar> {
         }
         let f = |i: usize| rec.get(i).unwrap_or("");
         let Some(n) = day_number(f(c_d)) else {
-            return Err(invalid(path, row, "d", format!("'{}' is not a day name d_N", f(c_d))));
+            return Err(invalid(
+                path,
+                row,
+                "d",
+                format!("'{}' is not a day name d_N", f(c_d)),
+            ));
         };
         if n > 1_000_000 {
-            return Err(invalid(path, row, "d", format!("day number {n} is implausible")));
+            return Err(invalid(
+                path,
+                row,
+                "d",
+                format!("day number {n} is implausible"),
+            ));
         }
-        let date = parse_date(f(c_date).as_bytes())
-            .map_err(|_| invalid(path, row, "date", format!("cannot parse '{}' as a date", f(c_date))))?;
+        let date = parse_date(f(c_date).as_bytes()).map_err(|_| {
+            invalid(
+                path,
+                row,
+                "date",
+                format!("cannot parse '{}' as a date", f(c_date)),
+            )
+        })?;
         let nw = weeks.len();
         let week = *weeks.entry(f(c_week).to_string()).or_insert(nw);
         let mut day = Day {
@@ -246,7 +267,14 @@ fn read_calendar(path: &Path) -> Result<Calendar> {
         for (state, i) in &snap_cols {
             let v = match parse_num(f(*i).as_bytes(), false) {
                 Num::Value(v) => v,
-                _ => return Err(invalid(path, row, &names[*i], format!("cannot parse '{}' as a number", f(*i)))),
+                _ => {
+                    return Err(invalid(
+                        path,
+                        row,
+                        &names[*i],
+                        format!("cannot parse '{}' as a number", f(*i)),
+                    ))
+                }
             };
             let s = snap.entry(state.clone()).or_default();
             if s.len() <= n {
@@ -270,15 +298,27 @@ fn read_calendar(path: &Path) -> Result<Calendar> {
 }
 
 /// Checks that the calendar has consecutive dates for days `a..=b`.
-fn check_calendar(cal: &Calendar, path: &Path, a: usize, b: usize, what: &str) -> Result<NaiveDate> {
+fn check_calendar(
+    cal: &Calendar,
+    path: &Path,
+    a: usize,
+    b: usize,
+    what: &str,
+) -> Result<NaiveDate> {
     let mut prev: Option<NaiveDate> = None;
     for n in a..=b {
         let Some(date) = cal.days.get(n).and_then(|d| d.date) else {
-            return Err(m5_err(path, format!("the calendar has no row for d_{n}, needed for {what}")));
+            return Err(m5_err(
+                path,
+                format!("the calendar has no row for d_{n}, needed for {what}"),
+            ));
         };
         if let Some(p) = prev {
             if p.succ_opt() != Some(date) {
-                return Err(m5_err(path, format!("the calendar dates are not consecutive at d_{n} ({date})")));
+                return Err(m5_err(
+                    path,
+                    format!("the calendar dates are not consecutive at d_{n} ({date})"),
+                ));
             }
         }
         prev = Some(date);
@@ -319,7 +359,10 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
         .find(|n| names.iter().any(|x| x == *n))
         .ok_or_else(|| m5_err(dir, "no calendar.csv"))?;
     let cal_path = dir.join(cal_name);
-    let price_files: Vec<&String> = names.iter().filter(|n| n.starts_with("sell_prices") && is_csv_name(n)).collect();
+    let price_files: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with("sell_prices") && is_csv_name(n))
+        .collect();
     let price_path = dir.join(
         price_files
             .first()
@@ -353,7 +396,10 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
         if w[1].1 != w[0].1 + 1 {
             return Err(m5_err(
                 &sales_path,
-                format!("day columns are not consecutive: d_{} is followed by d_{}", w[0].1, w[1].1),
+                format!(
+                    "day columns are not consecutive: d_{} is followed by d_{}",
+                    w[0].1, w[1].1
+                ),
             ));
         }
     }
@@ -372,13 +418,24 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
     let start = check_calendar(&cal, &cal_path, first, last, "the history")?;
     let h = opts.horizon;
     if h > 0 {
-        check_calendar(&cal, &cal_path, first, last + h, &format!("the {h}-day horizon after d_{last}"))?;
+        check_calendar(
+            &cal,
+            &cal_path,
+            first,
+            last + h,
+            &format!("the {h}-day horizon after d_{last}"),
+        )?;
     }
 
     // Sales rows.
-    let store_filter: Option<HashSet<&str>> = opts.stores.as_ref().map(|s| s.iter().map(String::as_str).collect());
+    let store_filter: Option<HashSet<&str>> = opts
+        .stores
+        .as_ref()
+        .map(|s| s.iter().map(String::as_str).collect());
     let (mut rdr, _) = csv_reader(&sales_path, Box::new(open_text(&sales_path)?), false)?;
-    let _ = rdr.byte_headers().map_err(|e| csv_error(&sales_path, Some(1), &e))?;
+    let _ = rdr
+        .byte_headers()
+        .map_err(|e| csv_error(&sales_path, Some(1), &e))?;
     let mut ids = Vec::new();
     let mut statics: [Vec<String>; 5] = Default::default();
     let mut y: Vec<f64> = Vec::new();
@@ -413,7 +470,12 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
             return Err(invalid(&sales_path, row, "id", "missing id".into()));
         }
         if let Some(prev) = seen_ids.insert(id.clone(), row) {
-            return Err(invalid(&sales_path, row, "id", format!("duplicate series '{id}': also in row {prev}")));
+            return Err(invalid(
+                &sales_path,
+                row,
+                "id",
+                format!("duplicate series '{id}': also in row {prev}"),
+            ));
         }
         y.reserve(n_days);
         for &(i, n) in dcols {
@@ -425,24 +487,37 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
                         &sales_path,
                         row,
                         &format!("d_{n}"),
-                        format!("cannot parse '{}' as a unit count", String::from_utf8_lossy(b)),
+                        format!(
+                            "cannot parse '{}' as a unit count",
+                            String::from_utf8_lossy(b)
+                        ),
                     ))
                 }
             }
         }
         ids.push(id);
-        for (k, c) in [c_item, c_dept, c_cat, c_store, c_state].into_iter().enumerate() {
+        for (k, c) in [c_item, c_dept, c_cat, c_store, c_state]
+            .into_iter()
+            .enumerate()
+        {
             statics[k].push(text(c));
         }
     }
     if let Some(f) = &store_filter {
-        let missing: Vec<&&str> = f.iter().filter(|s| !stores_in_file.iter().any(|x| x == **s)).collect();
+        let missing: Vec<&&str> = f
+            .iter()
+            .filter(|s| !stores_in_file.iter().any(|x| x == **s))
+            .collect();
         if !missing.is_empty() {
             let mut m: Vec<String> = missing.iter().map(|s| s.to_string()).collect();
             m.sort();
             return Err(m5_err(
                 &sales_path,
-                format!("store(s) {} not in the sales file (stores found: {})", m.join(", "), stores_in_file.join(", ")),
+                format!(
+                    "store(s) {} not in the sales file (stores found: {})",
+                    m.join(", "),
+                    stores_in_file.join(", ")
+                ),
             ));
         }
     }
@@ -462,13 +537,21 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
         let (mut rdr, _) = csv_reader(&price_path, Box::new(open_text(&price_path)?), false)?;
         let names = crate::table::header_names(&price_path, &mut rdr)?;
         let col = |n: &str| {
-            names.iter().position(|x| x == n).ok_or_else(|| Error::MissingColumn {
-                file: price_path.clone(),
-                column: n.to_string(),
-                found: names.clone(),
-            })
+            names
+                .iter()
+                .position(|x| x == n)
+                .ok_or_else(|| Error::MissingColumn {
+                    file: price_path.clone(),
+                    column: n.to_string(),
+                    found: names.clone(),
+                })
         };
-        let (c_s, c_i, c_w, c_p) = (col("store_id")?, col("item_id")?, col("wm_yr_wk")?, col("sell_price")?);
+        let (c_s, c_i, c_w, c_p) = (
+            col("store_id")?,
+            col("item_id")?,
+            col("wm_yr_wk")?,
+            col("sell_price")?,
+        );
         let mut key = String::new();
         let mut row = 1usize;
         loop {
@@ -517,14 +600,22 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
             for d in a..=b {
                 let day = &cal.days[d];
                 sp.push(price[i * nw + day.week]);
-                sn.push(snap_of[i].and_then(|v| v.get(d).copied()).unwrap_or(f64::NAN));
+                sn.push(
+                    snap_of[i]
+                        .and_then(|v| v.get(d).copied())
+                        .unwrap_or(f64::NAN),
+                );
                 ev.push(day.event);
                 for (k, t) in ty.iter_mut().enumerate() {
                     t.push(day.types[k]);
                 }
             }
         }
-        let mut cols = vec![("sell_price".to_string(), sp), ("snap".to_string(), sn), ("event".to_string(), ev)];
+        let mut cols = vec![
+            ("sell_price".to_string(), sp),
+            ("snap".to_string(), sn),
+            ("event".to_string(), ev),
+        ];
         for (k, t) in ty.into_iter().enumerate() {
             cols.push((format!("event_{}", cal.type_names[k]), t));
         }
@@ -563,7 +654,10 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
     for (name, v) in hist_cols {
         history = history.with_covariate(name, v)?;
     }
-    for (k, name) in ["item_id", "dept_id", "cat_id", "store_id", "state_id"].iter().enumerate() {
+    for (k, name) in ["item_id", "dept_id", "cat_id", "store_id", "state_id"]
+        .iter()
+        .enumerate()
+    {
         history = history.with_static(*name, std::mem::take(&mut statics[k]))?;
     }
     let fstart = Freq::Daily.step(start, n_days as i64);

@@ -129,10 +129,20 @@ mod tests {
         for g in [GapPolicy::FillZero, GapPolicy::Error] {
             assert_eq!(g.to_string().parse::<GapPolicy>().unwrap(), g);
         }
-        for n in [NegativePolicy::Error, NegativePolicy::ClipZero, NegativePolicy::Keep] {
+        for n in [
+            NegativePolicy::Error,
+            NegativePolicy::ClipZero,
+            NegativePolicy::Keep,
+        ] {
             assert_eq!(n.to_string().parse::<NegativePolicy>().unwrap(), n);
         }
-        assert_eq!("CLIP_ZERO".parse::<NegativePolicy>().unwrap(), NegativePolicy::ClipZero);
-        assert!("bogus".parse::<LeadingZeros>().unwrap_err().contains("trim, keep"));
+        assert_eq!(
+            "CLIP_ZERO".parse::<NegativePolicy>().unwrap(),
+            NegativePolicy::ClipZero
+        );
+        assert!("bogus"
+            .parse::<LeadingZeros>()
+            .unwrap_err()
+            .contains("trim, keep"));
     }
 }

@@ -27,7 +27,10 @@ pub(crate) fn is_missing(s: &[u8]) -> bool {
     for (d, c) in buf.iter_mut().zip(s) {
         *d = c.to_ascii_lowercase();
     }
-    matches!(&buf[..s.len()], b"na" | b"n/a" | b"nan" | b"null" | b"none" | b"#n/a")
+    matches!(
+        &buf[..s.len()],
+        b"na" | b"n/a" | b"nan" | b"null" | b"none" | b"#n/a"
+    )
 }
 
 /// Parses a number; `true`/`false` read as 1/0. With `decimal_comma`
@@ -147,7 +150,11 @@ pub(crate) fn to_days(d: NaiveDate) -> i32 {
 
 /// The date of a day number (clamped into chrono's range, never panics).
 pub(crate) fn from_days(days: i32) -> NaiveDate {
-    NaiveDate::from_num_days_from_ce_opt(days).unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
+    NaiveDate::from_num_days_from_ce_opt(days).unwrap_or(if days < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    })
 }
 
 /// Days from the Common Era of 1970-01-01 (Arrow's Date32 epoch).
@@ -203,7 +210,10 @@ mod tests {
         assert_eq!(parse_date(b"2024-02-29 00:00:00"), Ok(d));
         assert_eq!(parse_date(b"2024-02-29T00:00:00.000Z"), Ok(d));
         assert_eq!(parse_date(b"2024-02-29 00:00"), Ok(d));
-        assert_eq!(parse_date(b"2024-02-29 13:00:00"), Err(DateErr::NotMidnight));
+        assert_eq!(
+            parse_date(b"2024-02-29 13:00:00"),
+            Err(DateErr::NotMidnight)
+        );
         assert_eq!(parse_date(b"2023-02-29"), Err(DateErr::Bad));
         assert_eq!(parse_date(b"29/02/2024"), Err(DateErr::Bad));
         assert_eq!(parse_date(b"2024-02-29x"), Err(DateErr::Bad));
@@ -220,6 +230,10 @@ mod tests {
         assert_eq!(grid_ord(Freq::MonthEnd, b) - grid_ord(Freq::MonthEnd, a), 3);
         let s1 = to_days(NaiveDate::from_ymd_opt(2024, 1, 7).unwrap());
         let s2 = to_days(NaiveDate::from_ymd_opt(2024, 2, 4).unwrap());
-        assert_eq!(grid_ord(Freq::Weekly(chrono::Weekday::Sun), s2) - grid_ord(Freq::Weekly(chrono::Weekday::Sun), s1), 4);
+        assert_eq!(
+            grid_ord(Freq::Weekly(chrono::Weekday::Sun), s2)
+                - grid_ord(Freq::Weekly(chrono::Weekday::Sun), s1),
+            4
+        );
     }
 }

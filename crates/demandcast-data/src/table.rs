@@ -20,6 +20,21 @@ use std::path::{Path, PathBuf};
 pub(crate) const DATE_NULL: i32 = i32::MIN;
 /// Day value of a timestamp whose time of day is not midnight.
 pub(crate) const DATE_NOT_MIDNIGHT: i32 = i32::MIN + 1;
+/// Day value of a date outside the years 0000..=9999.
+pub(crate) const DATE_OUT_OF_RANGE: i32 = i32::MIN + 2;
+/// Days from the Common Era of 0000-01-01 and 9999-12-31.
+const DAYS_MIN: i64 = -365;
+const DAYS_MAX: i64 = 3_652_059;
+
+/// The text of a bad-date marker, or `None` for a real date.
+pub(crate) fn date_marker(d: i32) -> Option<&'static str> {
+    match d {
+        DATE_NULL => Some(""),
+        DATE_NOT_MIDNIGHT => Some("(timestamp with a time of day)"),
+        DATE_OUT_OF_RANGE => Some("(date outside the years 0000-9999)"),
+        _ => None,
+    }
+}
 
 /// One column as read.
 pub(crate) enum RawCol {
@@ -97,7 +112,11 @@ pub(crate) fn detect(path: &Path) -> Result<Format> {
         .and_then(|mut f| read_up_to(&mut f, &mut magic))
         .map_err(|e| Error::io(path, e))?;
     let magic = &magic[..n];
-    if [".parquet", ".pq", ".parq"].iter().any(|e| name.ends_with(e)) || magic == b"PAR1" {
+    if [".parquet", ".pq", ".parq"]
+        .iter()
+        .any(|e| name.ends_with(e))
+        || magic == b"PAR1"
+    {
         return Ok(Format::Parquet);
     }
     let gz = magic.starts_with(&[0x1f, 0x8b]);
@@ -107,7 +126,10 @@ pub(crate) fn detect(path: &Path) -> Result<Format> {
             message: "the name ends in .gz but the file is not gzip-compressed".into(),
         });
     }
-    if [".xlsx", ".xls", ".json", ".zip", ".feather", ".arrow"].iter().any(|e| stem.ends_with(e)) {
+    if [".xlsx", ".xls", ".json", ".zip", ".feather", ".arrow"]
+        .iter()
+        .any(|e| stem.ends_with(e))
+    {
         return Err(Error::UnsupportedFormat {
             file: path.to_path_buf(),
             message: "expected CSV (.csv, .csv.gz, .tsv) or Parquet (.parquet)".into(),
@@ -145,7 +167,10 @@ pub(crate) fn read_table(path: &Path, spec: &ReadSpec<'_>) -> Result<Table> {
         Format::Csv { gz, tab } => {
             let f = File::open(path).map_err(|e| Error::io(path, e))?;
             let r: Box<dyn Read> = if gz {
-                Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, f)))
+                Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                    1 << 16,
+                    f,
+                )))
             } else {
                 Box::new(f)
             };
@@ -199,7 +224,9 @@ fn sniff_delimiter(first_line: &[u8], tab: bool) -> u8 {
 
 pub(crate) fn csv_error(path: &Path, row: Option<usize>, e: &csv::Error) -> Error {
     let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("this row has {len} fields but the header has {expected_len}")
         }
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
@@ -242,8 +269,13 @@ pub(crate) fn csv_reader(
 }
 
 /// Header names: BOM removed, invalid UTF-8 read as Latin-1.
-pub(crate) fn header_names(path: &Path, rdr: &mut csv::Reader<Box<dyn Read>>) -> Result<Vec<String>> {
-    let h = rdr.byte_headers().map_err(|e| csv_error(path, Some(1), &e))?;
+pub(crate) fn header_names(
+    path: &Path,
+    rdr: &mut csv::Reader<Box<dyn Read>>,
+) -> Result<Vec<String>> {
+    let h = rdr
+        .byte_headers()
+        .map_err(|e| csv_error(path, Some(1), &e))?;
     Ok(h.iter()
         .enumerate()
         .map(|(i, b)| {
@@ -424,7 +456,12 @@ fn read_parquet_inner(path: &Path, file: File, spec: &ReadSpec<'_>) -> Result<Ta
             });
             match leaf {
                 Some(l) => map.push(l),
-                None => return Err(pq_err(path, format!("column '{name}' not found in the file schema"))),
+                None => {
+                    return Err(pq_err(
+                        path,
+                        format!("column '{name}' not found in the file schema"),
+                    ))
+                }
             }
         }
         map
@@ -446,7 +483,10 @@ fn read_parquet_inner(path: &Path, file: File, spec: &ReadSpec<'_>) -> Result<Ta
     for batch in reader {
         let batch = batch.map_err(|e| pq_err(path, e))?;
         if batch.num_columns() != builders.len() {
-            return Err(pq_err(path, "unexpected number of columns in a record batch"));
+            return Err(pq_err(
+                path,
+                "unexpected number of columns in a record batch",
+            ));
         }
         for ((b, arr), name) in builders.iter_mut().zip(batch.columns()).zip(&names) {
             append(path, name, b, arr)?;
@@ -484,7 +524,14 @@ fn unsupported(path: &Path, name: &str, t: &DataType) -> Error {
 /// Day numbers of a date/timestamp array (nulls and non-midnight marked).
 fn date_days(path: &Path, name: &str, arr: &dyn Array) -> Result<Vec<i32>> {
     let n = arr.len();
-    let to_i32 = |d: i64| i32::try_from(d + UNIX_EPOCH_DAYS).unwrap_or(DATE_NULL);
+    let to_i32 = |d: i64| {
+        let ce = d.saturating_add(UNIX_EPOCH_DAYS);
+        if (DAYS_MIN..=DAYS_MAX).contains(&ce) {
+            ce as i32
+        } else {
+            DATE_OUT_OF_RANGE
+        }
+    };
     let from_units = |v: i64, per_day: i64| -> i32 {
         if v.rem_euclid(per_day) != 0 {
             DATE_NOT_MIDNIGHT
@@ -497,13 +544,21 @@ fn date_days(path: &Path, name: &str, arr: &dyn Array) -> Result<Vec<i32>> {
         DataType::Date32 => {
             let a = arr.as_primitive::<Date32Type>();
             for i in 0..n {
-                out.push(if a.is_null(i) { DATE_NULL } else { to_i32(i64::from(a.value(i))) });
+                out.push(if a.is_null(i) {
+                    DATE_NULL
+                } else {
+                    to_i32(i64::from(a.value(i)))
+                });
             }
         }
         DataType::Date64 => {
             let a = arr.as_primitive::<Date64Type>();
             for i in 0..n {
-                out.push(if a.is_null(i) { DATE_NULL } else { from_units(a.value(i), 86_400_000) });
+                out.push(if a.is_null(i) {
+                    DATE_NULL
+                } else {
+                    from_units(a.value(i), 86_400_000)
+                });
             }
         }
         DataType::Timestamp(unit, tz) => {
@@ -529,7 +584,11 @@ fn date_days(path: &Path, name: &str, arr: &dyn Array) -> Result<Vec<i32>> {
                 ($t:ty) => {{
                     let a = arr.as_primitive::<$t>();
                     for i in 0..n {
-                        out.push(if a.is_null(i) { DATE_NULL } else { from_units(a.value(i), per_day) });
+                        out.push(if a.is_null(i) {
+                            DATE_NULL
+                        } else {
+                            from_units(a.value(i), per_day)
+                        });
                     }
                 }};
             }
@@ -553,7 +612,11 @@ fn to_f64(path: &Path, name: &str, arr: &dyn Array, out: &mut Vec<f64>) -> Resul
         ($t:ty) => {{
             let a = arr.as_primitive::<$t>();
             for i in 0..n {
-                out.push(if a.is_null(i) { f64::NAN } else { a.value(i) as f64 });
+                out.push(if a.is_null(i) {
+                    f64::NAN
+                } else {
+                    a.value(i) as f64
+                });
             }
         }};
     }
@@ -582,12 +645,20 @@ fn to_f64(path: &Path, name: &str, arr: &dyn Array, out: &mut Vec<f64>) -> Resul
         DataType::Boolean => {
             let a = arr.as_boolean();
             for i in 0..n {
-                out.push(if a.is_null(i) { f64::NAN } else { f64::from(u8::from(a.value(i))) });
+                out.push(if a.is_null(i) {
+                    f64::NAN
+                } else {
+                    f64::from(u8::from(a.value(i)))
+                });
             }
         }
         DataType::Null => out.resize(n, f64::NAN),
-        t @ (DataType::Float16 | DataType::Decimal128(..) | DataType::Decimal256(..) | DataType::Dictionary(..)) => {
-            let c = arrow_cast::cast(arr, &DataType::Float64).map_err(|_| unsupported(path, name, t))?;
+        t @ (DataType::Float16
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..)
+        | DataType::Dictionary(..)) => {
+            let c = arrow_cast::cast(arr, &DataType::Float64)
+                .map_err(|_| unsupported(path, name, t))?;
             return to_f64(path, name, c.as_ref(), out);
         }
         t => return Err(unsupported(path, name, t)),
@@ -602,19 +673,31 @@ fn append_text(path: &Path, name: &str, t: &mut TextCol, arr: &dyn Array) -> Res
         DataType::Utf8 => {
             let a = arr.as_string::<i32>();
             for i in 0..n {
-                t.push(if a.is_null(i) { b"" } else { a.value(i).as_bytes() });
+                t.push(if a.is_null(i) {
+                    b""
+                } else {
+                    a.value(i).as_bytes()
+                });
             }
         }
         DataType::LargeUtf8 => {
             let a = arr.as_string::<i64>();
             for i in 0..n {
-                t.push(if a.is_null(i) { b"" } else { a.value(i).as_bytes() });
+                t.push(if a.is_null(i) {
+                    b""
+                } else {
+                    a.value(i).as_bytes()
+                });
             }
         }
         DataType::Utf8View => {
             let a = arr.as_string_view();
             for i in 0..n {
-                t.push(if a.is_null(i) { b"" } else { a.value(i).as_bytes() });
+                t.push(if a.is_null(i) {
+                    b""
+                } else {
+                    a.value(i).as_bytes()
+                });
             }
         }
         DataType::Null => {
@@ -628,7 +711,11 @@ fn append_text(path: &Path, name: &str, t: &mut TextCol, arr: &dyn Array) -> Res
             let values = d.values().clone();
             let mut tmp = TextCol::new();
             append_text(path, name, &mut tmp, values.as_ref())?;
-            let map: Vec<u32> = tmp.codes.iter().map(|&c| t.code_of(tmp.dict.get(c))).collect();
+            let map: Vec<u32> = tmp
+                .codes
+                .iter()
+                .map(|&c| t.code_of(tmp.dict.get(c)))
+                .collect();
             let empty = t.code_of(b"");
             let code = |k: usize| map.get(k).copied().unwrap_or(empty);
             if let (Some(a), None) = (arr.as_dictionary_opt::<Int32Type>(), arr.logical_nulls()) {
@@ -646,12 +733,9 @@ fn append_text(path: &Path, name: &str, t: &mut TextCol, arr: &dyn Array) -> Res
         }
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
             for d in date_days(path, name, arr)? {
-                if d == DATE_NULL {
-                    t.push(b"");
-                } else if d == DATE_NOT_MIDNIGHT {
-                    t.push(b"(timestamp with a time of day)");
-                } else {
-                    t.push(iso(crate::parse::from_days(d)).as_bytes());
+                match date_marker(d) {
+                    Some(m) => t.push(m.as_bytes()),
+                    None => t.push(iso(crate::parse::from_days(d)).as_bytes()),
                 }
             }
         }
@@ -668,7 +752,8 @@ fn append_text(path: &Path, name: &str, t: &mut TextCol, arr: &dyn Array) -> Res
             }
         }
         t2 if t2.is_integer() => {
-            let c = arrow_cast::cast(arr, &DataType::Int64).map_err(|_| unsupported(path, name, t2))?;
+            let c =
+                arrow_cast::cast(arr, &DataType::Int64).map_err(|_| unsupported(path, name, t2))?;
             let a = c.as_primitive::<Int64Type>();
             let mut buf = String::new();
             for i in 0..n {
@@ -707,7 +792,9 @@ fn append(path: &Path, name: &str, b: &mut Builder, arr: &ArrayRef) -> Result<()
         Builder::Num(v) => to_f64(path, name, arr.as_ref(), v),
         Builder::Date(v) => {
             let arr = match arr.data_type() {
-                DataType::Dictionary(_, vt) => arrow_cast::cast(arr.as_ref(), vt).map_err(|e| pq_err(path, e))?,
+                DataType::Dictionary(_, vt) => {
+                    arrow_cast::cast(arr.as_ref(), vt).map_err(|e| pq_err(path, e))?
+                }
                 _ => arr.clone(),
             };
             v.extend(date_days(path, name, arr.as_ref())?);
@@ -721,22 +808,27 @@ pub(crate) fn column_strings(col: &RawCol) -> Vec<String> {
     match col {
         RawCol::Text(t) => {
             let dict: Vec<String> = (0..t.dict.len() as u32).map(|c| t.text(c).0).collect();
-            t.codes.iter().map(|&c| dict.get(c as usize).cloned().unwrap_or_default()).collect()
+            t.codes
+                .iter()
+                .map(|&c| dict.get(c as usize).cloned().unwrap_or_default())
+                .collect()
         }
         RawCol::Num(v) => v
             .iter()
-            .map(|x| if x.is_nan() { String::new() } else { x.to_string() })
+            .map(|x| {
+                if x.is_nan() {
+                    String::new()
+                } else {
+                    x.to_string()
+                }
+            })
             .collect(),
         RawCol::Date(v) => v
             .iter()
-            .map(|&d| {
-                if d == DATE_NULL || d == DATE_NOT_MIDNIGHT {
-                    String::new()
-                } else {
-                    iso(crate::parse::from_days(d))
-                }
+            .map(|&d| match date_marker(d) {
+                Some(_) => String::new(),
+                None => iso(crate::parse::from_days(d)),
             })
             .collect(),
     }
 }
-

@@ -37,7 +37,11 @@ fn out_format(path: &Path) -> Result<OutFormat> {
         .unwrap_or_default();
     let gz = name.ends_with(".gz");
     let stem = name.strip_suffix(".gz").unwrap_or(&name);
-    if [".parquet", ".pq", ".parq"].iter().any(|e| stem.ends_with(e)) && !gz {
+    if [".parquet", ".pq", ".parq"]
+        .iter()
+        .any(|e| stem.ends_with(e))
+        && !gz
+    {
         Ok(OutFormat::Parquet)
     } else if stem.ends_with(".csv") || stem.ends_with(".txt") {
         Ok(OutFormat::Csv { gz, delim: b',' })
@@ -46,7 +50,8 @@ fn out_format(path: &Path) -> Result<OutFormat> {
     } else {
         Err(Error::UnsupportedFormat {
             file: path.to_path_buf(),
-            message: "choose the output format by extension: .csv, .csv.gz, .tsv or .parquet".into(),
+            message: "choose the output format by extension: .csv, .csv.gz, .tsv or .parquet"
+                .into(),
         })
     }
 }
@@ -65,7 +70,12 @@ fn out_format(path: &Path) -> Result<OutFormat> {
 /// [`Error::UnsupportedFormat`] for other extensions, I/O and encoder errors.
 pub fn write_panel(path: &Path, panel: &Panel) -> Result<()> {
     let mut nums = vec![("y", panel.values())];
-    nums.extend(panel.covariates().iter().map(|c| (c.name.as_str(), c.values.as_slice())));
+    nums.extend(
+        panel
+            .covariates()
+            .iter()
+            .map(|c| (c.name.as_str(), c.values.as_slice())),
+    );
     let frame = Frame {
         ids: panel.ids(),
         starts: panel.starts(),
@@ -97,7 +107,8 @@ pub fn write_future(path: &Path, future: &FutureCovariates, freq: Freq) -> Resul
     {
         return Err(Error::Write {
             file: path.to_path_buf(),
-            message: "inconsistent future covariates (ids, starts, offsets and columns disagree)".into(),
+            message: "inconsistent future covariates (ids, starts, offsets and columns disagree)"
+                .into(),
         });
     }
     let frame = Frame {
@@ -105,7 +116,11 @@ pub fn write_future(path: &Path, future: &FutureCovariates, freq: Freq) -> Resul
         starts: &future.starts,
         indptr: &future.indptr,
         freq,
-        nums: future.columns.iter().map(|c| (c.name.as_str(), c.values.as_slice())).collect(),
+        nums: future
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.values.as_slice()))
+            .collect(),
         statics: Vec::new(),
     };
     write_frame(path, &frame)
@@ -120,7 +135,10 @@ fn write_frame(path: &Path, f: &Frame<'_>) -> Result<()> {
         .chain(f.statics.iter().map(|(n, _)| *n));
     for n in names {
         if !seen.insert(n) {
-            return Err(write_err(path, format!("two columns would be named '{n}'; rename one")));
+            return Err(write_err(
+                path,
+                format!("two columns would be named '{n}'; rename one"),
+            ));
         }
     }
     match format {
@@ -201,7 +219,8 @@ fn write_csv(path: &Path, f: &Frame<'_>, w: Box<dyn Write>, delim: u8) -> Result
                 wtr.write_field(&buf).map_err(map)?;
             }
             for (_, v) in &f.statics {
-                wtr.write_field(v.get(s).map(String::as_bytes).unwrap_or(b"")).map_err(map)?;
+                wtr.write_field(v.get(s).map(String::as_bytes).unwrap_or(b""))
+                    .map_err(map)?;
             }
             wtr.write_record(None::<&[u8]>).map_err(map)?;
         }
@@ -243,15 +262,29 @@ fn write_parquet(path: &Path, f: &Frame<'_>) -> Result<()> {
         Field::new("unique_id", dict_t.clone(), false),
         Field::new("ds", DataType::Date32, false),
     ];
-    fields.extend(f.nums.iter().map(|(n, _)| Field::new(*n, DataType::Float64, true)));
-    fields.extend(f.statics.iter().map(|(n, _)| Field::new(*n, dict_t.clone(), false)));
+    fields.extend(
+        f.nums
+            .iter()
+            .map(|(n, _)| Field::new(*n, DataType::Float64, true)),
+    );
+    fields.extend(
+        f.statics
+            .iter()
+            .map(|(n, _)| Field::new(*n, dict_t.clone(), false)),
+    );
     let schema = Arc::new(Schema::new(fields));
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| write_err(path, e))?))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(|e| write_err(path, e))?,
+        ))
         .build();
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut w = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema.clone(), Some(props))
-        .map_err(|e| write_err(path, e))?;
+    let mut w = ArrowWriter::try_new(
+        BufWriter::with_capacity(1 << 20, file),
+        schema.clone(),
+        Some(props),
+    )
+    .map_err(|e| write_err(path, e))?;
 
     let ids_values: ArrayRef = {
         let mut b = StringBuilder::new();
@@ -290,12 +323,15 @@ fn write_parquet(path: &Path, f: &Frame<'_>) -> Result<()> {
             }
             let start = f.starts[s];
             series_of.push(s as i32);
-            day_of.push(row_day(f.freq, start, to_days(start), r - f.indptr[s]) - UNIX_EPOCH_DAYS as i32);
+            day_of.push(
+                row_day(f.freq, start, to_days(start), r - f.indptr[s]) - UNIX_EPOCH_DAYS as i32,
+            );
         }
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         let keys = Int32Array::from(series_of.clone());
         cols.push(Arc::new(
-            DictionaryArray::<Int32Type>::try_new(keys, ids_values.clone()).map_err(|e| write_err(path, e))?,
+            DictionaryArray::<Int32Type>::try_new(keys, ids_values.clone())
+                .map_err(|e| write_err(path, e))?,
         ));
         cols.push(Arc::new(Date32Array::from(day_of.clone())));
         for (_, v) in &f.nums {
@@ -310,9 +346,15 @@ fn write_parquet(path: &Path, f: &Frame<'_>) -> Result<()> {
             cols.push(Arc::new(b.finish()));
         }
         for (values, keys) in &statics {
-            let k = Int32Array::from(series_of.iter().map(|&s| keys[s as usize]).collect::<Vec<i32>>());
+            let k = Int32Array::from(
+                series_of
+                    .iter()
+                    .map(|&s| keys[s as usize])
+                    .collect::<Vec<i32>>(),
+            );
             cols.push(Arc::new(
-                DictionaryArray::<Int32Type>::try_new(k, values.clone()).map_err(|e| write_err(path, e))?,
+                DictionaryArray::<Int32Type>::try_new(k, values.clone())
+                    .map_err(|e| write_err(path, e))?,
             ));
         }
         let rb = RecordBatch::try_new(schema.clone(), cols).map_err(|e| write_err(path, e))?;

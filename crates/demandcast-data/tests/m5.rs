@@ -21,9 +21,13 @@ fn dollar_sales(path: &Path) -> HashMap<(String, String), f64> {
     let mut text = String::new();
     let f = std::fs::File::open(path).unwrap();
     if path.extension().is_some_and(|e| e == "gz") {
-        flate2::read::GzDecoder::new(f).read_to_string(&mut text).unwrap();
+        flate2::read::GzDecoder::new(f)
+            .read_to_string(&mut text)
+            .unwrap();
     } else {
-        std::io::BufReader::new(f).read_to_string(&mut text).unwrap();
+        std::io::BufReader::new(f)
+            .read_to_string(&mut text)
+            .unwrap();
     }
     text.lines()
         .skip(1)
@@ -63,10 +67,21 @@ fn sample_imports_with_covariates_statics_and_future() {
     let names: Vec<&str> = p.covariates().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
-        ["sell_price", "snap", "event", "event_sporting", "event_cultural", "event_national", "event_religious"]
+        [
+            "sell_price",
+            "snap",
+            "event",
+            "event_sporting",
+            "event_cultural",
+            "event_national",
+            "event_religious"
+        ]
     );
     let statics: Vec<&str> = p.statics().iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(statics, ["item_id", "dept_id", "cat_id", "store_id", "state_id"]);
+    assert_eq!(
+        statics,
+        ["item_id", "dept_id", "cat_id", "store_id", "state_id"]
+    );
     assert_eq!(p.static_col("store_id").unwrap()[i], "CA_1");
     assert_eq!(p.static_col("dept_id").unwrap()[i], "FOODS_3");
     // d_9 = 2011-02-06 is the SuperBowl (Sporting); d_1 has no event
@@ -97,10 +112,17 @@ fn sample_dollar_sales_match_official_weights() {
     let p = &m.history;
     assert_eq!(w.len(), 46);
     for i in 0..p.n_series() {
-        let key = (p.static_col("item_id").unwrap()[i].clone(), p.static_col("store_id").unwrap()[i].clone());
+        let key = (
+            p.static_col("item_id").unwrap()[i].clone(),
+            p.static_col("store_id").unwrap()[i].clone(),
+        );
         let want = w[&key];
         let got = dollars(p, i, 1);
-        assert!((got - want).abs() <= 1e-6 * want.max(1.0), "{}: {got} vs {want}", p.id(i));
+        assert!(
+            (got - want).abs() <= 1e-6 * want.max(1.0),
+            "{}: {got} vs {want}",
+            p.id(i)
+        );
     }
 }
 
@@ -111,7 +133,12 @@ fn last_day_and_store_filter() {
     o.stores = Some(vec!["TX_2".into()]);
     let m = import(&o).unwrap();
     assert_eq!(m.history.n_series(), 23);
-    assert!(m.history.static_col("store_id").unwrap().iter().all(|s| s == "TX_2"));
+    assert!(m
+        .history
+        .static_col("store_id")
+        .unwrap()
+        .iter()
+        .all(|s| s == "TX_2"));
     assert_eq!(m.history.last_date(0), d(2016, 4, 24));
     assert_eq!(m.future.starts[0], d(2016, 4, 25));
     // the future of d_1913 holds the real covariates of d_1914..d_1941
@@ -122,17 +149,30 @@ fn last_day_and_store_filter() {
     let hist = &full.history.covariate_of("sell_price", k).unwrap()[1913..1941];
     assert_eq!(fut, hist);
     let (_, fut) = m.future.values_of("snap", id).unwrap();
-    assert_eq!(fut, &full.history.covariate_of("snap", k).unwrap()[1913..1941]);
+    assert_eq!(
+        fut,
+        &full.history.covariate_of("snap", k).unwrap()[1913..1941]
+    );
 
     o.stores = Some(vec!["WI_9".into()]);
     let e = import(&o).unwrap_err();
-    assert!(e.to_string().contains("store(s) WI_9 not in the sales file (stores found: CA_1, TX_2)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("store(s) WI_9 not in the sales file (stores found: CA_1, TX_2)"),
+        "{e}"
+    );
     o.stores = None;
     o.last_day = Some(5000);
-    assert!(import(&o).unwrap_err().to_string().contains("outside the sales file's days d_1..d_1941"));
+    assert!(import(&o)
+        .unwrap_err()
+        .to_string()
+        .contains("outside the sales file's days d_1..d_1941"));
     o.last_day = None;
     o.horizon = 40; // the calendar ends at d_1969
-    assert!(import(&o).unwrap_err().to_string().contains("no row for d_1970"));
+    assert!(import(&o)
+        .unwrap_err()
+        .to_string()
+        .contains("no row for d_1970"));
     assert!(import(&M5Options::new("/nonexistent/m5")).is_err());
 }
 
@@ -152,10 +192,16 @@ fn sample_writes_and_loads_back() {
     assert!(p.start(i) > d(2015, 1, 1));
     assert_eq!(p.statics().len(), 5);
     assert_eq!(p.covariates().len(), 7);
-    assert!(l.diagnostics.iter().any(|d| d.message.starts_with("trimmed ")));
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.message.starts_with("trimmed ")));
     let f = load_future(&fut, &LoadOptions::default(), p, 28).unwrap();
     assert_eq!(f.columns.len(), 7);
-    assert_eq!(f.values_of("sell_price", "FOODS_3_090_CA_1"), m.future.values_of("sell_price", "FOODS_3_090_CA_1"));
+    assert_eq!(
+        f.values_of("sell_price", "FOODS_3_090_CA_1"),
+        m.future.values_of("sell_price", "FOODS_3_090_CA_1")
+    );
 }
 
 /// The full CA_1 + TX_2 copy: a few items against the official Dollar_Sales.
@@ -170,15 +216,32 @@ fn shared_copy_dollar_sales() {
     let mut o = M5Options::new(dir);
     o.last_day = Some(1913);
     let m = import(&o).unwrap();
-    eprintln!("imported {} series x {} days in {:?}", m.history.n_series(), m.history.len_of(0), t.elapsed());
+    eprintln!(
+        "imported {} series x {} days in {:?}",
+        m.history.n_series(),
+        m.history.len_of(0),
+        t.elapsed()
+    );
     assert_eq!(m.history.n_series(), 6098);
     assert_eq!(m.history.n_rows(), 6098 * 1913);
     let w = dollar_sales(&dir.join("weights_validation.csv.gz"));
     let p = &m.history;
-    for id in ["FOODS_3_090_CA_1", "FOODS_3_090_TX_2", "HOBBIES_1_001_CA_1", "HOUSEHOLD_2_516_TX_2", "FOODS_1_001_CA_1"] {
+    for id in [
+        "FOODS_3_090_CA_1",
+        "FOODS_3_090_TX_2",
+        "HOBBIES_1_001_CA_1",
+        "HOUSEHOLD_2_516_TX_2",
+        "FOODS_1_001_CA_1",
+    ] {
         let i = p.index_of(id).unwrap();
-        let key = (p.static_col("item_id").unwrap()[i].clone(), p.static_col("store_id").unwrap()[i].clone());
+        let key = (
+            p.static_col("item_id").unwrap()[i].clone(),
+            p.static_col("store_id").unwrap()[i].clone(),
+        );
         let (got, want) = (dollars(p, i, 1), w[&key]);
-        assert!((got - want).abs() <= 1e-6 * want.max(1.0), "{id}: {got} vs {want}");
+        assert!(
+            (got - want).abs() <= 1e-6 * want.max(1.0),
+            "{id}: {got} vs {want}"
+        );
     }
 }

@@ -10,7 +10,11 @@ use std::path::Path;
 fn small_panel() -> Panel {
     Panel::from_series(
         Freq::Daily,
-        vec![("A".into(), NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(), vec![1.0, 2.0])],
+        vec![(
+            "A".into(),
+            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            vec![1.0, 2.0],
+        )],
     )
     .unwrap()
     .with_covariate("price", vec![1.0, 2.0])
@@ -33,13 +37,37 @@ fn exercise(path: &Path, opts: &LoadOptions) {
 }
 
 fn policies() -> impl Strategy<Value = LoadOptions> {
-    (any::<bool>(), 0..3u8, any::<bool>(), any::<bool>(), prop::option::of(prop::sample::select(vec!["D", "W-SUN", "MS", "ME", "QS", "YS"])))
+    (
+        any::<bool>(),
+        0..3u8,
+        any::<bool>(),
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec![
+            "D", "W-SUN", "MS", "ME", "QS", "YS",
+        ])),
+    )
         .prop_map(|(g, n, m, l, f)| {
             let mut o = LoadOptions::default();
-            o.policy.gaps = if g { GapPolicy::FillZero } else { GapPolicy::Error };
-            o.policy.negatives = [NegativePolicy::Error, NegativePolicy::ClipZero, NegativePolicy::Keep][n as usize];
-            o.policy.missing = if m { MissingPolicy::Error } else { MissingPolicy::Zero };
-            o.policy.leading_zeros = if l { LeadingZeros::Trim } else { LeadingZeros::Keep };
+            o.policy.gaps = if g {
+                GapPolicy::FillZero
+            } else {
+                GapPolicy::Error
+            };
+            o.policy.negatives = [
+                NegativePolicy::Error,
+                NegativePolicy::ClipZero,
+                NegativePolicy::Keep,
+            ][n as usize];
+            o.policy.missing = if m {
+                MissingPolicy::Error
+            } else {
+                MissingPolicy::Zero
+            };
+            o.policy.leading_zeros = if l {
+                LeadingZeros::Trim
+            } else {
+                LeadingZeros::Keep
+            };
             o.freq = f.map(|s| s.parse().unwrap());
             o
         })
@@ -67,21 +95,28 @@ fn cell() -> impl Strategy<Value = String> {
 }
 
 fn mistyped_csv() -> impl Strategy<Value = String> {
-    let header = prop::sample::subsequence(vec!["unique_id", "ds", "y", "price", "store", "event"], 0..=6)
-        .prop_shuffle();
-    header.prop_flat_map(|h| {
-        let n = h.len().max(1);
-        (Just(h), prop::collection::vec(prop::collection::vec(cell(), n..=n), 0..30))
-    })
-    .prop_map(|(h, rows)| {
-        let mut s = h.join(",");
-        s.push('\n');
-        for r in rows {
-            s.push_str(&r.join(","));
+    let header = prop::sample::subsequence(
+        vec!["unique_id", "ds", "y", "price", "store", "event"],
+        0..=6,
+    )
+    .prop_shuffle();
+    header
+        .prop_flat_map(|h| {
+            let n = h.len().max(1);
+            (
+                Just(h),
+                prop::collection::vec(prop::collection::vec(cell(), n..=n), 0..30),
+            )
+        })
+        .prop_map(|(h, rows)| {
+            let mut s = h.join(",");
             s.push('\n');
-        }
-        s
-    })
+            for r in rows {
+                s.push_str(&r.join(","));
+                s.push('\n');
+            }
+            s
+        })
 }
 
 const VALID: &str = "unique_id,ds,y,price,store,event\n\

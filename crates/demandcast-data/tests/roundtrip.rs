@@ -1,9 +1,11 @@
 //! Writers and readers agree; Parquet columns of many types are read.
 #![allow(clippy::unwrap_used)]
 
-use arrow_array::builder::{Float32Builder, Int64Builder, LargeStringBuilder, StringDictionaryBuilder};
+use arrow_array::builder::{
+    Float32Builder, Int64Builder, LargeStringBuilder, StringDictionaryBuilder,
+};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, RecordBatch, TimestampMillisecondArray, Int32Array};
+use arrow_array::{ArrayRef, Int32Array, RecordBatch, TimestampMillisecondArray};
 use chrono::NaiveDate;
 use demandcast_data::*;
 use std::path::Path;
@@ -21,7 +23,10 @@ fn keep_all() -> LoadOptions {
 }
 
 fn same(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x.is_nan() && y.is_nan()) || x == y)
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x.is_nan() && y.is_nan()) || x == y)
 }
 
 fn assert_same_panel(a: &Panel, b: &Panel) {
@@ -42,7 +47,11 @@ fn sample_panel() -> Panel {
     Panel::from_series(
         Freq::Daily,
         vec![
-            ("A,1 \"quoted\"".into(), d(2024, 1, 1), vec![0.0, 2.5, 3.0, -1.0]),
+            (
+                "A,1 \"quoted\"".into(),
+                d(2024, 1, 1),
+                vec![0.0, 2.5, 3.0, -1.0],
+            ),
             ("B".into(), d(2024, 1, 3), vec![1e-7, 123456789.0]),
         ],
     )
@@ -65,13 +74,21 @@ fn panel_roundtrips_through_every_format() {
         let back = load_panel(&path, &keep_all()).unwrap();
         assert_same_panel(&p, &back.panel);
     }
-    assert!(matches!(write_panel(&dir.path().join("p.xlsx"), &p), Err(Error::UnsupportedFormat { .. })));
+    assert!(matches!(
+        write_panel(&dir.path().join("p.xlsx"), &p),
+        Err(Error::UnsupportedFormat { .. })
+    ));
 }
 
 #[test]
 fn weekly_and_monthly_roundtrip() {
     let dir = tempfile::tempdir().unwrap();
-    for (freq, start) in [("W-MON", d(2024, 1, 1)), ("ME", d(2024, 1, 31)), ("MS", d(2023, 11, 1)), ("QS", d(2023, 1, 1))] {
+    for (freq, start) in [
+        ("W-MON", d(2024, 1, 1)),
+        ("ME", d(2024, 1, 31)),
+        ("MS", d(2023, 11, 1)),
+        ("QS", d(2023, 1, 1)),
+    ] {
         let f: Freq = freq.parse().unwrap();
         let p = Panel::from_series(f, vec![("x".into(), start, vec![1.0, 2.0, 3.0])]).unwrap();
         for name in ["w.parquet", "w.csv"] {
@@ -92,8 +109,14 @@ fn future_roundtrip() {
         starts: vec![d(2024, 1, 5), d(2024, 1, 5)],
         indptr: vec![0, 2, 4],
         columns: vec![
-            demandcast_core::Column { name: "price".into(), values: vec![1.0, 2.0, f64::NAN, 4.0] },
-            demandcast_core::Column { name: "event=Easter".into(), values: vec![0.0, 0.0, 1.0, 0.0] },
+            demandcast_core::Column {
+                name: "price".into(),
+                values: vec![1.0, 2.0, f64::NAN, 4.0],
+            },
+            demandcast_core::Column {
+                name: "event=Easter".into(),
+                values: vec![0.0, 0.0, 1.0, 0.0],
+            },
         ],
     };
     for name in ["f.parquet", "f.csv"] {
@@ -158,13 +181,25 @@ fn parquet_column_types() {
     assert_eq!(p.start(0), d(2024, 1, 1));
     assert_eq!(p.series(1), &[3.0, 4.0]);
     assert!(p.covariate_of("price", 0).unwrap()[1].is_nan());
-    assert_eq!(p.static_col("store").unwrap(), &["S1".to_string(), "S2".to_string()]);
+    assert_eq!(
+        p.static_col("store").unwrap(),
+        &["S1".to_string(), "S2".to_string()]
+    );
     assert_eq!(p.covariate_of("note=b", 0).unwrap(), &[0.0, 1.0]);
 
     // a timestamp that is not midnight is an error naming the row
     let cols: Vec<(&str, ArrayRef)> = vec![
-        ("unique_id", Arc::new(arrow_array::StringArray::from(vec!["a", "a"]))),
-        ("ds", Arc::new(TimestampMillisecondArray::from(vec![t0, t0 + day + 3_600_000]))),
+        (
+            "unique_id",
+            Arc::new(arrow_array::StringArray::from(vec!["a", "a"])),
+        ),
+        (
+            "ds",
+            Arc::new(TimestampMillisecondArray::from(vec![
+                t0,
+                t0 + day + 3_600_000,
+            ])),
+        ),
         ("y", Arc::new(Int32Array::from(vec![1, 2]))),
     ];
     write_batch(&path, &RecordBatch::try_from_iter(cols).unwrap());
@@ -176,9 +211,35 @@ fn parquet_column_types() {
         }
         other => panic!("{:?}", other.map(|_| ())),
     }
+    // a date32 outside the years 0000-9999
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        (
+            "unique_id",
+            Arc::new(arrow_array::StringArray::from(vec!["a", "a"])),
+        ),
+        (
+            "ds",
+            Arc::new(arrow_array::Date32Array::from(vec![19_723, i32::MAX - 5])),
+        ),
+        ("y", Arc::new(Int32Array::from(vec![1, 2]))),
+    ];
+    write_batch(&path, &RecordBatch::try_from_iter(cols).unwrap());
+    match load_panel(&path, &LoadOptions::default()) {
+        Err(Error::Invalid { errors, .. }) => {
+            assert_eq!(errors[0].row, Some(3));
+            assert!(
+                errors[0].message.contains("outside the years"),
+                "{errors:?}"
+            );
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
     // a required column of the wrong type
     let cols: Vec<(&str, ArrayRef)> = vec![
-        ("unique_id", Arc::new(arrow_array::StringArray::from(vec!["a", "a"]))),
+        (
+            "unique_id",
+            Arc::new(arrow_array::StringArray::from(vec!["a", "a"])),
+        ),
         ("ds", Arc::new(Int32Array::from(vec![1, 2]))),
         ("y", Arc::new(Int32Array::from(vec![1, 2]))),
     ];
@@ -202,15 +263,27 @@ fn catalog_text_launch_and_attributes() {
     let c = load_catalog(&path, "sku").unwrap();
     assert_eq!(c.ids, ["P1", "P2"]);
     assert_eq!(c.text, ["Red mug\nCeramic 300 ml", "Blue mug"]);
-    assert_eq!(c.attribute("brand").unwrap(), &["Acme".to_string(), "Acme".to_string()]);
+    assert_eq!(
+        c.attribute("brand").unwrap(),
+        &["Acme".to_string(), "Acme".to_string()]
+    );
     assert_eq!(c.launch_date, [Some(d(2024, 3, 1)), None]);
     assert_eq!(c.launch_price, [Some(9.99), None]);
     // round trip through Parquet-free errors: duplicate id and bad price name the rows
-    std::fs::write(&path, "sku,launch_price,launch_date\nP1,1,2024-01-01\nP1,-2,x\n").unwrap();
+    std::fs::write(
+        &path,
+        "sku,launch_price,launch_date\nP1,1,2024-01-01\nP1,-2,x\n",
+    )
+    .unwrap();
     match load_catalog(&path, "sku") {
         Err(Error::Invalid { errors, total, .. }) => {
             assert_eq!(total, 3);
-            let find = |col: &str| errors.iter().find(|e| e.column.as_deref() == Some(col)).unwrap();
+            let find = |col: &str| {
+                errors
+                    .iter()
+                    .find(|e| e.column.as_deref() == Some(col))
+                    .unwrap()
+            };
             assert_eq!(find("sku").row, Some(3));
             assert!(find("sku").message.contains("also in row 2"));
             assert!(find("launch_price").message.contains("-2"));
@@ -218,7 +291,10 @@ fn catalog_text_launch_and_attributes() {
         }
         other => panic!("{:?}", other.map(|_| ())),
     }
-    assert!(matches!(load_catalog(&path, "id"), Err(Error::MissingColumn { .. })));
+    assert!(matches!(
+        load_catalog(&path, "id"),
+        Err(Error::MissingColumn { .. })
+    ));
 }
 
 #[test]
@@ -247,11 +323,19 @@ fn future_validation() {
     // a missing horizon date is an error naming series and date
     match load_future(&fut, &LoadOptions::default(), &p, 3) {
         Err(Error::Invalid { errors, .. }) => {
-            assert!(errors.iter().any(|e| e.message.contains("series 'A' has no row for 2024-01-05")), "{errors:?}");
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.message.contains("series 'A' has no row for 2024-01-05")),
+                "{errors:?}"
+            );
             assert_eq!(errors[0].column.as_deref(), Some("ds"));
         }
         other => panic!("{:?}", other.map(|_| ())),
     }
+    // an absurd horizon is an error, not an allocation failure
+    assert!(load_future(&fut, &LoadOptions::default(), &p, usize::MAX).is_err());
+    assert!(load_future(&fut, &LoadOptions::default(), &p, 1 << 40).is_err());
     // a covariate of the history missing from the future file
     std::fs::write(&fut, "unique_id,ds,event\nA,2024-01-03,Y\n").unwrap();
     match load_future(&fut, &LoadOptions::default(), &p, 1) {
@@ -262,7 +346,11 @@ fn future_validation() {
         other => panic!("{:?}", other.map(|_| ())),
     }
     // unparsable number in the horizon names row and column
-    std::fs::write(&fut, "unique_id,ds,price,event\nA,2024-01-03,oops,\nB,2024-01-03,1,\n").unwrap();
+    std::fs::write(
+        &fut,
+        "unique_id,ds,price,event\nA,2024-01-03,oops,\nB,2024-01-03,1,\n",
+    )
+    .unwrap();
     match load_future(&fut, &LoadOptions::default(), &p, 1) {
         Err(Error::Invalid { errors, .. }) => {
             assert_eq!(errors[0].row, Some(2));

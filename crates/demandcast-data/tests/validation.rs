@@ -49,7 +49,12 @@ fn missing_column_lists_columns_found() {
         e => panic!("{e}"),
     }
     let msg = e.to_string();
-    assert!(msg.contains("sales.csv: missing required column 'unique_id' (columns found: id, date, sales)"), "{msg}");
+    assert!(
+        msg.contains(
+            "sales.csv: missing required column 'unique_id' (columns found: id, date, sales)"
+        ),
+        "{msg}"
+    );
     // naming the columns makes it load
     let opts = LoadOptions {
         id_col: "id".into(),
@@ -69,7 +74,10 @@ fn unparsable_date_names_row_and_column() {
         &LoadOptions::default(),
     );
     let e = errors(r);
-    assert!(has(&e, Some(3), "ds", "cannot parse '01/02/2024' as a date"), "{e:?}");
+    assert!(
+        has(&e, Some(3), "ds", "cannot parse '01/02/2024' as a date"),
+        "{e:?}"
+    );
     let shown = e[0].to_string();
     assert!(shown.ends_with("sales.csv:3: column 'ds': cannot parse '01/02/2024' as a date (expected YYYY-MM-DD or YYYY-MM-DD 00:00:00)"), "{shown}");
 }
@@ -81,41 +89,66 @@ fn time_of_day_must_be_midnight() {
         &LoadOptions::default(),
     );
     assert_eq!(r.unwrap().panel.series(0), &[1.0, 2.0]);
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01 00:00:00,1\nA,2024-01-02 13:30:00,2\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01 00:00:00,1\nA,2024-01-02 13:30:00,2\n",
+        &LoadOptions::default(),
+    );
     let e = errors(r);
     assert!(has(&e, Some(3), "ds", "time of day"), "{e:?}");
 }
 
 #[test]
 fn unparsable_number_names_row_and_column() {
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,two\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,two\n",
+        &LoadOptions::default(),
+    );
     let e = errors(r);
-    assert!(has(&e, Some(3), "y", "cannot parse 'two' as a number"), "{e:?}");
+    assert!(
+        has(&e, Some(3), "y", "cannot parse 'two' as a number"),
+        "{e:?}"
+    );
     // in a numeric covariate
     let (r, _d) = load(
         "unique_id,ds,y,price\nA,2024-01-01,1,1.5\nA,2024-01-02,2,1.5\nA,2024-01-03,2,abc\n",
         &LoadOptions::default(),
     );
     let e = errors(r);
-    assert!(has(&e, Some(4), "price", "cannot parse 'abc' as a number"), "{e:?}");
+    assert!(
+        has(&e, Some(4), "price", "cannot parse 'abc' as a number"),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn nan_and_inf_in_target() {
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,NaN\nA,2024-01-03,\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,NaN\nA,2024-01-03,\n",
+        &LoadOptions::default(),
+    );
     let e = errors(r);
     assert!(has(&e, Some(3), "y", "missing value"), "{e:?}");
     assert!(has(&e, Some(4), "y", "missing value"), "{e:?}");
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,inf\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,inf\n",
+        &LoadOptions::default(),
+    );
     let e = errors(r);
     assert!(has(&e, Some(3), "y", "infinite value"), "{e:?}");
     // MissingPolicy::Zero reads them as 0, with a warning naming the row
     let mut opts = LoadOptions::default();
     opts.policy.missing = MissingPolicy::Zero;
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,NaN\nA,2024-01-03,4\n", &opts);
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,NaN\nA,2024-01-03,4\n",
+        &opts,
+    );
     let l = r.unwrap();
     assert_eq!(l.panel.series(0), &[1.0, 0.0, 4.0]);
-    assert!(has(&l.diagnostics, Some(3), "y", "missing value read as 0"), "{:?}", l.diagnostics);
+    assert!(
+        has(&l.diagnostics, Some(3), "y", "missing value read as 0"),
+        "{:?}",
+        l.diagnostics
+    );
 }
 
 #[test]
@@ -126,7 +159,12 @@ fn duplicates_name_both_rows() {
     );
     let e = errors(r);
     assert!(
-        has(&e, Some(5), "ds", "duplicate (unique_id, ds) = ('A', 2024-01-02): the same pair is in row 3"),
+        has(
+            &e,
+            Some(5),
+            "ds",
+            "duplicate (unique_id, ds) = ('A', 2024-01-02): the same pair is in row 3"
+        ),
         "{e:?}"
     );
 }
@@ -164,11 +202,47 @@ fn off_grid_dates() {
     };
     let (r, _d) = load(text, &opts);
     let e = errors(r);
-    assert!(has(&e, Some(4), "ds", "date 2024-01-22 (Monday) is not on the W-SUN grid"), "{e:?}");
+    assert!(
+        has(
+            &e,
+            Some(4),
+            "ds",
+            "date 2024-01-22 (Monday) is not on the W-SUN grid"
+        ),
+        "{e:?}"
+    );
     // the same without --freq: inferred from the dominant weekday, the stray date reported
     let (r, _d) = load("unique_id,ds,y\nA,2024-01-07,1\nA,2024-01-14,2\nA,2024-01-22,3\nB,2024-01-21,1\nB,2024-01-28,1\nB,2024-02-04,1\n", &LoadOptions::default());
     let e = errors(r);
-    assert!(has(&e, Some(4), "ds", "date 2024-01-22 (Monday) is not on the W-SUN grid"), "{e:?}");
+    assert!(
+        has(
+            &e,
+            Some(4),
+            "ds",
+            "date 2024-01-22 (Monday) is not on the W-SUN grid"
+        ),
+        "{e:?}"
+    );
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-02-01,1\nA,2024-03-01,1\nA,2024-04-01,1\nA,2024-04-15,1\nA,2024-05-01,1\n",
+        &LoadOptions::default(),
+    );
+    let e = errors(r);
+    assert!(
+        has(
+            &e,
+            Some(6),
+            "ds",
+            "date 2024-04-15 (Monday) is not on the MS grid"
+        ),
+        "{e:?}"
+    );
+    // biweekly data fits no frequency: the error says so (no zero-filled weeks)
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-07,1\nA,2024-01-21,1\nA,2024-02-04,1\nA,2024-02-18,1\nA,2024-03-03,1\n",
+        &LoadOptions::default(),
+    );
+    assert!(matches!(r, Err(Error::Freq { .. })));
     // monthly: a mid-month date
     let opts = LoadOptions {
         freq: Some(Freq::MonthStart),
@@ -192,24 +266,59 @@ fn gaps_filled_or_rejected() {
         "{:?}",
         l.diagnostics
     );
-    assert!(l.diagnostics.iter().any(|d| d.message.starts_with("filled 2 missing dates in 1 series")));
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.message.starts_with("filled 2 missing dates in 1 series")));
 
     let mut opts = LoadOptions::default();
     opts.policy.gaps = GapPolicy::Error;
     let (r, _d) = load(text, &opts);
     let e = errors(r);
-    assert!(has(&e, Some(4), "ds", "series 'A': 2 missing dates between 2024-01-02 (row 3) and 2024-01-05"), "{e:?}");
+    assert!(
+        has(
+            &e,
+            Some(4),
+            "ds",
+            "series 'A': 2 missing dates between 2024-01-02 (row 3) and 2024-01-05"
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn short_series_warn() {
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,2\nB,2024-01-02,7\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,2\nB,2024-01-02,7\n",
+        &LoadOptions::default(),
+    );
     let l = r.unwrap();
-    assert!(has(&l.diagnostics, Some(4), "unique_id", "series 'B' has only 1 row"), "{:?}", l.diagnostics);
+    assert!(
+        has(
+            &l.diagnostics,
+            Some(4),
+            "unique_id",
+            "series 'B' has only 1 row"
+        ),
+        "{:?}",
+        l.diagnostics
+    );
     // trimming can make a series short
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,0\nA,2024-01-02,0\nA,2024-01-03,5\nB,2024-01-01,1\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,0\nA,2024-01-02,0\nA,2024-01-03,5\nB,2024-01-01,1\n",
+        &LoadOptions::default(),
+    );
     let l = r.unwrap();
-    assert!(has(&l.diagnostics, Some(4), "unique_id", "after trimming leading zeros"), "{:?}", l.diagnostics);
+    assert!(
+        has(
+            &l.diagnostics,
+            Some(4),
+            "unique_id",
+            "after trimming leading zeros"
+        ),
+        "{:?}",
+        l.diagnostics
+    );
 }
 
 #[test]
@@ -221,8 +330,15 @@ fn leading_zeros_trim_or_keep() {
     assert_eq!(l.panel.start(0), d(2024, 1, 3));
     // all-zero series kept whole, with a warning naming its first row
     assert_eq!(l.panel.series(1), &[0.0, 0.0]);
-    assert!(has(&l.diagnostics, Some(6), "y", "series 'Z' has no non-zero value"));
-    assert!(l.diagnostics.iter().any(|d| d.message.starts_with("trimmed 2 leading zero rows from 1 series")));
+    assert!(has(
+        &l.diagnostics,
+        Some(6),
+        "y",
+        "series 'Z' has no non-zero value"
+    ));
+    assert!(l.diagnostics.iter().any(|d| d
+        .message
+        .starts_with("trimmed 2 leading zero rows from 1 series")));
     let mut opts = LoadOptions::default();
     opts.policy.leading_zeros = LeadingZeros::Keep;
     let (r, _d) = load(text, &opts);
@@ -231,7 +347,10 @@ fn leading_zeros_trim_or_keep() {
 
 #[test]
 fn missing_id_and_date() {
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\n,2024-01-02,2\nA,,3\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\n,2024-01-02,2\nA,,3\n",
+        &LoadOptions::default(),
+    );
     let e = errors(r);
     assert!(has(&e, Some(3), "unique_id", "missing series id"), "{e:?}");
     assert!(has(&e, Some(4), "ds", "missing date"), "{e:?}");
@@ -248,7 +367,9 @@ fn many_errors_are_counted_and_summarised() {
         Err(Error::Invalid { errors, total, .. }) => {
             assert_eq!(total, 100);
             assert_eq!(errors.len(), 11);
-            assert!(errors[10].message.contains("... and 90 more: negative target values (100 in all)"));
+            assert!(errors[10]
+                .message
+                .contains("... and 90 more: negative target values (100 in all)"));
             assert_eq!(errors[0].row, Some(2));
         }
         other => panic!("{:?}", other.map(|_| ())),
@@ -270,15 +391,32 @@ fn covariates_statics_and_indicators() {
     assert_eq!(names, ["price", "event=Easter", "event=SuperBowl", "promo"]);
     assert!(p.covariate_of("price", 0).unwrap()[1].is_nan());
     assert_eq!(p.covariate_of("event=Easter", 0).unwrap(), &[0.0, 1.0, 0.0]);
-    assert_eq!(p.covariate_of("event=SuperBowl", 0).unwrap(), &[0.0, 0.0, 1.0]);
+    assert_eq!(
+        p.covariate_of("event=SuperBowl", 0).unwrap(),
+        &[0.0, 0.0, 1.0]
+    );
     assert_eq!(p.covariate_of("promo", 1).unwrap(), &[1.0, 1.0]);
-    assert_eq!(p.static_col("store").unwrap(), &["S1".to_string(), "S2".to_string()]);
+    assert_eq!(
+        p.static_col("store").unwrap(),
+        &["S1".to_string(), "S2".to_string()]
+    );
     assert!(p.static_col("event").is_none());
-    assert!(has(&l.diagnostics, Some(3), "price", "1 of 5 rows have no value"), "{:?}", l.diagnostics);
+    assert!(
+        has(
+            &l.diagnostics,
+            Some(3),
+            "price",
+            "1 of 5 rows have no value"
+        ),
+        "{:?}",
+        l.diagnostics
+    );
     assert!(l
         .diagnostics
         .iter()
-        .any(|d| d.column.as_deref() == Some("event") && d.message.contains("2 indicator columns (event=Easter, event=SuperBowl)")));
+        .any(|d| d.column.as_deref() == Some("event")
+            && d.message
+                .contains("2 indicator columns (event=Easter, event=SuperBowl)")));
 }
 
 #[test]
@@ -288,12 +426,21 @@ fn many_text_values_share_other() {
     for k in 0..60 {
         let day = start + chrono::Duration::days(k);
         // tag t0 appears 10 times, t1..t50 once each
-        let tag = if k < 10 { "t0".to_string() } else { format!("t{}", k - 9) };
+        let tag = if k < 10 {
+            "t0".to_string()
+        } else {
+            format!("t{}", k - 9)
+        };
         text.push_str(&format!("A,{day},1,{tag}\n"));
     }
     let (r, _d) = load(&text, &LoadOptions::default());
     let l = r.unwrap();
-    let names: Vec<&str> = l.panel.covariates().iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<&str> = l
+        .panel
+        .covariates()
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
     assert_eq!(names.len(), MAX_INDICATORS);
     assert!(names.contains(&"tag=t0"));
     assert_eq!(*names.last().unwrap(), "tag=(other)");
@@ -321,9 +468,19 @@ fn semicolon_decimal_comma_bom_and_gzip() {
     // gzip, detected by content even with a plain .csv name
     let gz = dir.path().join("s2.csv");
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut e, "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,2\n".as_bytes()).unwrap();
+    std::io::Write::write_all(
+        &mut e,
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,2\n".as_bytes(),
+    )
+    .unwrap();
     std::fs::write(&gz, e.finish().unwrap()).unwrap();
-    assert_eq!(load_panel(&gz, &LoadOptions::default()).unwrap().panel.series(0), &[1.0, 2.0]);
+    assert_eq!(
+        load_panel(&gz, &LoadOptions::default())
+            .unwrap()
+            .panel
+            .series(0),
+        &[1.0, 2.0]
+    );
 }
 
 #[test]
@@ -331,7 +488,11 @@ fn frequency_inference_errors_name_the_file() {
     let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\n", &LoadOptions::default());
     let e = r.unwrap_err();
     assert!(matches!(e, Error::Freq { .. }));
-    assert!(e.to_string().contains("sales.csv: cannot infer the frequency"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("sales.csv: cannot infer the frequency"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -362,33 +523,65 @@ fn diagnostic_display_format() {
         message: "bad".into(),
     };
     assert_eq!(dg.to_string(), "a/b.csv:7: column 'y': bad");
-    let dg = Diagnostic { row: None, column: None, ..dg };
+    let dg = Diagnostic {
+        row: None,
+        column: None,
+        ..dg
+    };
     assert_eq!(dg.to_string(), "a/b.csv: bad");
 }
 
 #[test]
 fn repeated_and_unnamed_columns() {
-    let (r, _d) = load("unique_id,ds,y,p,p\nA,2024-01-01,1,1,2\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y,p,p\nA,2024-01-01,1,1,2\n",
+        &LoadOptions::default(),
+    );
     let e = errors(r);
-    assert!(has(&e, Some(1), "p", "names this column twice (columns 4 and 5)"), "{e:?}");
-    let (r, _d) = load(",unique_id,ds,y\n0,A,2024-01-01,1\n1,A,2024-01-02,2\n", &LoadOptions::default());
+    assert!(
+        has(
+            &e,
+            Some(1),
+            "p",
+            "names this column twice (columns 4 and 5)"
+        ),
+        "{e:?}"
+    );
+    let (r, _d) = load(
+        ",unique_id,ds,y\n0,A,2024-01-01,1\n1,A,2024-01-02,2\n",
+        &LoadOptions::default(),
+    );
     let l = r.unwrap();
     assert!(l.panel.covariates().is_empty());
-    assert!(l.diagnostics.iter().any(|d| d.message.contains("column 1 has no name")));
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("column 1 has no name")));
 }
 
 #[test]
 fn malformed_csv_names_the_row() {
-    let (r, _d) = load("unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02\n", &LoadOptions::default());
+    let (r, _d) = load(
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02\n",
+        &LoadOptions::default(),
+    );
     match r {
         Err(e @ Error::Csv { .. }) => {
             assert_eq!(e.row(), Some(3));
-            assert!(e.to_string().contains("sales.csv:3: malformed CSV: this row has 2 fields but the header has 3"), "{e}");
+            assert!(
+                e.to_string().contains(
+                    "sales.csv:3: malformed CSV: this row has 2 fields but the header has 3"
+                ),
+                "{e}"
+            );
         }
         other => panic!("{:?}", other.map(|_| ())),
     }
     let (r, _d) = load("", &LoadOptions::default());
-    assert!(matches!(r, Err(Error::Empty { .. }) | Err(Error::MissingColumn { .. })));
+    assert!(matches!(
+        r,
+        Err(Error::Empty { .. }) | Err(Error::MissingColumn { .. })
+    ));
     let (r, _d) = load("unique_id,ds,y\n", &LoadOptions::default());
     assert!(matches!(r, Err(Error::Empty { .. })));
 }

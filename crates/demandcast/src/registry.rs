@@ -165,3 +165,68 @@ impl Wrap<'_> {
         Box::new(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use demandcast_core::{Freq, Level, NaiveDate, Panel};
+
+    fn panel() -> Panel {
+        let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let smooth: Vec<f64> = (0..42).map(|t| 5.0 + (t % 7) as f64).collect();
+        let sparse: Vec<f64> = (0..42).map(|t| if t % 5 == 0 { 3.0 } else { 0.0 }).collect();
+        Panel::from_series(
+            Freq::Daily,
+            vec![("smooth".into(), d0, smooth), ("sparse".into(), d0, sparse)],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_model_builds_and_forecasts() {
+        let specs = ModelSpec::parse_list("all,auto").unwrap();
+        let mut opts = BuildOptions::new(7);
+        opts.horizon = Some(7);
+        let models = build_models(&specs, &opts).unwrap();
+        assert!(models.auto.is_some());
+        let l80 = Level::new(80.0).unwrap();
+        for m in &models.forecasters {
+            let fc = m.forecast(&panel(), 7, &[l80], None).unwrap();
+            assert_eq!(fc.model, m.name());
+            assert_eq!(fc.series.len(), 2, "{}", m.name());
+            for s in &fc.series {
+                assert_eq!(s.h(), 7, "{}", m.name());
+                assert!(s.mean.iter().all(|v| v.is_finite() && *v >= 0.0), "{}", m.name());
+                assert!(s.interval(l80).is_some(), "{} has no 80% interval", m.name());
+            }
+        }
+        let report = models.auto.unwrap().last_report().unwrap();
+        assert_eq!(report.series.len(), 2);
+    }
+
+    #[test]
+    fn repeated_families_get_distinct_names() {
+        let specs = ModelSpec::parse_list("seasonal_naive:7,seasonal_naive:14,naive").unwrap();
+        let names: Vec<String> = build_all(&specs, &BuildOptions::new(7))
+            .unwrap()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        assert_eq!(names, ["SeasonalNaive_7", "SeasonalNaive_14", "Naive"]);
+    }
+
+    #[test]
+    fn season_length_comes_from_options_unless_given() {
+        let y: Vec<f64> = (0..28).map(|t| (t % 4) as f64).collect();
+        let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let p = Panel::from_series(Freq::Daily, vec![("a".into(), d0, y)]).unwrap();
+        let default: ModelSpec = "seasonal_naive".parse().unwrap();
+        let four: ModelSpec = "seasonal_naive:4".parse().unwrap();
+        let opts = BuildOptions::new(4);
+        let fc = default.build(&opts).unwrap().forecast(&p, 4, &[], None).unwrap();
+        assert_eq!(fc.series[0].mean, vec![0.0, 1.0, 2.0, 3.0]);
+        let fc = four.build(&BuildOptions::new(7)).unwrap().forecast(&p, 4, &[], None).unwrap();
+        assert_eq!(fc.series[0].mean, vec![0.0, 1.0, 2.0, 3.0]);
+        assert!(matches!(default.build(&BuildOptions::new(0)), Err(Error::ZeroSeason)));
+    }
+}

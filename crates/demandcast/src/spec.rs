@@ -270,28 +270,31 @@ impl FromStr for ModelSpec {
         if params.len() > max_params {
             return Err(bad(&params.join(":"), "too many parameters"));
         }
-        let season = match params.first() {
-            Some(v) => Some(positive(v, "the season length")?),
-            None => None,
+        // Only meaningful for the families whose one parameter is a season length.
+        let season = || -> Result<Option<usize>> {
+            params
+                .first()
+                .map(|v| positive(v, "the season length"))
+                .transpose()
         };
         Ok(match kind {
             ModelKind::SeasonalNaive => ModelSpec::SeasonalNaive {
-                season_length: season,
+                season_length: season()?,
             },
             ModelKind::Theta => ModelSpec::Theta {
-                season_length: season,
+                season_length: season()?,
             },
             ModelKind::OptimizedTheta => ModelSpec::OptimizedTheta {
-                season_length: season,
+                season_length: season()?,
             },
             ModelKind::DynamicTheta => ModelSpec::DynamicTheta {
-                season_length: season,
+                season_length: season()?,
             },
             ModelKind::DynamicOptimizedTheta => ModelSpec::DynamicOptimizedTheta {
-                season_length: season,
+                season_length: season()?,
             },
             ModelKind::AutoTheta => ModelSpec::AutoTheta {
-                season_length: season,
+                season_length: season()?,
             },
             ModelKind::WindowAverage => ModelSpec::WindowAverage {
                 window_size: match params.first() {
@@ -413,6 +416,8 @@ mod tests {
         );
         let json = serde_json::to_string(&ModelSpec::CrostonSba).unwrap();
         assert_eq!(json, r#"{"model":"croston_sba"}"#);
-        assert!(serde_json::from_str::<ModelSpec>(r#"{"model": "naive", "x": 1}"#).is_err());
+        // a misspelt parameter is an error, not a silent default
+        assert!(serde_json::from_str::<ModelSpec>(r#"{"model": "seasonal_naive", "season": 7}"#).is_err());
+        assert!(serde_json::from_str::<ModelSpec>(r#"{"model": "prophet"}"#).is_err());
     }
 }

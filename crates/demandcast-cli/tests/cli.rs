@@ -1,0 +1,313 @@
+//! End-to-end tests of the `demandcast` binary on small files: outputs have
+//! the documented columns and row counts, and bad input fails with exit code
+//! 2 and a message naming the file, row and column.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn demandcast(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_demandcast"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+/// Three daily series of 60 days: two weekly-seasonal, one intermittent.
+fn sales_csv(dir: &Path) -> PathBuf {
+    let mut s = String::from("unique_id,ds,y\n");
+    for (k, id) in ["A", "B", "C"].iter().enumerate() {
+        for t in 0..60u32 {
+            let date = chrono_like_date(t);
+            let y = if *id == "C" {
+                if (t * 7 + 3) % 5 == 0 { 2 + t % 3 } else { 0 }
+            } else {
+                1 + (t % 7) + k as u32
+            };
+            s.push_str(&format!("{id},{date},{y}\n"));
+        }
+    }
+    let p = dir.join("sales.csv");
+    std::fs::write(&p, s).expect("write sales.csv");
+    p
+}
+
+/// 2024-01-01 plus `t` days (t < 60), without a date crate.
+fn chrono_like_date(t: u32) -> String {
+    let (m, d) = if t < 31 { (1, t + 1) } else { (2, t - 30) };
+    format!("2024-{m:02}-{d:02}")
+}
+
+fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(p).expect("output exists");
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default().split(',').map(str::to_string).collect();
+    let rows = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn forecast_writes_nixtla_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let out = dir.path().join("fc.csv");
+    let o = demandcast(&[
+        "forecast", "--input", path(&input), "--horizon", "5", "--models",
+        "naive,seasonal_naive,CrostonSBA", "--levels", "95,80", "--output", path(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (header, rows) = read_csv(&out);
+    let mut expected = vec!["unique_id".to_string(), "ds".to_string()];
+    for m in ["Naive", "SeasonalNaive", "CrostonSBA"] {
+        expected.push(m.to_string());
+        for l in ["80", "95"] {
+            expected.push(format!("{m}-lo-{l}"));
+            expected.push(format!("{m}-hi-{l}"));
+        }
+    }
+    assert_eq!(header, expected);
+    assert_eq!(rows.len(), 3 * 5);
+    // the history ends 2024-02-29: forecasts start the day after
+    assert_eq!(rows[0][..2], ["A".to_string(), "2024-03-01".to_string()]);
+    assert_eq!(rows[14][..2], ["C".to_string(), "2024-03-05".to_string()]);
+    for r in &rows {
+        let v: Vec<f64> = r[2..].iter().map(|x| x.parse().expect("numbers")).collect();
+        // lo-95 <= lo-80 <= point <= hi-80 <= hi-95 for each model, all >= 0
+        for m in v.chunks(5) {
+            assert!(m[3] <= m[1] && m[1] <= m[0] && m[0] <= m[2] && m[2] <= m[4], "{r:?}");
+            assert!(m.iter().all(|x| *x >= 0.0));
+        }
+    }
+}
+
+#[test]
+fn forecast_to_stdout_without_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let o = demandcast(&[
+        "forecast", "--quiet", "--input", path(&input), "--horizon", "2", "--models", "naive",
+        "--levels", "none", "--output", "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "unique_id,ds,Naive");
+    assert_eq!(lines.len(), 1 + 3 * 2);
+    assert!(!stderr(&o).contains("note:"), "--quiet hides notes");
+}
+
+#[test]
+fn backtest_writes_forecasts_metrics_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let out = dir.path().join("run");
+    let o = demandcast(&[
+        "backtest", "--input", path(&input), "--horizon", "7", "--windows", "2", "--models",
+        "seasonal_naive,auto", "--levels", "80", "--threads", "1", "--output", path(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let (header, rows) = read_csv(&out.join("forecasts.csv"));
+    assert_eq!(
+        header,
+        [
+            "unique_id", "ds", "cutoff", "y", "SeasonalNaive", "SeasonalNaive-lo-80",
+            "SeasonalNaive-hi-80", "auto", "auto-lo-80", "auto-hi-80"
+        ]
+    );
+    assert_eq!(rows.len(), 3 * 2 * 7);
+    let cutoffs: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(cutoffs.into_iter().collect::<Vec<_>>(), ["2024-02-15", "2024-02-22"]);
+
+    let (mheader, mrows) = read_csv(&out.join("metrics.csv"));
+    assert_eq!(mheader[..4], ["unique_id", "cutoff", "model", "n_points"]);
+    assert_eq!(mrows.len(), 3 * 2 * 2, "series x windows x models");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["models"].as_array().unwrap().len(), 2);
+    assert_eq!(json["models"][0]["rank"], 1);
+    assert!(json["models"][0]["mase"].is_number());
+    assert_eq!(json["run"]["cutoffs"].as_array().unwrap().len(), 2);
+    assert!(json["auto"]["classes"].is_array());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.starts_with("# Backtest report"));
+    assert!(md.contains("| 1 | `"), "ranked table:\n{md}");
+    let (aheader, arows) = read_csv(&out.join("auto_choices.csv"));
+    assert_eq!(aheader[0], "unique_id");
+    assert_eq!(arows.len(), 3);
+}
+
+/// Runs `forecast` on a file with `content`; returns (exit code, stderr).
+fn forecast_bad(name: &str, content: &str, extra: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(name);
+    std::fs::write(&input, content).unwrap();
+    let out = dir.path().join("fc.csv");
+    let mut args = vec!["forecast", "--input", path(&input), "--horizon", "2", "--output", path(&out)];
+    args.extend_from_slice(extra);
+    let o = demandcast(&args);
+    assert!(!out.exists(), "no output on failure");
+    (o.status.code().unwrap_or(-1), stderr(&o))
+}
+
+#[test]
+fn bad_input_fails_naming_file_row_and_column() {
+    let cases: [(&str, &str, &[&str], &[&str]); 5] = [
+        (
+            "malformed.csv",
+            "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,2,5\nA,2024-01-03,3\n",
+            &[],
+            &["malformed.csv:3", "4 fields", "hint:"],
+        ),
+        (
+            "nan.csv",
+            "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,NaN\nA,2024-01-03,3\n",
+            &[],
+            &["nan.csv:3", "column 'y'", "--missing zero"],
+        ),
+        (
+            "dup.csv",
+            "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,2\nA,2024-01-02,3\n",
+            &[],
+            &["dup.csv:4", "column 'ds'", "duplicate", "row 3"],
+        ),
+        (
+            "neg.csv",
+            "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,-2\nA,2024-01-03,3\n",
+            &[],
+            &["neg.csv:3", "column 'y'", "negative", "--negatives clip"],
+        ),
+        (
+            "cols.csv",
+            "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,2\n",
+            &["--target-col", "qty"],
+            &["cols.csv", "'qty'", "unique_id, ds, y", "--target-col"],
+        ),
+    ];
+    for (name, content, extra, needles) in cases {
+        let (code, err) = forecast_bad(name, content, extra);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(err.starts_with("error: "), "{name}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{name}: expected '{n}' in:\n{err}");
+        }
+    }
+}
+
+#[test]
+fn policy_flags_accept_what_the_defaults_reject() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("neg.csv");
+    std::fs::write(&input, "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,-2\nA,2024-01-03,\n").unwrap();
+    let out = dir.path().join("fc.csv");
+    let o = demandcast(&[
+        "forecast", "--input", path(&input), "--horizon", "1", "--models", "naive", "--levels",
+        "none", "--negatives", "clip", "--missing", "zero", "--output", path(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: "), "changes are reported: {}", stderr(&o));
+    let (_, rows) = read_csv(&out);
+    assert_eq!(rows, [["A", "2024-01-04", "0"]]);
+}
+
+#[test]
+fn bad_flags_fail_before_loading() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let out = dir.path().join("fc.csv");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["forecast", "--input", path(&input), "--output", path(&out)];
+        args.extend_from_slice(extra);
+        demandcast(&args)
+    };
+    let o = run(&["--horizon", "2", "--models", "naive,prophet"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("unknown model 'prophet'") && err.contains("croston_sba"), "{err}");
+    assert!(err.contains("hint: `demandcast models`"), "{err}");
+
+    let o = run(&["--horizon", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--horizon must be at least 1"));
+
+    let o = run(&["--horizon", "2", "--levels", "80,120"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid level 120"), "{}", stderr(&o));
+
+    let o = run(&["--horizon", "2", "--freq", "fortnightly"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = demandcast(&["forecast", "--input", "/nonexistent/sales.csv", "--horizon", "2", "-o", "x.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/sales.csv: no such file"));
+
+    let o = demandcast(&["forecast", "--horizon", "2"]);
+    assert_eq!(o.status.code(), Some(2), "clap usage error");
+    assert!(!out.exists());
+}
+
+#[test]
+fn models_lists_the_registry() {
+    let o = demandcast(&["models"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    for name in ["auto_ets", "croston_sba", "seasonal_naive[:season_length]", "tsb[:alpha_d:alpha_p]", "all"] {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn import_m5_sample_then_forecast_and_backtest() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/m5-sample");
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("m5.parquet");
+    let fut = dir.path().join("m5_future.parquet");
+    let o = demandcast(&[
+        "import", "m5", "--dir", path(&sample), "--output", path(&hist), "--future-output", path(&fut),
+        "--stores", "CA_1", "--last-day", "1913",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("23 series"), "one store of the 46-series sample: {}", stderr(&o));
+
+    let fc = dir.path().join("fc.csv");
+    let o = demandcast(&[
+        "forecast", "--input", path(&hist), "--future", path(&fut), "--horizon", "28", "--models",
+        "seasonal_naive", "--levels", "90", "--output", path(&fc),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, rows) = read_csv(&fc);
+    assert_eq!(rows.len(), 23 * 28);
+    // d_1914 is 2016-04-25
+    assert_eq!(rows[0][1], "2016-04-25");
+
+    let run = dir.path().join("run");
+    let o = demandcast(&[
+        "backtest", "--input", path(&hist), "--horizon", "28", "--windows", "1", "--models",
+        "naive,croston_sba", "--output", path(&run),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["primary_metric"], "wrmsse12", "M5 data gets WRMSSE-12");
+    assert_eq!(json["wrmsse"][0]["levels"].as_array().unwrap().len(), 12);
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(md.contains("L12 item x store"), "{md}");
+}
+
+#[test]
+fn import_m5_rejects_a_folder_without_m5_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = demandcast(&[
+        "import", "m5", "--dir", path(dir.path()), "--output", path(&dir.path().join("x.parquet")),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(path(dir.path())), "{}", stderr(&o));
+}
