@@ -44,10 +44,10 @@ ext=()
 peers=()
 for m in $MODELS; do
   peers+=("$m")
-  ext+=(--external "dc-$m=$DC forecast --quiet --input {train} --future {future} --horizon {h} --season-length 7 --levels 20,40,60,80 --threads $THREADS --models ${SPEC[$m]} --output {out}")
+  ext+=(--external "dc-$m=$DC forecast --quiet --input {train} --horizon {h} --season-length 7 --levels 20,40,60,80 --threads $THREADS --models ${SPEC[$m]} --output {out}")
 done
 if [ -n "${WITH_AUTO:-1}" ]; then
-  ext+=(--external "dc-auto=$DC forecast --quiet --input {train} --future {future} --horizon {h} --season-length 7 --levels 20,40,60,80 --threads $THREADS --models auto --output {out}")
+  ext+=(--external "dc-auto=$DC forecast --quiet --input {train} --horizon {h} --season-length 7 --levels 20,40,60,80 --threads $THREADS --models auto --output {out}")
 fi
 "$PY" "$B/peers.py" run --data "$OUT/m5/m5.parquet" --weights "$OUT/m5/m5.parquet.weights.csv" \
   --m5-levels --h 28 --season-length 7 --nonneg --n-jobs "$THREADS" --exog sell_price,event,snap \

@@ -8,7 +8,12 @@ use std::path::PathBuf;
 /// Demand forecasting for retail planners: statistical and intermittent-demand
 /// models over many series, backtests with retail metrics, M5 import.
 #[derive(Debug, Parser)]
-#[command(name = "demandcast", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "demandcast",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Flags shared by every command.
     #[command(flatten)]

@@ -32,10 +32,15 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// 2 when the input or the flags are at fault, else 1.
+/// 2 when the input or the flags are at fault, else 1 (including I/O
+/// failures: a disk that is full is not the data's fault).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    use demandcast::data::Error as DataError;
     let user_fault = err.chain().any(|c| {
-        c.is::<UsageError>() || c.is::<demandcast::Error>() || c.is::<demandcast::data::Error>()
+        c.is::<UsageError>()
+            || c.is::<demandcast::Error>()
+            || c.downcast_ref::<DataError>()
+                .is_some_and(|e| !matches!(e, DataError::Io { .. } | DataError::Write { .. }))
     });
     if user_fault {
         2
@@ -74,8 +79,13 @@ fn facade_hint(e: &demandcast::Error) -> Option<String> {
 
 /// Whether the error is a closed stdout (`demandcast ... -o - | head`), which is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let broken = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
     err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().is_some_and(broken)
+            // csv::Error keeps its I/O error in its kind, not in `source()`.
+            || c.downcast_ref::<csv::Error>().is_some_and(|e| match e.kind() {
+                csv::ErrorKind::Io(io) => broken(io),
+                _ => false,
+            })
     })
 }

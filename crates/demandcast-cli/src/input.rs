@@ -21,7 +21,11 @@ pub fn load_history(s: &InputSettings, ui: &Ui) -> Result<Loaded> {
     let p = &loaded.panel;
     let first = (0..p.n_series()).map(|i| p.start(i)).min();
     let last = p.max_date();
-    tracing::info!(seconds = t0.elapsed().as_secs_f64(), "loaded {}", s.path.display());
+    tracing::info!(
+        seconds = t0.elapsed().as_secs_f64(),
+        "loaded {}",
+        s.path.display()
+    );
     ui.note(format!(
         "{}: {} series, {} rows, frequency {}, {} to {}",
         s.path.display(),
@@ -46,7 +50,10 @@ pub fn report_notes(ui: &Ui, model: &str, notes: &[SeriesNote]) {
         ids.dedup();
         ids.len()
     };
-    ui.warn(format!("{model}: {} notes on {n_series} series", notes.len()));
+    ui.warn(format!(
+        "{model}: {} notes on {n_series} series",
+        notes.len()
+    ));
     for n in notes.iter().take(NOTES_SHOWN) {
         ui.note(format!("  {model}: series '{}': {}", n.id, n.message));
     }

@@ -70,10 +70,12 @@ fn init_tracing(verbose: u8, quiet: bool) {
         (_, 2) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_env("DEMANDCAST_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    let filter =
+        EnvFilter::try_from_env("DEMANDCAST_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(verbose >= 2)
         .with_timer(tracing_subscriber::fmt::time::uptime())
         .try_init();

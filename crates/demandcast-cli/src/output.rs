@@ -39,7 +39,12 @@ pub fn model_columns(model: &str, levels: &[Level]) -> Vec<String> {
 
 /// The values of `model_columns` for step `t` of one forecast; a bound the
 /// model did not produce is empty.
-fn model_values(fc: &demandcast::core::Forecast, levels: &[Level], t: usize, out: &mut Vec<String>) {
+fn model_values(
+    fc: &demandcast::core::Forecast,
+    levels: &[Level],
+    t: usize,
+    out: &mut Vec<String>,
+) {
     out.push(num(fc.mean.get(t).copied()));
     for l in levels {
         let iv = fc.interval(*l);
@@ -77,7 +82,13 @@ pub fn write_forecasts(
     // Index the other models' series by id once: panels hold tens of thousands.
     let index: Vec<HashMap<&str, usize>> = forecasts
         .iter()
-        .map(|f| f.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect())
+        .map(|f| {
+            f.ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect()
+        })
         .collect();
     let mut rows = 0;
     let mut rec: Vec<String> = Vec::new();
@@ -134,7 +145,13 @@ mod tests {
         let l = Level::parse_list("95,80").unwrap();
         assert_eq!(
             model_columns("AutoETS", &l),
-            ["AutoETS", "AutoETS-lo-80", "AutoETS-hi-80", "AutoETS-lo-95", "AutoETS-hi-95"]
+            [
+                "AutoETS",
+                "AutoETS-lo-80",
+                "AutoETS-hi-80",
+                "AutoETS-lo-95",
+                "AutoETS-hi-95"
+            ]
         );
     }
 
@@ -152,7 +169,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "unique_id,ds,Naive,Naive-lo-80,Naive-hi-80,TSB");
         assert!(lines[1].starts_with("s1,2024-01-01,1,"), "{}", lines[1]);
-        assert!(lines[1].ends_with(','), "s1 has no TSB forecast: {}", lines[1]);
+        assert!(
+            lines[1].ends_with(','),
+            "s1 has no TSB forecast: {}",
+            lines[1]
+        );
         assert!(lines[4].starts_with("s2,2024-01-02,2.5,") && lines[4].ends_with(",2.5"));
         let _ = std::fs::remove_file(buf);
     }

@@ -124,7 +124,14 @@ struct AutoSummary<'a> {
 /// auto_choices.csv: the model `auto` chose for each series, and why.
 pub fn write_auto_choices(w: &mut dyn Write, a: &AutoReport) -> Result<()> {
     let mut c = csv::Writer::from_writer(w);
-    c.write_record(["unique_id", "demand_class", "adi", "cv2", "chosen", "reason"])?;
+    c.write_record([
+        "unique_id",
+        "demand_class",
+        "adi",
+        "cv2",
+        "chosen",
+        "reason",
+    ])?;
     for s in &a.series {
         c.write_record([
             s.id.clone(),
@@ -176,20 +183,30 @@ pub fn write_markdown(w: &mut dyn Write, r: &ReportInputs<'_>) -> Result<()> {
         if run.levels.is_empty() {
             "none".to_string()
         } else {
-            run.levels.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+            run.levels
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         },
         run.threads,
         run.seconds
     )?;
 
-    writeln!(w, "## Models, best first (by {})\n", rep.metrics.primary_metric)?;
+    writeln!(
+        w,
+        "## Models, best first (by {})\n",
+        rep.metrics.primary_metric
+    )?;
     let levels: Vec<String> = run.levels.iter().map(|l| l.to_string()).collect();
     let has_wrmsse = rep.metrics.models.iter().any(|m| m.wrmsse12.is_some());
     let mut header = vec!["rank", "model"];
     if has_wrmsse {
         header.push("WRMSSE-12");
     }
-    header.extend(["MASE", "RMSSE", "MAE", "RMSE", "sMAPE", "bias", "WAPE", "WQL", "sCRPS"]);
+    header.extend([
+        "MASE", "RMSSE", "MAE", "RMSE", "sMAPE", "bias", "WAPE", "WQL", "sCRPS",
+    ]);
     let cov_headers: Vec<String> = levels.iter().map(|l| format!("cov{l}")).collect();
     header.extend(cov_headers.iter().map(String::as_str));
     header.extend(["fit s", "predict s", "series"]);
@@ -199,7 +216,9 @@ pub fn write_markdown(w: &mut dyn Write, r: &ReportInputs<'_>) -> Result<()> {
         if has_wrmsse {
             row.push(cell(m.wrmsse12));
         }
-        for k in ["mase", "rmsse", "mae", "rmse", "smape", "bias", "wape", "wql", "scrps"] {
+        for k in [
+            "mase", "rmsse", "mae", "rmse", "smape", "bias", "wape", "wql", "scrps",
+        ] {
             row.push(cell(m.get(k)));
         }
         for l in &levels {
@@ -227,13 +246,21 @@ pub fn write_markdown(w: &mut dyn Write, r: &ReportInputs<'_>) -> Result<()> {
             .unwrap_or("the data has no M5 hierarchy (item_id, dept_id, cat_id, store_id, state_id) and sell_price");
         writeln!(w, "Not computed: {why}.\n")?;
     } else {
-        let level_names: Vec<String> = rep.wrmsse[0].levels.iter().map(|l| l.level.clone()).collect();
+        let level_names: Vec<String> = rep.wrmsse[0]
+            .levels
+            .iter()
+            .map(|l| l.level.clone())
+            .collect();
         let mut h = vec!["level".to_string()];
         h.extend(rep.wrmsse.iter().map(|m| format!("`{}`", m.model)));
         table_header(w, &h.iter().map(String::as_str).collect::<Vec<_>>())?;
         for (i, name) in level_names.iter().enumerate() {
             let mut row = vec![name.clone()];
-            row.extend(rep.wrmsse.iter().map(|m| cell(m.levels.get(i).map(|l| l.score))));
+            row.extend(
+                rep.wrmsse
+                    .iter()
+                    .map(|m| cell(m.levels.get(i).map(|l| l.score))),
+            );
             table_row(w, &row)?;
         }
         let mut row = vec!["**mean (WRMSSE-12)**".to_string()];
@@ -277,11 +304,25 @@ fn write_auto(w: &mut dyn Write, a: &AutoReport) -> Result<()> {
     for c in &a.classes {
         table_row(
             w,
-            &[c.class.to_string(), c.n_series.to_string(), format!("`{}`", c.chosen), c.reason.clone()],
+            &[
+                c.class.to_string(),
+                c.n_series.to_string(),
+                format!("`{}`", c.chosen),
+                c.reason.clone(),
+            ],
         )?;
     }
     writeln!(w)?;
-    table_header(w, &["candidate", "score", "fit s", "series forecast with it", "failed"])?;
+    table_header(
+        w,
+        &[
+            "candidate",
+            "score",
+            "fit s",
+            "series forecast with it",
+            "failed",
+        ],
+    )?;
     for c in &a.candidates {
         table_row(
             w,
@@ -317,11 +358,19 @@ fn write_notes(w: &mut dyn Write, notes: &[CvNote]) -> Result<()> {
     for (model, list) in &by_model {
         writeln!(w, "- `{model}`: {} note(s)", list.len())?;
         for n in list.iter().take(NOTES_LISTED) {
-            let id = if n.id.is_empty() { "all series" } else { n.id.as_str() };
+            let id = if n.id.is_empty() {
+                "all series"
+            } else {
+                n.id.as_str()
+            };
             writeln!(w, "  - {id}, cutoff {}: {}", n.cutoff, n.message)?;
         }
         if list.len() > NOTES_LISTED {
-            writeln!(w, "  - ... and {} more (all in report.json)", list.len() - NOTES_LISTED)?;
+            writeln!(
+                w,
+                "  - ... and {} more (all in report.json)",
+                list.len() - NOTES_LISTED
+            )?;
         }
     }
     writeln!(w)?;
@@ -348,7 +397,11 @@ pub fn print_auto_summary(ui: &Ui, a: &AutoReport) {
         .iter()
         .map(|c| format!("{} ({} series): {}", c.class, c.n_series, c.chosen))
         .collect();
-    ui.note(format!("auto chose by {}: {}", a.metric.as_str(), parts.join("; ")));
+    ui.note(format!(
+        "auto chose by {}: {}",
+        a.metric.as_str(),
+        parts.join("; ")
+    ));
     for n in &a.notes {
         ui.warn(format!("auto: {n}"));
     }

@@ -6,8 +6,8 @@
 //! before minutes of loading and fitting.
 
 use crate::cli::{
-    BacktestArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg,
-    ModelArgs, NegativeArg,
+    BacktestArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg, ModelArgs,
+    NegativeArg,
 };
 use crate::error::UsageError;
 use anyhow::Result;
@@ -140,7 +140,10 @@ pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
     let step_size = at_least_one(a.step_size.unwrap_or(horizon), "--step-size")?;
     if a.output.is_file() {
         return Err(UsageError::err(
-            format!("--output {} is a file; backtest writes a folder of results", a.output.display()),
+            format!(
+                "--output {} is a file; backtest writes a folder of results",
+                a.output.display()
+            ),
             Some("give a folder path, e.g. --output out/backtest"),
         ));
     }
@@ -290,7 +293,11 @@ fn expect_extension(p: &Path, allowed: &[&str], flag: &str) -> Result<()> {
     }
     let list: Vec<String> = allowed.iter().map(|a| format!(".{a}")).collect();
     Err(UsageError::err(
-        format!("{flag} {}: expected a {} file", p.display(), list.join(" or ")),
+        format!(
+            "{flag} {}: expected a {} file",
+            p.display(),
+            list.join(" or ")
+        ),
         Some(&format!("end the file name with {}", list.join(" or "))),
     ))
 }

@@ -40,9 +40,9 @@ impl Ui {
     }
 }
 
-/// Prints the error with its cause chain and any hints.
+/// Prints the error with its cause chain (`a: b: c`) and any hints.
 pub fn error(err: &anyhow::Error) {
-    line("error", format!("{err:#}"));
+    line("error", chain_message(err));
     for h in crate::error::hints(err) {
         line("hint", h);
     }
@@ -51,4 +51,38 @@ pub fn error(err: &anyhow::Error) {
 fn line(kind: &str, msg: impl Display) {
     // Nothing useful can be done if stderr itself is gone.
     let _ = writeln!(std::io::stderr().lock(), "{kind}: {msg}");
+}
+
+/// The cause chain joined with `: `, like anyhow's `{:#}`, but leaving out a
+/// cause whose text the message before it already contains (library errors
+/// often print their source and also return it from `source()`).
+pub fn chain_message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let msg = cause.to_string();
+        if out.contains(&msg) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&msg);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_skips_repeated_causes() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = anyhow::Error::new(io)
+            .context("x.csv: no such file")
+            .context("cannot load");
+        assert_eq!(chain_message(&err), "cannot load: x.csv: no such file");
+        let err = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(chain_message(&err), "outer: inner");
+    }
 }

@@ -27,7 +27,11 @@ fn sales_csv(dir: &Path) -> PathBuf {
         for t in 0..60u32 {
             let date = chrono_like_date(t);
             let y = if *id == "C" {
-                if (t * 7 + 3) % 5 == 0 { 2 + t % 3 } else { 0 }
+                if (t * 7 + 3) % 5 == 0 {
+                    2 + t % 3
+                } else {
+                    0
+                }
             } else {
                 1 + (t % 7) + k as u32
             };
@@ -48,8 +52,15 @@ fn chrono_like_date(t: u32) -> String {
 fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(p).expect("output exists");
     let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default().split(',').map(str::to_string).collect();
-    let rows = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    let header = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let rows = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
     (header, rows)
 }
 
@@ -59,8 +70,17 @@ fn forecast_writes_nixtla_columns() {
     let input = sales_csv(dir.path());
     let out = dir.path().join("fc.csv");
     let o = demandcast(&[
-        "forecast", "--input", path(&input), "--horizon", "5", "--models",
-        "naive,seasonal_naive,CrostonSBA", "--levels", "95,80", "--output", path(&out),
+        "forecast",
+        "--input",
+        path(&input),
+        "--horizon",
+        "5",
+        "--models",
+        "naive,seasonal_naive,CrostonSBA",
+        "--levels",
+        "95,80",
+        "--output",
+        path(&out),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (header, rows) = read_csv(&out);
@@ -81,7 +101,10 @@ fn forecast_writes_nixtla_columns() {
         let v: Vec<f64> = r[2..].iter().map(|x| x.parse().expect("numbers")).collect();
         // lo-95 <= lo-80 <= point <= hi-80 <= hi-95 for each model, all >= 0
         for m in v.chunks(5) {
-            assert!(m[3] <= m[1] && m[1] <= m[0] && m[0] <= m[2] && m[2] <= m[4], "{r:?}");
+            assert!(
+                m[3] <= m[1] && m[1] <= m[0] && m[0] <= m[2] && m[2] <= m[4],
+                "{r:?}"
+            );
             assert!(m.iter().all(|x| *x >= 0.0));
         }
     }
@@ -92,8 +115,18 @@ fn forecast_to_stdout_without_levels() {
     let dir = tempfile::tempdir().unwrap();
     let input = sales_csv(dir.path());
     let o = demandcast(&[
-        "forecast", "--quiet", "--input", path(&input), "--horizon", "2", "--models", "naive",
-        "--levels", "none", "--output", "-",
+        "forecast",
+        "--quiet",
+        "--input",
+        path(&input),
+        "--horizon",
+        "2",
+        "--models",
+        "naive",
+        "--levels",
+        "none",
+        "--output",
+        "-",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout.clone()).unwrap();
@@ -109,8 +142,21 @@ fn backtest_writes_forecasts_metrics_and_report() {
     let input = sales_csv(dir.path());
     let out = dir.path().join("run");
     let o = demandcast(&[
-        "backtest", "--input", path(&input), "--horizon", "7", "--windows", "2", "--models",
-        "seasonal_naive,auto", "--levels", "80", "--threads", "1", "--output", path(&out),
+        "backtest",
+        "--input",
+        path(&input),
+        "--horizon",
+        "7",
+        "--windows",
+        "2",
+        "--models",
+        "seasonal_naive,auto",
+        "--levels",
+        "80",
+        "--threads",
+        "1",
+        "--output",
+        path(&out),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
 
@@ -118,13 +164,24 @@ fn backtest_writes_forecasts_metrics_and_report() {
     assert_eq!(
         header,
         [
-            "unique_id", "ds", "cutoff", "y", "SeasonalNaive", "SeasonalNaive-lo-80",
-            "SeasonalNaive-hi-80", "auto", "auto-lo-80", "auto-hi-80"
+            "unique_id",
+            "ds",
+            "cutoff",
+            "y",
+            "SeasonalNaive",
+            "SeasonalNaive-lo-80",
+            "SeasonalNaive-hi-80",
+            "auto",
+            "auto-lo-80",
+            "auto-hi-80"
         ]
     );
     assert_eq!(rows.len(), 3 * 2 * 7);
     let cutoffs: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2].as_str()).collect();
-    assert_eq!(cutoffs.into_iter().collect::<Vec<_>>(), ["2024-02-15", "2024-02-22"]);
+    assert_eq!(
+        cutoffs.into_iter().collect::<Vec<_>>(),
+        ["2024-02-15", "2024-02-22"]
+    );
 
     let (mheader, mrows) = read_csv(&out.join("metrics.csv"));
     assert_eq!(mheader[..4], ["unique_id", "cutoff", "model", "n_points"]);
@@ -151,7 +208,15 @@ fn forecast_bad(name: &str, content: &str, extra: &[&str]) -> (i32, String) {
     let input = dir.path().join(name);
     std::fs::write(&input, content).unwrap();
     let out = dir.path().join("fc.csv");
-    let mut args = vec!["forecast", "--input", path(&input), "--horizon", "2", "--output", path(&out)];
+    let mut args = vec![
+        "forecast",
+        "--input",
+        path(&input),
+        "--horizon",
+        "2",
+        "--output",
+        path(&out),
+    ];
     args.extend_from_slice(extra);
     let o = demandcast(&args);
     assert!(!out.exists(), "no output on failure");
@@ -206,14 +271,35 @@ fn bad_input_fails_naming_file_row_and_column() {
 fn policy_flags_accept_what_the_defaults_reject() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("neg.csv");
-    std::fs::write(&input, "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,-2\nA,2024-01-03,\n").unwrap();
+    std::fs::write(
+        &input,
+        "unique_id,ds,y\nA,2024-01-01,1\nA,2024-01-02,-2\nA,2024-01-03,\n",
+    )
+    .unwrap();
     let out = dir.path().join("fc.csv");
     let o = demandcast(&[
-        "forecast", "--input", path(&input), "--horizon", "1", "--models", "naive", "--levels",
-        "none", "--negatives", "clip", "--missing", "zero", "--output", path(&out),
+        "forecast",
+        "--input",
+        path(&input),
+        "--horizon",
+        "1",
+        "--models",
+        "naive",
+        "--levels",
+        "none",
+        "--negatives",
+        "clip",
+        "--missing",
+        "zero",
+        "--output",
+        path(&out),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("warning: "), "changes are reported: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: "),
+        "changes are reported: {}",
+        stderr(&o)
+    );
     let (_, rows) = read_csv(&out);
     assert_eq!(rows, [["A", "2024-01-04", "0"]]);
 }
@@ -231,7 +317,10 @@ fn bad_flags_fail_before_loading() {
     let o = run(&["--horizon", "2", "--models", "naive,prophet"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("unknown model 'prophet'") && err.contains("croston_sba"), "{err}");
+    assert!(
+        err.contains("unknown model 'prophet'") && err.contains("croston_sba"),
+        "{err}"
+    );
     assert!(err.contains("hint: `demandcast models`"), "{err}");
 
     let o = run(&["--horizon", "0"]);
@@ -245,7 +334,15 @@ fn bad_flags_fail_before_loading() {
     let o = run(&["--horizon", "2", "--freq", "fortnightly"]);
     assert_eq!(o.status.code(), Some(2));
 
-    let o = demandcast(&["forecast", "--input", "/nonexistent/sales.csv", "--horizon", "2", "-o", "x.csv"]);
+    let o = demandcast(&[
+        "forecast",
+        "--input",
+        "/nonexistent/sales.csv",
+        "--horizon",
+        "2",
+        "-o",
+        "x.csv",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent/sales.csv: no such file"));
 
@@ -259,7 +356,13 @@ fn models_lists_the_registry() {
     let o = demandcast(&["models"]);
     assert!(o.status.success());
     let text = String::from_utf8(o.stdout).unwrap();
-    for name in ["auto_ets", "croston_sba", "seasonal_naive[:season_length]", "tsb[:alpha_d:alpha_p]", "all"] {
+    for name in [
+        "auto_ets",
+        "croston_sba",
+        "seasonal_naive[:season_length]",
+        "tsb[:alpha_d:alpha_p]",
+        "all",
+    ] {
         assert!(text.contains(name), "{name} missing from:\n{text}");
     }
 }
@@ -271,16 +374,41 @@ fn import_m5_sample_then_forecast_and_backtest() {
     let hist = dir.path().join("m5.parquet");
     let fut = dir.path().join("m5_future.parquet");
     let o = demandcast(&[
-        "import", "m5", "--dir", path(&sample), "--output", path(&hist), "--future-output", path(&fut),
-        "--stores", "CA_1", "--last-day", "1913",
+        "import",
+        "m5",
+        "--dir",
+        path(&sample),
+        "--output",
+        path(&hist),
+        "--future-output",
+        path(&fut),
+        "--stores",
+        "CA_1",
+        "--last-day",
+        "1913",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("23 series"), "one store of the 46-series sample: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("23 series"),
+        "one store of the 46-series sample: {}",
+        stderr(&o)
+    );
 
     let fc = dir.path().join("fc.csv");
     let o = demandcast(&[
-        "forecast", "--input", path(&hist), "--future", path(&fut), "--horizon", "28", "--models",
-        "seasonal_naive", "--levels", "90", "--output", path(&fc),
+        "forecast",
+        "--input",
+        path(&hist),
+        "--future",
+        path(&fut),
+        "--horizon",
+        "28",
+        "--models",
+        "seasonal_naive",
+        "--levels",
+        "90",
+        "--output",
+        path(&fc),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (_, rows) = read_csv(&fc);
@@ -290,8 +418,17 @@ fn import_m5_sample_then_forecast_and_backtest() {
 
     let run = dir.path().join("run");
     let o = demandcast(&[
-        "backtest", "--input", path(&hist), "--horizon", "28", "--windows", "1", "--models",
-        "naive,croston_sba", "--output", path(&run),
+        "backtest",
+        "--input",
+        path(&hist),
+        "--horizon",
+        "28",
+        "--windows",
+        "1",
+        "--models",
+        "naive,croston_sba",
+        "--output",
+        path(&run),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let json: serde_json::Value =
@@ -306,7 +443,12 @@ fn import_m5_sample_then_forecast_and_backtest() {
 fn import_m5_rejects_a_folder_without_m5_files() {
     let dir = tempfile::tempdir().unwrap();
     let o = demandcast(&[
-        "import", "m5", "--dir", path(dir.path()), "--output", path(&dir.path().join("x.parquet")),
+        "import",
+        "m5",
+        "--dir",
+        path(dir.path()),
+        "--output",
+        path(&dir.path().join("x.parquet")),
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains(path(dir.path())), "{}", stderr(&o));

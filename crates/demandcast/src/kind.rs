@@ -77,7 +77,13 @@ const fn info(
 
 /// Every model family, statistical ones first, in the order `all` expands to.
 pub const MODELS: [ModelInfo; 17] = [
-    info(ModelKind::Naive, "naive", "Naive", "", "last observed value"),
+    info(
+        ModelKind::Naive,
+        "naive",
+        "Naive",
+        "",
+        "last observed value",
+    ),
     info(
         ModelKind::SeasonalNaive,
         "seasonal_naive",
@@ -106,7 +112,13 @@ pub const MODELS: [ModelInfo; 17] = [
         "[:season_length][:ZZZ]",
         "exponential smoothing; error/trend/season chosen by AICc",
     ),
-    info(ModelKind::Theta, "theta", "Theta", "[:season_length]", "standard theta method"),
+    info(
+        ModelKind::Theta,
+        "theta",
+        "Theta",
+        "[:season_length]",
+        "standard theta method",
+    ),
     info(
         ModelKind::OptimizedTheta,
         "optimized_theta",
@@ -190,10 +202,7 @@ impl ModelKind {
     /// The registry entry of this family.
     pub fn info(self) -> &'static ModelInfo {
         // MODELS holds one entry per variant; the test `table_is_complete` checks it.
-        MODELS
-            .iter()
-            .find(|m| m.kind == self)
-            .unwrap_or(&MODELS[0])
+        MODELS.iter().find(|m| m.kind == self).unwrap_or(&MODELS[0])
     }
 
     /// The name users type, e.g. `croston_sba`.
@@ -253,14 +262,22 @@ mod tests {
     fn table_is_complete() {
         for (i, m) in MODELS.iter().enumerate() {
             assert_eq!(m.kind.info().name, m.name);
-            assert!(MODELS[i + 1..].iter().all(|o| o.kind != m.kind && o.name != m.name));
+            assert!(MODELS[i + 1..]
+                .iter()
+                .all(|o| o.kind != m.kind && o.name != m.name));
         }
     }
 
     #[test]
     fn names_and_classes_resolve() {
-        assert_eq!(ModelKind::from_name("croston_sba"), Some(ModelKind::CrostonSba));
-        assert_eq!(ModelKind::from_name("CrostonSBA"), Some(ModelKind::CrostonSba));
+        assert_eq!(
+            ModelKind::from_name("croston_sba"),
+            Some(ModelKind::CrostonSba)
+        );
+        assert_eq!(
+            ModelKind::from_name("CrostonSBA"),
+            Some(ModelKind::CrostonSba)
+        );
         assert_eq!(ModelKind::from_name("AutoETS"), Some(ModelKind::AutoEts));
         assert_eq!(ModelKind::from_name("AUTO_ETS"), Some(ModelKind::AutoEts));
         assert_eq!(ModelKind::from_name("ADIDA"), Some(ModelKind::Adida));

@@ -41,9 +41,9 @@ mod kind;
 mod registry;
 mod spec;
 
+pub use auto::AUTO_CANDIDATES;
 pub use error::{Error, Result};
 pub use kind::{ModelInfo, ModelKind, MODELS};
-pub use auto::AUTO_CANDIDATES;
 pub use registry::{build_all, build_models, BuildOptions, Models};
 pub use spec::ModelSpec;
 
@@ -53,5 +53,5 @@ pub use demandcast_eval as eval;
 pub use demandcast_stats as stats;
 
 pub use demandcast_core::{
-    Forecast, Forecaster, FittedForecaster, Freq, Level, Panel, PanelForecast, SeriesNote,
+    FittedForecaster, Forecast, Forecaster, Freq, Level, Panel, PanelForecast, SeriesNote,
 };

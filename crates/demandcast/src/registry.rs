@@ -5,11 +5,11 @@
 //! cannot fit (reported in the forecast's notes, never silently), clips at
 //! zero and adds conformal intervals where the model has none.
 
+use crate::auto::SharedAuto;
 use crate::{Error, ModelSpec, Result};
 use demandcast_core::{Forecaster, LocalModel};
-use demandcast_stats as stats;
-use crate::auto::SharedAuto;
 use demandcast_eval::AutoSelect;
+use demandcast_stats as stats;
 use stats::PerSeries;
 use std::sync::Arc;
 
@@ -92,7 +92,9 @@ impl ModelSpec {
             ModelSpec::CrostonSba => w.per_series(stats::CrostonSba::new()),
             ModelSpec::Adida => w.per_series(stats::Adida::new()),
             ModelSpec::Imapa => w.per_series(stats::Imapa::new()),
-            ModelSpec::Tsb { alpha_d, alpha_p } => w.per_series(stats::Tsb::new(*alpha_d, *alpha_p)),
+            ModelSpec::Tsb { alpha_d, alpha_p } => {
+                w.per_series(stats::Tsb::new(*alpha_d, *alpha_p))
+            }
             // AutoSelect names itself `auto`; the alias does not apply.
             ModelSpec::Auto => Box::new(SharedAuto(Arc::new(crate::auto::build(opts)?))),
         })
@@ -120,7 +122,9 @@ pub struct Models {
 impl std::fmt::Debug for Models {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.forecasters.iter().map(|m| m.name()).collect();
-        f.debug_struct("Models").field("forecasters", &names).finish()
+        f.debug_struct("Models")
+            .field("forecasters", &names)
+            .finish()
     }
 }
 
@@ -174,7 +178,9 @@ mod tests {
     fn panel() -> Panel {
         let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
         let smooth: Vec<f64> = (0..42).map(|t| 5.0 + (t % 7) as f64).collect();
-        let sparse: Vec<f64> = (0..42).map(|t| if t % 5 == 0 { 3.0 } else { 0.0 }).collect();
+        let sparse: Vec<f64> = (0..42)
+            .map(|t| if t % 5 == 0 { 3.0 } else { 0.0 })
+            .collect();
         Panel::from_series(
             Freq::Daily,
             vec![("smooth".into(), d0, smooth), ("sparse".into(), d0, sparse)],
@@ -196,8 +202,16 @@ mod tests {
             assert_eq!(fc.series.len(), 2, "{}", m.name());
             for s in &fc.series {
                 assert_eq!(s.h(), 7, "{}", m.name());
-                assert!(s.mean.iter().all(|v| v.is_finite() && *v >= 0.0), "{}", m.name());
-                assert!(s.interval(l80).is_some(), "{} has no 80% interval", m.name());
+                assert!(
+                    s.mean.iter().all(|v| v.is_finite() && *v >= 0.0),
+                    "{}",
+                    m.name()
+                );
+                assert!(
+                    s.interval(l80).is_some(),
+                    "{} has no 80% interval",
+                    m.name()
+                );
             }
         }
         let report = models.auto.unwrap().last_report().unwrap();
@@ -223,10 +237,21 @@ mod tests {
         let default: ModelSpec = "seasonal_naive".parse().unwrap();
         let four: ModelSpec = "seasonal_naive:4".parse().unwrap();
         let opts = BuildOptions::new(4);
-        let fc = default.build(&opts).unwrap().forecast(&p, 4, &[], None).unwrap();
+        let fc = default
+            .build(&opts)
+            .unwrap()
+            .forecast(&p, 4, &[], None)
+            .unwrap();
         assert_eq!(fc.series[0].mean, vec![0.0, 1.0, 2.0, 3.0]);
-        let fc = four.build(&BuildOptions::new(7)).unwrap().forecast(&p, 4, &[], None).unwrap();
+        let fc = four
+            .build(&BuildOptions::new(7))
+            .unwrap()
+            .forecast(&p, 4, &[], None)
+            .unwrap();
         assert_eq!(fc.series[0].mean, vec![0.0, 1.0, 2.0, 3.0]);
-        assert!(matches!(default.build(&BuildOptions::new(0)), Err(Error::ZeroSeason)));
+        assert!(matches!(
+            default.build(&BuildOptions::new(0)),
+            Err(Error::ZeroSeason)
+        ));
     }
 }

@@ -121,7 +121,9 @@ impl ModelSpec {
     pub fn default_of(kind: ModelKind) -> ModelSpec {
         match kind {
             ModelKind::Naive => ModelSpec::Naive,
-            ModelKind::SeasonalNaive => ModelSpec::SeasonalNaive { season_length: None },
+            ModelKind::SeasonalNaive => ModelSpec::SeasonalNaive {
+                season_length: None,
+            },
             ModelKind::HistoricAverage => ModelSpec::HistoricAverage,
             ModelKind::WindowAverage => ModelSpec::WindowAverage { window_size: None },
             ModelKind::AutoEts => ModelSpec::AutoEts {
@@ -129,13 +131,21 @@ impl ModelSpec {
                 spec: default_ets_spec(),
                 damped: None,
             },
-            ModelKind::Theta => ModelSpec::Theta { season_length: None },
-            ModelKind::OptimizedTheta => ModelSpec::OptimizedTheta { season_length: None },
-            ModelKind::DynamicTheta => ModelSpec::DynamicTheta { season_length: None },
-            ModelKind::DynamicOptimizedTheta => {
-                ModelSpec::DynamicOptimizedTheta { season_length: None }
-            }
-            ModelKind::AutoTheta => ModelSpec::AutoTheta { season_length: None },
+            ModelKind::Theta => ModelSpec::Theta {
+                season_length: None,
+            },
+            ModelKind::OptimizedTheta => ModelSpec::OptimizedTheta {
+                season_length: None,
+            },
+            ModelKind::DynamicTheta => ModelSpec::DynamicTheta {
+                season_length: None,
+            },
+            ModelKind::DynamicOptimizedTheta => ModelSpec::DynamicOptimizedTheta {
+                season_length: None,
+            },
+            ModelKind::AutoTheta => ModelSpec::AutoTheta {
+                season_length: None,
+            },
             ModelKind::CrostonClassic => ModelSpec::CrostonClassic,
             ModelKind::CrostonOptimized => ModelSpec::CrostonOptimized,
             ModelKind::CrostonSba => ModelSpec::CrostonSba,
@@ -243,7 +253,8 @@ impl FromStr for ModelSpec {
         let mut parts = s.trim().split(':').map(str::trim);
         let name = parts.next().unwrap_or_default();
         let params: Vec<&str> = parts.collect();
-        let kind = ModelKind::from_name(name).ok_or_else(|| Error::UnknownModel(name.to_string()))?;
+        let kind =
+            ModelKind::from_name(name).ok_or_else(|| Error::UnknownModel(name.to_string()))?;
         let bad = |value: &str, reason: &str| Error::BadParameter {
             model: kind.name(),
             value: value.to_string(),
@@ -330,7 +341,12 @@ impl FromStr for ModelSpec {
                     alpha_d: unit(d).ok_or_else(|| bad(d, "alpha_d must be a number in (0, 1]"))?,
                     alpha_p: unit(p).ok_or_else(|| bad(p, "alpha_p must be a number in (0, 1]"))?,
                 },
-                _ => return Err(bad(&params.join(":"), "give both alpha_d and alpha_p, e.g. tsb:0.1:0.2")),
+                _ => {
+                    return Err(bad(
+                        &params.join(":"),
+                        "give both alpha_d and alpha_p, e.g. tsb:0.1:0.2",
+                    ))
+                }
             },
             other => ModelSpec::default_of(other),
         })
@@ -356,19 +372,44 @@ mod tests {
 
     #[test]
     fn parses_the_documented_example() {
-        let specs =
-            ModelSpec::parse_list("auto_ets,croston_sba,seasonal_naive:7,window_average:28,tsb:0.1:0.2,auto")
-                .unwrap();
+        let specs = ModelSpec::parse_list(
+            "auto_ets,croston_sba,seasonal_naive:7,window_average:28,tsb:0.1:0.2,auto",
+        )
+        .unwrap();
         assert_eq!(specs.len(), 6);
-        assert_eq!(specs[2], ModelSpec::SeasonalNaive { season_length: Some(7) });
-        assert_eq!(specs[3], ModelSpec::WindowAverage { window_size: Some(28) });
-        assert_eq!(specs[4], ModelSpec::Tsb { alpha_d: 0.1, alpha_p: 0.2 });
+        assert_eq!(
+            specs[2],
+            ModelSpec::SeasonalNaive {
+                season_length: Some(7)
+            }
+        );
+        assert_eq!(
+            specs[3],
+            ModelSpec::WindowAverage {
+                window_size: Some(28)
+            }
+        );
+        assert_eq!(
+            specs[4],
+            ModelSpec::Tsb {
+                alpha_d: 0.1,
+                alpha_p: 0.2
+            }
+        );
         assert_eq!(specs[5], ModelSpec::Auto);
     }
 
     #[test]
     fn display_round_trips() {
-        for s in ["naive", "seasonal_naive:7", "auto_ets:7:ZZN", "auto_ets:ANN", "tsb:0.1:0.2", "tsb", "auto"] {
+        for s in [
+            "naive",
+            "seasonal_naive:7",
+            "auto_ets:7:ZZN",
+            "auto_ets:ANN",
+            "tsb:0.1:0.2",
+            "tsb",
+            "auto",
+        ] {
             let spec: ModelSpec = s.parse().unwrap();
             assert_eq!(spec.to_string(), s);
             assert_eq!(spec.to_string().parse::<ModelSpec>().unwrap(), spec);
@@ -396,7 +437,14 @@ mod tests {
         let e = ModelSpec::parse_list("naive,prophet").unwrap_err();
         assert!(matches!(&e, Error::UnknownModel(n) if n == "prophet"));
         assert!(e.to_string().contains("croston_sba"), "{e}");
-        for bad in ["seasonal_naive:0", "seasonal_naive:x", "naive:3", "tsb:0.1", "tsb:2:0.1", "auto_ets:XYZ"] {
+        for bad in [
+            "seasonal_naive:0",
+            "seasonal_naive:x",
+            "naive:3",
+            "tsb:0.1",
+            "tsb:2:0.1",
+            "auto_ets:XYZ",
+        ] {
             let e = bad.parse::<ModelSpec>().unwrap_err();
             assert!(matches!(e, Error::BadParameter { .. }), "{bad}: {e}");
         }
@@ -409,15 +457,23 @@ mod tests {
 
     #[test]
     fn serde_form_is_tagged_by_model() {
-        let spec: ModelSpec = serde_json::from_str(r#"{"model": "auto_ets", "season_length": 7}"#).unwrap();
+        let spec: ModelSpec =
+            serde_json::from_str(r#"{"model": "auto_ets", "season_length": 7}"#).unwrap();
         assert_eq!(
             spec,
-            ModelSpec::AutoEts { season_length: Some(7), spec: "ZZZ".into(), damped: None }
+            ModelSpec::AutoEts {
+                season_length: Some(7),
+                spec: "ZZZ".into(),
+                damped: None
+            }
         );
         let json = serde_json::to_string(&ModelSpec::CrostonSba).unwrap();
         assert_eq!(json, r#"{"model":"croston_sba"}"#);
         // a misspelt parameter is an error, not a silent default
-        assert!(serde_json::from_str::<ModelSpec>(r#"{"model": "seasonal_naive", "season": 7}"#).is_err());
+        assert!(
+            serde_json::from_str::<ModelSpec>(r#"{"model": "seasonal_naive", "season": 7}"#)
+                .is_err()
+        );
         assert!(serde_json::from_str::<ModelSpec>(r#"{"model": "prophet"}"#).is_err());
     }
 }

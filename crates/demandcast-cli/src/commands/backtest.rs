@@ -19,13 +19,7 @@ use demandcast::core::Forecaster;
 use demandcast::eval::{
     cross_validation, plan, score_backtest, CvConfig, EvalOptions, M5Hierarchy, PairMetrics, Refit,
 };
-use std::{
-    fs,
-    io::Write,
-    path::Path,
-    process::ExitCode,
-    time::Instant,
-};
+use std::{fs, io::Write, path::Path, process::ExitCode, time::Instant};
 
 /// Runs the command.
 pub fn run(s: &BacktestSettings, ui: &Ui) -> Result<ExitCode> {
@@ -121,7 +115,9 @@ pub fn run(s: &BacktestSettings, ui: &Ui) -> Result<ExitCode> {
     let md_path = s.output.join("report.md");
     write_file(&md_path, |w| write_markdown(w, &inputs))?;
     if let Some(a) = &auto {
-        write_file(&s.output.join("auto_choices.csv"), |w| write_auto_choices(w, a))?;
+        write_file(&s.output.join("auto_choices.csv"), |w| {
+            write_auto_choices(w, a)
+        })?;
     }
 
     if let Some(best) = report.metrics.models.first() {
@@ -158,7 +154,16 @@ fn write_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> R
 fn write_metrics(w: &mut dyn Write, pairs: &[PairMetrics]) -> Result<()> {
     let mut c = csv::Writer::from_writer(w);
     c.write_record([
-        "unique_id", "cutoff", "model", "n_points", "mae", "rmse", "smape", "bias", "mase", "rmsse",
+        "unique_id",
+        "cutoff",
+        "model",
+        "n_points",
+        "mae",
+        "rmse",
+        "smape",
+        "bias",
+        "mase",
+        "rmsse",
         "scrps",
     ])?;
     let num = |v: f64| crate::output::num(Some(v));

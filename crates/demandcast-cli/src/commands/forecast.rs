@@ -29,7 +29,9 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     let mut forecasts: Vec<PanelForecast> = Vec::with_capacity(models.forecasters.len());
     for model in &models.forecasters {
         let name = model.name().to_string();
-        let bar = ui.bars().bar(panel.n_series() as u64, format!("fitting {name}"));
+        let bar = ui
+            .bars()
+            .bar(panel.n_series() as u64, format!("fitting {name}"));
         let t0 = Instant::now();
         let fitted = model
             .fit_with_progress(&panel, &bar)
@@ -76,7 +78,11 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
 fn check_catalog(path: &std::path::Path, id_col: &str, panel: &Panel, ui: &Ui) -> Result<()> {
     let catalog = load_catalog(path, id_col)?;
     let known: std::collections::HashSet<&str> = catalog.ids.iter().map(String::as_str).collect();
-    let missing = panel.ids().iter().filter(|id| !known.contains(id.as_str())).count();
+    let missing = panel
+        .ids()
+        .iter()
+        .filter(|id| !known.contains(id.as_str()))
+        .count();
     if missing > 0 {
         ui.warn(format!(
             "{}: {missing} of {} series have no catalogue row (matched on column '{id_col}')",
