@@ -50,8 +50,18 @@ impl Forecast {
                 let z = level.z();
                 Interval {
                     level,
-                    lower: self.mean.iter().zip(sigma).map(|(m, s)| m - z * s).collect(),
-                    upper: self.mean.iter().zip(sigma).map(|(m, s)| m + z * s).collect(),
+                    lower: self
+                        .mean
+                        .iter()
+                        .zip(sigma)
+                        .map(|(m, s)| m - z * s)
+                        .collect(),
+                    upper: self
+                        .mean
+                        .iter()
+                        .zip(sigma)
+                        .map(|(m, s)| m + z * s)
+                        .collect(),
                 }
             })
             .collect();
@@ -146,8 +156,16 @@ mod tests {
         let mut f = Forecast {
             mean: vec![5.0],
             intervals: vec![
-                Interval { level: l80, lower: vec![6.0], upper: vec![7.0] },
-                Interval { level: l95, lower: vec![4.0], upper: vec![6.5] },
+                Interval {
+                    level: l80,
+                    lower: vec![6.0],
+                    upper: vec![7.0],
+                },
+                Interval {
+                    level: l95,
+                    lower: vec![4.0],
+                    upper: vec![6.5],
+                },
             ],
         };
         f.sort_quantiles();

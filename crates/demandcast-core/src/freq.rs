@@ -46,7 +46,8 @@ mod weekday_serde {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(|_| serde::de::Error::custom(format!("bad weekday {s}")))
+        s.parse()
+            .map_err(|_| serde::de::Error::custom(format!("bad weekday {s}")))
     }
 }
 
@@ -240,7 +241,8 @@ impl Freq {
             return Ok(f);
         }
         Err(Error::FreqInference(
-            "monthly dates are neither all month starts nor all month ends; pass --freq".to_string(),
+            "monthly dates are neither all month starts nor all month ends; pass --freq"
+                .to_string(),
         ))
     }
 }
@@ -274,13 +276,22 @@ mod tests {
 
     #[test]
     fn infer_kinds() {
-        assert_eq!(Freq::infer(&[d(2024, 1, 1), d(2024, 1, 2), d(2024, 1, 5)]).unwrap(), Freq::Daily);
+        assert_eq!(
+            Freq::infer(&[d(2024, 1, 1), d(2024, 1, 2), d(2024, 1, 5)]).unwrap(),
+            Freq::Daily
+        );
         assert_eq!(
             Freq::infer(&[d(2024, 1, 7), d(2024, 1, 14), d(2024, 2, 4)]).unwrap(),
             Freq::Weekly(Weekday::Sun)
         );
-        assert_eq!(Freq::infer(&[d(2024, 1, 1), d(2024, 2, 1)]).unwrap(), Freq::MonthStart);
-        assert_eq!(Freq::infer(&[d(2024, 1, 31), d(2024, 2, 29)]).unwrap(), Freq::MonthEnd);
+        assert_eq!(
+            Freq::infer(&[d(2024, 1, 1), d(2024, 2, 1)]).unwrap(),
+            Freq::MonthStart
+        );
+        assert_eq!(
+            Freq::infer(&[d(2024, 1, 31), d(2024, 2, 29)]).unwrap(),
+            Freq::MonthEnd
+        );
         assert!(Freq::infer(&[d(2024, 1, 1)]).is_err());
         assert!(Freq::infer(&[d(2024, 1, 1), d(2024, 1, 4)]).is_err());
     }

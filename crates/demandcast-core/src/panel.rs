@@ -312,7 +312,10 @@ impl FutureCovariates {
     pub fn values_of(&self, name: &str, id: &str) -> Option<(&NaiveDate, &[f64])> {
         let i = self.ids.iter().position(|x| x == id)?;
         let c = self.columns.iter().find(|c| c.name == name)?;
-        Some((&self.starts[i], &c.values[self.indptr[i]..self.indptr[i + 1]]))
+        Some((
+            &self.starts[i],
+            &c.values[self.indptr[i]..self.indptr[i + 1]],
+        ))
     }
 }
 
@@ -353,10 +356,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_parts() {
-        assert!(Panel::from_parts(Freq::Daily, vec!["a".into()], vec![d(2024, 1, 1)], vec![0, 0], vec![]).is_err());
+        assert!(Panel::from_parts(
+            Freq::Daily,
+            vec!["a".into()],
+            vec![d(2024, 1, 1)],
+            vec![0, 0],
+            vec![]
+        )
+        .is_err());
         assert!(Panel::from_series(
             Freq::Daily,
-            vec![("a".into(), d(2024, 1, 1), vec![1.0]), ("a".into(), d(2024, 1, 1), vec![1.0])]
+            vec![
+                ("a".into(), d(2024, 1, 1), vec![1.0]),
+                ("a".into(), d(2024, 1, 1), vec![1.0])
+            ]
         )
         .is_err());
         assert!(panel().with_covariate("x", vec![1.0]).is_err());
