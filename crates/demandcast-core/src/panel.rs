@@ -139,6 +139,12 @@ impl Panel {
         Ok(self)
     }
 
+    /// Keeps only the covariates whose name satisfies `keep` (frees the others).
+    pub fn retain_covariates(mut self, keep: impl Fn(&str) -> bool) -> Self {
+        self.covariates.retain(|c| keep(&c.name));
+        self
+    }
+
     /// The frequency.
     pub fn freq(&self) -> Freq {
         self.freq

@@ -379,6 +379,10 @@ impl Forecaster for AutoSelect {
         Self::NAME
     }
 
+    fn uses_covariates(&self) -> bool {
+        self.candidates.iter().any(|c| c.uses_covariates())
+    }
+
     fn fit_with_progress(
         &self,
         train: &Panel,

@@ -170,6 +170,11 @@ where
         &self.alias
     }
 
+    /// Local models are univariate: they never read covariates.
+    fn uses_covariates(&self) -> bool {
+        false
+    }
+
     fn fit_with_progress(
         &self,
         train: &Panel,

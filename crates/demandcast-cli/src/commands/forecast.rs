@@ -25,6 +25,12 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     opts.horizon = Some(s.horizon);
     tracing::info!(season_length = opts.season_length, "building models");
     let models = demandcast::build_models(&s.models.specs, &opts)?;
+    // Univariate models never read covariates: free them before fitting.
+    let panel = if models.forecasters.iter().any(|m| m.uses_covariates()) {
+        panel
+    } else {
+        panel.retain_covariates(|_| false)
+    };
 
     let mut forecasts: Vec<PanelForecast> = Vec::with_capacity(models.forecasters.len());
     for model in &models.forecasters {
