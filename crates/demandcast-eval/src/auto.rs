@@ -17,6 +17,7 @@
 //! point forecast and intervals (no blending across models). The choices are
 //! in an [`AutoReport`], from [`FittedAuto::report`] or [`AutoSelect::last_report`].
 
+use crate::auto_hier::HierScorer;
 use crate::cv::{cross_validation, CvConfig};
 use crate::cv_result::TableOptions;
 use crate::demand::{classify_panel, ClassThresholds, DemandClass, DemandProfile};
@@ -55,6 +56,11 @@ pub struct AutoConfig {
     pub thresholds: ClassThresholds,
     /// A class with fewer common pairs takes the overall choice (default 20).
     pub min_pairs: usize,
+    /// Per-class scope only: choose the class assignment (and equal-weight
+    /// blends of the best candidates) by a WRMSSE-style score over
+    /// aggregation levels of the internal backtest (default true; see
+    /// [`crate::auto`]'s module docs). False: each class by its own mean metric.
+    pub hierarchical: bool,
 }
 
 impl AutoConfig {
@@ -69,6 +75,7 @@ impl AutoConfig {
             season_length: None,
             thresholds: ClassThresholds::default(),
             min_pairs: 20,
+            hierarchical: true,
         }
     }
 }
@@ -98,6 +105,19 @@ pub struct AutoReport {
     pub assignment: BTreeMap<String, usize>,
     /// Anything else (final-fit fallbacks...).
     pub notes: Vec<String>,
+    /// The hierarchical objective, when used: each option's score with every
+    /// series on it, and the chosen assignment's score (lower is better).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hierarchical: Option<HierSummary>,
+}
+
+/// The hierarchical objective's scores (see [`AutoConfig::hierarchical`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HierSummary {
+    /// Option (a candidate, or a `+`-joined blend) -> score with all series on it.
+    pub options: BTreeMap<String, f64>,
+    /// Score of the chosen per-class assignment.
+    pub chosen_score: f64,
 }
 
 /// The `auto` forecaster (see the module docs).
@@ -232,49 +252,86 @@ impl AutoSelect {
             cfg.min_pairs,
             cfg.metric,
         );
-        let class_choice: HashMap<DemandClass, &ClassChoice> =
-            classes.iter().map(|c| (c.class, c)).collect();
+        let class_choice: HashMap<DemandClass, String> = classes
+            .iter()
+            .map(|c| (c.class, c.chosen.clone()))
+            .collect();
         let pos: HashMap<&str, usize> = names
             .iter()
             .enumerate()
             .map(|(i, n)| (n.as_str(), i))
             .collect();
-        let mut chosen_idx = Vec::with_capacity(train.n_series());
+        // the hierarchical choice: an option (candidate or blend) per class
+        let class_list: Vec<DemandClass> = counts.keys().copied().collect();
+        let class_of: Vec<usize> = profiles
+            .iter()
+            .map(|p| class_list.iter().position(|c| *c == p.class).unwrap_or(0))
+            .collect();
+        let hier = (cfg.scope == SelectionScope::PerClass && cfg.hierarchical)
+            .then(|| choose_hierarchical(train, &cv, &ok, &overall, &class_of, class_list.len()))
+            .flatten();
+        let option_name = |o: &[usize]| {
+            o.iter()
+                .map(|&c| names[c].as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        let mut classes = classes;
+        if let Some(hc) = &hier {
+            for cc in &mut classes {
+                if let Some(k) = class_list.iter().position(|c| *c == cc.class) {
+                    let o = &hc.options[hc.choice[k]];
+                    cc.chosen = option_name(o);
+                    cc.reason = format!(
+                        "lowest hierarchical backtest score of the whole panel ({:.4}) with this class on {}",
+                        hc.score,
+                        cc.chosen
+                    );
+                }
+            }
+        }
+        let mut chosen_idx: Vec<Vec<usize>> = Vec::with_capacity(train.n_series());
         let series: Vec<SeriesChoice> = (0..train.n_series())
             .map(|i| {
                 let id = train.id(i);
                 let p = profiles[i];
                 let cc = class_choice.get(&p.class);
                 let class_pick = cc
-                    .and_then(|c| pos.get(c.chosen.as_str()).copied())
+                    .and_then(|c| pos.get(c.as_str()).copied())
                     .unwrap_or(overall_idx);
-                let (pick, sc, reason) = match cfg.scope {
-                    SelectionScope::PerClass => {
-                        (class_pick, None, format!("class {} choice", p.class))
+                let (pick, sc, reason) = match (&hier, cfg.scope) {
+                    (Some(hc), _) => (
+                        hc.options[hc.choice[class_of[i]]].clone(),
+                        None,
+                        format!("class {} choice (hierarchical)", p.class),
+                    ),
+                    (None, SelectionScope::PerClass) => {
+                        (vec![class_pick], None, format!("class {} choice", p.class))
                     }
-                    SelectionScope::PerSeries => {
+                    (None, SelectionScope::PerSeries) => {
                         let (means, n) = scores.means_for(id);
                         match Scores::best(&means) {
                             Some(b) => (
-                                b,
+                                vec![b],
                                 Some(scores.score_map(&means)),
                                 scores.why(&means, b, n, "this series", cfg.metric),
                             ),
                             None => (
-                                class_pick,
+                                vec![class_pick],
                                 None,
                                 format!("no scored pair: class {} choice", p.class),
                             ),
                         }
                     }
                 };
+                let chosen = option_name(&pick);
                 chosen_idx.push(pick);
                 SeriesChoice {
                     id: id.to_string(),
                     class: p.class,
                     adi: p.adi,
                     cv2: p.cv2,
-                    chosen: names[pick].clone(),
+                    chosen,
                     scores: sc,
                     reason,
                 }
@@ -294,48 +351,65 @@ impl AutoSelect {
         });
         let mut notes = Vec::new();
         let mut parts = Vec::new();
-        let mut pending: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, &c) in chosen_idx.iter().enumerate() {
+        let mut pending: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
+        for (i, c) in chosen_idx.into_iter().enumerate() {
             pending.entry(c).or_default().push(i);
         }
         let mut tried = vec![false; names.len()];
-        while let Some((c, idx)) = pending.pop_first() {
-            tried[c] = true;
-            match self.candidates[c].fit_with_progress(&train.subset(&idx), progress) {
-                Ok(fitted) => parts.push(Part {
-                    candidate: c,
-                    series: idx,
-                    fitted,
-                }),
-                Err(e) => {
-                    let Some(&next) = order.iter().find(|&&o| !tried[o]) else {
-                        return Err(EvalError::Model {
-                            model: names[c].clone(),
-                            source: e,
-                        });
-                    };
-                    warn!(model = %names[c], error = %e, "auto: final fit failed, falling back");
-                    notes.push(format!(
-                        "{} failed to fit its {} series ({e}); they use {}",
-                        names[c],
-                        idx.len(),
-                        names[next]
-                    ));
-                    pending.entry(next).or_default().extend(idx);
+        while let Some((option, idx)) = pending.pop_first() {
+            let sub = train.subset(&idx);
+            let mut fitted = Vec::new();
+            let mut errors = Vec::new();
+            for &c in &option {
+                tried[c] = true;
+                match self.candidates[c].fit_with_progress(&sub, progress) {
+                    Ok(f) => fitted.push((c, f)),
+                    Err(e) => errors.push((c, e)),
                 }
             }
+            for (c, e) in &errors {
+                warn!(model = %names[*c], error = %e, "auto: final fit failed");
+                notes.push(format!(
+                    "{} failed to fit its {} series ({e}){}",
+                    names[*c],
+                    idx.len(),
+                    if fitted.is_empty() {
+                        ""
+                    } else {
+                        "; the blend goes on without it"
+                    }
+                ));
+            }
+            if fitted.is_empty() {
+                let Some(&next) = order.iter().find(|&&o| !tried[o]) else {
+                    let (c, e) = errors.into_iter().next().ok_or_else(|| {
+                        EvalError::Config("auto: an empty option was chosen".into())
+                    })?;
+                    return Err(EvalError::Model {
+                        model: names[c].clone(),
+                        source: e,
+                    });
+                };
+                notes.push(format!("those series use {}", names[next]));
+                pending.entry(vec![next]).or_default().extend(idx);
+                continue;
+            }
+            parts.push(Part {
+                candidates: fitted.iter().map(|(c, _)| *c).collect(),
+                series: idx,
+                fitted: fitted.into_iter().map(|(_, f)| f).collect(),
+            });
         }
         let mut series = series;
         let mut assignment = BTreeMap::new();
         for p in &parts {
-            *assignment.entry(names[p.candidate].clone()).or_insert(0) += p.series.len();
+            let name = option_name(&p.candidates);
+            *assignment.entry(name.clone()).or_insert(0) += p.series.len();
             for &i in &p.series {
-                if series[i].chosen != names[p.candidate] {
-                    series[i].reason = format!(
-                        "{}; final fit fell back to {}",
-                        series[i].reason, names[p.candidate]
-                    );
-                    series[i].chosen = names[p.candidate].clone();
+                if series[i].chosen != name {
+                    series[i].reason =
+                        format!("{}; final fit fell back to {}", series[i].reason, name);
+                    series[i].chosen = name.clone();
                 }
             }
         }
@@ -362,6 +436,15 @@ impl AutoSelect {
             series,
             assignment,
             notes,
+            hierarchical: hier.map(|hc| HierSummary {
+                options: hc
+                    .options
+                    .iter()
+                    .zip(&hc.option_scores)
+                    .map(|(o, s)| (option_name(o), *s))
+                    .collect(),
+                chosen_score: hc.score,
+            }),
         };
         *self.last_report.lock().unwrap_or_else(|e| e.into_inner()) = Some(report.clone());
         Ok(FittedAuto {
@@ -393,9 +476,135 @@ impl Forecaster for AutoSelect {
 }
 
 struct Part {
-    candidate: usize,
+    /// The candidates blended (one: no blend).
+    candidates: Vec<usize>,
     series: Vec<usize>,
-    fitted: Box<dyn FittedForecaster>,
+    fitted: Vec<Box<dyn FittedForecaster>>,
+}
+
+/// The hierarchical choice: options (candidate blends) and one per class.
+struct HierChoice {
+    options: Vec<Vec<usize>>,
+    option_scores: Vec<f64>,
+    choice: Vec<usize>,
+    score: f64,
+}
+
+/// Chooses an option per class by coordinate descent on the hierarchical
+/// score (see [`crate::auto_hier`]). Options: every working candidate, and
+/// the equal-weight blends of the best two and three (forecast combination
+/// is the most reliable gain in the M competitions). Starts from the best
+/// option for all series, then moves one class at a time while the score
+/// improves (two sweeps). `None` when nothing can be scored.
+fn choose_hierarchical(
+    train: &Panel,
+    cv: &crate::cv_result::CvResult,
+    ok: &[bool],
+    overall: &[f64],
+    class_of: &[usize],
+    n_classes: usize,
+) -> Option<HierChoice> {
+    let scorer = HierScorer::new(train, cv, ok);
+    let mut options: Vec<Vec<usize>> = (0..ok.len()).filter(|&c| ok[c]).map(|c| vec![c]).collect();
+    if options.is_empty() || n_classes == 0 {
+        return None;
+    }
+    let all = |o: usize| vec![o; n_classes];
+    let mut single: Vec<(usize, f64)> = (0..options.len())
+        .map(|o| (o, scorer.score(class_of, &all(o), &options)))
+        .filter(|(_, s)| s.is_finite())
+        .collect();
+    if single.is_empty() {
+        return None;
+    }
+    single.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let ranked: Vec<usize> = single.iter().map(|(o, _)| options[*o][0]).collect();
+    for k in [2usize, 3] {
+        if ranked.len() >= k {
+            let mut blend = ranked[..k].to_vec();
+            blend.sort_unstable();
+            options.push(blend);
+        }
+    }
+    let option_scores: Vec<f64> = (0..options.len())
+        .map(|o| scorer.score(class_of, &all(o), &options))
+        .collect();
+    let start = (0..options.len())
+        .filter(|&o| option_scores[o].is_finite())
+        .min_by(|&a, &b| option_scores[a].total_cmp(&option_scores[b]))?;
+    let mut choice = all(start);
+    let mut best = option_scores[start];
+    for _sweep in 0..2 {
+        let mut moved = false;
+        for k in 0..n_classes {
+            for o in 0..options.len() {
+                if o == choice[k] {
+                    continue;
+                }
+                let prev = choice[k];
+                choice[k] = o;
+                let s = scorer.score(class_of, &choice, &options);
+                if s.is_finite() && s < best * (1.0 - 1e-6) {
+                    best = s;
+                    moved = true;
+                } else {
+                    choice[k] = prev;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    tracing::debug!(score = best, ?choice, "auto: hierarchical choice");
+    let _ = overall;
+    Some(HierChoice {
+        options,
+        option_scores,
+        choice,
+        score: best,
+    })
+}
+
+/// The equal-weight mean of forecasts: points and interval bounds averaged
+/// (quantile averaging), on the steps and levels all of them have.
+fn blend(parts: &[&Forecast]) -> Forecast {
+    let Some(first) = parts.first() else {
+        return Forecast::default();
+    };
+    if parts.len() == 1 {
+        return (*first).clone();
+    }
+    let h = parts.iter().map(|f| f.mean.len()).min().unwrap_or(0);
+    let inv = 1.0 / parts.len() as f64;
+    let mean = (0..h)
+        .map(|t| parts.iter().map(|f| f.mean[t]).sum::<f64>() * inv)
+        .collect();
+    let intervals = first
+        .intervals
+        .iter()
+        .filter_map(|iv| {
+            let all: Option<Vec<&demandcast_core::Interval>> =
+                parts.iter().map(|f| f.interval(iv.level)).collect();
+            let all = all?;
+            let avg = |get: &dyn Fn(&demandcast_core::Interval) -> &Vec<f64>| -> Vec<f64> {
+                (0..h)
+                    .map(|t| {
+                        all.iter()
+                            .map(|i| get(i).get(t).copied().unwrap_or(f64::NAN))
+                            .sum::<f64>()
+                            * inv
+                    })
+                    .collect()
+            };
+            Some(demandcast_core::Interval {
+                level: iv.level,
+                lower: avg(&|i| &i.lower),
+                upper: avg(&|i| &i.upper),
+            })
+        })
+        .collect();
+    Forecast { mean, intervals }
 }
 
 /// A fitted [`AutoSelect`]: the chosen candidates, each fitted on its series.
@@ -433,23 +642,45 @@ impl FittedForecaster for FittedAuto {
         let mut series: Vec<Option<(NaiveDate, Forecast)>> = vec![None; n];
         let mut notes = Vec::new();
         for part in &self.parts {
-            let name = &self.names[part.candidate];
-            let pf = part.fitted.predict(h, levels, future)?;
-            let at: HashMap<&str, usize> = pf
-                .ids
+            let name = part
+                .candidates
                 .iter()
-                .enumerate()
-                .map(|(j, id)| (id.as_str(), j))
+                .map(|&c| self.names[c].as_str())
+                .collect::<Vec<_>>()
+                .join("+");
+            let mut preds = Vec::with_capacity(part.fitted.len());
+            for f in &part.fitted {
+                let pf = f.predict(h, levels, future)?;
+                notes.extend(pf.notes.iter().map(|n| SeriesNote {
+                    id: n.id.clone(),
+                    message: format!("[{name}] {}", n.message),
+                }));
+                preds.push(pf);
+            }
+            let maps: Vec<HashMap<&str, usize>> = preds
+                .iter()
+                .map(|pf| {
+                    pf.ids
+                        .iter()
+                        .enumerate()
+                        .map(|(j, id)| (id.as_str(), j))
+                        .collect()
+                })
                 .collect();
             for &i in &part.series {
-                if let Some(&j) = at.get(self.ids[i].as_str()) {
-                    series[i] = Some((pf.starts[j], pf.series[j].clone()));
+                let id = self.ids[i].as_str();
+                let found: Option<Vec<(NaiveDate, &Forecast)>> = preds
+                    .iter()
+                    .zip(&maps)
+                    .map(|(pf, m)| m.get(id).map(|&j| (pf.starts[j], &pf.series[j])))
+                    .collect();
+                if let Some(found) = found {
+                    if let Some(start) = found.first().map(|x| x.0) {
+                        let fs: Vec<&Forecast> = found.iter().map(|x| x.1).collect();
+                        series[i] = Some((start, blend(&fs)));
+                    }
                 }
             }
-            notes.extend(pf.notes.into_iter().map(|n| SeriesNote {
-                id: n.id,
-                message: format!("[{name}] {}", n.message),
-            }));
         }
         let mut out = PanelForecast {
             model: AutoSelect::NAME.to_string(),

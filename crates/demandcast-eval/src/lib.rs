@@ -52,6 +52,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod auto;
+mod auto_hier;
 pub mod columns;
 pub mod cv;
 pub mod cv_result;
@@ -66,7 +67,7 @@ pub mod select;
 pub mod table;
 pub mod wrmsse;
 
-pub use auto::{AutoConfig, AutoReport, AutoSelect, FittedAuto};
+pub use auto::{AutoConfig, AutoReport, AutoSelect, FittedAuto, HierSummary};
 pub use columns::{parse_model_columns, ModelColumns, STANDARD_QUANTILES};
 pub use cv::{cross_validation, future_covariates, plan, CvConfig, CvPlan, Refit};
 pub use cv_result::{CvNote, CvResult, CvWindow, ModelTiming, ModelWindow, TableOptions};

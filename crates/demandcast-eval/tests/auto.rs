@@ -49,6 +49,7 @@ fn auto(scope: SelectionScope) -> AutoSelect {
     cfg.n_windows = 3;
     cfg.min_pairs = 5;
     cfg.scope = scope;
+    cfg.hierarchical = false;
     AutoSelect::new(
         vec![
             Box::new(Simple::Broken),
@@ -155,4 +156,73 @@ fn auto_runs_inside_a_backtest() {
     )
     .is_err());
     assert!(AutoSelect::new(vec![], AutoConfig::new(7)).is_err());
+}
+
+/// 40 intermittent series with a weekly pattern: a sale (1 unit) with
+/// probability 0.6 on days 5 and 6 of the week, 0.1 otherwise. Per series the
+/// mean beats last week's values (which copy last week's noise), but summed
+/// over the panel the weekly pattern dominates and last week's values win.
+fn weekly_panel() -> Panel {
+    let mut rng = Rng(7);
+    let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let series = (0..40)
+        .map(|k| {
+            let y = (0..140)
+                .map(|t| {
+                    let p = if t % 7 >= 5 { 0.6 } else { 0.1 };
+                    if rng.next() < p {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            (format!("s{k}"), d0, y)
+        })
+        .collect();
+    Panel::from_series(Freq::Daily, series).unwrap()
+}
+
+#[test]
+fn hierarchical_choice_serves_the_total() {
+    let p = weekly_panel();
+    let mk = |hierarchical: bool| {
+        let mut cfg = AutoConfig::new(7);
+        cfg.n_windows = 4;
+        cfg.min_pairs = 5;
+        cfg.hierarchical = hierarchical;
+        AutoSelect::new(vec![Box::new(Simple::Mean), Box::new(Simple::Weekly)], cfg).unwrap()
+    };
+    // per class by RMSSE: the mean, series by series
+    let flat = mk(false).fit_auto(&p, &NoProgress).unwrap();
+    assert_eq!(flat.report().assignment.keys().collect::<Vec<_>>(), ["Mean"]);
+    assert!(flat.report().hierarchical.is_none());
+    // hierarchical: the weekly pattern of the total makes Weekly part of the choice
+    let fitted = mk(true).fit_auto(&p, &NoProgress).unwrap();
+    let r = fitted.report();
+    let hs = r.hierarchical.as_ref().unwrap();
+    assert_eq!(hs.options.len(), 3, "{:?}", hs.options); // Mean, Weekly, Mean+Weekly
+    let chosen: Vec<&String> = r.assignment.keys().collect();
+    assert_eq!(chosen.len(), 1);
+    assert!(chosen[0].contains("Weekly"), "{chosen:?}");
+    assert!(hs.options["Weekly"] < hs.options["Mean"], "{:?}", hs.options);
+    // the chosen assignment is never worse than any single option
+    assert!(hs.options.values().all(|s| hs.chosen_score <= s + 1e-12));
+    // a blend forecasts the mean of its members
+    let fc = demandcast_core::FittedForecaster::predict(&fitted, 7, &[], None).unwrap();
+    let y = p.series(0);
+    let m = y.iter().sum::<f64>() / y.len() as f64;
+    let expect: Vec<f64> = (0..7)
+        .map(|t| {
+            let w = y[y.len() - 7 + t];
+            if chosen[0] == "Mean+Weekly" {
+                0.5 * (m + w)
+            } else {
+                w
+            }
+        })
+        .collect();
+    for (a, b) in fc.series[0].mean.iter().zip(&expect) {
+        assert!((a - b).abs() < 1e-12, "{:?} vs {expect:?}", fc.series[0].mean);
+    }
 }

@@ -91,6 +91,8 @@ pub fn assert_close(what: &str, got: f64, want: f64) {
 pub enum Simple {
     Naive,
     Mean,
+    /// The value one week (7 periods) earlier.
+    Weekly,
     /// Fails on every fit.
     Broken,
 }
@@ -102,6 +104,7 @@ impl Forecaster for Simple {
         match self {
             Simple::Naive => "Naive",
             Simple::Mean => "Mean",
+            Simple::Weekly => "Weekly",
             Simple::Broken => "Broken",
         }
     }
@@ -131,6 +134,9 @@ impl FittedForecaster for Fitted {
                 let y = p.series(i);
                 match self.0 {
                     Simple::Naive => Forecast::point(vec![*y.last().unwrap(); h]),
+                    Simple::Weekly => {
+                        Forecast::point((0..h).map(|t| y[y.len() - 7 + t % 7]).collect())
+                    }
                     _ => {
                         let n = y.len() as f64;
                         let m = y.iter().sum::<f64>() / n;
