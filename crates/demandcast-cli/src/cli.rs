@@ -45,6 +45,14 @@ pub enum Command {
     Import(ImportArgs),
     /// List the models that --models accepts.
     Models,
+    /// Embed each catalogue product's text (MiniLM sentence vectors) into a table.
+    Embed(crate::text_args::EmbedArgs),
+    /// Fine-tune MiniLM + a regression head on launch demand (full, LoRA or head only).
+    FinetuneText(crate::text_args::FinetuneTextArgs),
+    /// Replay history with a replenishment policy driven by each model's backtest forecasts.
+    Simulate(crate::decide_args::SimulateArgs),
+    /// Reorder points, order-up-to levels and today's orders from calibrated forecasts and stock.
+    Plan(crate::decide_args::PlanArgs),
 }
 
 /// The input table and how to read it.
@@ -167,6 +175,9 @@ pub struct ForecastArgs {
     /// Where to write the forecasts (CSV); `-` for stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+    /// Cold start: products of --catalog without history.
+    #[command(flatten, next_help_heading = "Cold start (catalogue products without history)")]
+    pub cold_start: crate::text_args::ColdStartArgs,
 }
 
 /// `demandcast backtest`.

@@ -82,6 +82,8 @@ pub struct ForecastSettings {
     pub models: ModelSettings,
     /// Output CSV (`-` = stdout).
     pub output: PathBuf,
+    /// Cold start of catalogue products without history.
+    pub cold_start: crate::text_args::ColdStartSettings,
 }
 
 /// `demandcast backtest`, resolved.
@@ -130,6 +132,7 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
         horizon,
         models: models(a.models)?,
         output: a.output,
+        cold_start: crate::text_args::cold_start(a.cold_start)?,
     })
 }
 
@@ -185,6 +188,11 @@ pub fn import_m5(a: M5Args) -> Result<ImportM5Settings> {
         output: a.output,
         future_output: a.future_output,
     })
+}
+
+/// Resolves the input flags (for commands defined outside this file).
+pub fn input_settings(a: InputArgs) -> Result<InputSettings> {
+    input(a)
 }
 
 fn input(a: InputArgs) -> Result<InputSettings> {

@@ -1,6 +1,11 @@
 //! One file per subcommand. Each `run` takes resolved settings and does the work.
 
 pub mod backtest;
+pub mod coldstart;
+pub mod embed;
+pub mod finetune_text;
 pub mod forecast;
 pub mod import_m5;
 pub mod models;
+pub mod plan;
+pub mod simulate;

@@ -1,0 +1,386 @@
+//! [`GbmFitted`]: the trained boosters with their feature recipe and the
+//! training history, which forecasts (recursively or directly) and explains.
+
+use crate::booster;
+use crate::explain::{Explanation, ExplainRow};
+use crate::params::{GbmParams, Strategy};
+use crate::{GbmError, Result};
+use demandcast_core::{
+    FittedForecaster, Forecast, FutureCovariates, Interval, Level, Panel, PanelForecast,
+};
+use demandcast_features::FittedFeatures;
+use lightgbm3::Booster;
+
+/// The boosters of one output (the point forecast or one quantile).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Head {
+    /// `None` for the point forecast.
+    pub quantile: Option<f64>,
+    /// Model texts: `[step][seed]` (one step for recursive models).
+    pub models: Vec<Vec<String>>,
+}
+
+/// The heads trained on one group of series.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GroupModel {
+    /// The group's key (`CA_1`, `CA_1|FOODS`), empty for a global model.
+    pub key: String,
+    /// `heads[0]` is the point forecast, then the quantiles.
+    pub heads: Vec<Head>,
+}
+
+/// The series of `panel` per group key of `group_by` (in first-seen order).
+pub(crate) fn group_series(panel: &Panel, group_by: &[String]) -> Result<Vec<(String, Vec<usize>)>> {
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    for i in 0..panel.n_series() {
+        let key = group_key(panel, group_by, i)?;
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(i),
+            None => out.push((key, vec![i])),
+        }
+    }
+    Ok(out)
+}
+
+fn group_key(panel: &Panel, group_by: &[String], i: usize) -> Result<String> {
+    let mut parts = Vec::with_capacity(group_by.len());
+    for g in group_by {
+        let col = panel.static_col(g).ok_or_else(|| {
+            let have: Vec<&str> = panel.statics().iter().map(|s| s.name.as_str()).collect();
+            GbmError::Usage(format!(
+                "group_by={g}: the data has no static column '{g}' (statics: {})",
+                if have.is_empty() { "none".to_string() } else { have.join(", ") }
+            ))
+        })?;
+        parts.push(col[i].as_str());
+    }
+    Ok(parts.join("|"))
+}
+
+/// A fitted LightGBM model: predicts from the history it was fitted on (or,
+/// once loaded, the history it was given) and the known-future covariates.
+#[derive(Debug, Clone)]
+pub struct GbmFitted {
+    pub(crate) name: String,
+    pub(crate) params: GbmParams,
+    pub(crate) features: FittedFeatures,
+    pub(crate) levels: Vec<Level>,
+    pub(crate) horizon: Option<usize>,
+    pub(crate) nonnegative: bool,
+    pub(crate) groups: Vec<GroupModel>,
+    pub(crate) panel: Panel,
+}
+
+/// Everything one forecast run produces.
+struct Run {
+    fc: PanelForecast,
+    explain: Option<Explanation>,
+}
+
+impl GbmFitted {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        name: String,
+        params: GbmParams,
+        features: FittedFeatures,
+        levels: Vec<Level>,
+        horizon: Option<usize>,
+        nonnegative: bool,
+        groups: Vec<GroupModel>,
+        panel: Panel,
+    ) -> Self {
+        Self { name, params, features, levels, horizon, nonnegative, groups, panel }
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The parameters it was fitted with.
+    pub fn params(&self) -> &GbmParams {
+        &self.params
+    }
+
+    /// The feature recipe (names in column order in `features().names`).
+    pub fn features(&self) -> &FittedFeatures {
+        &self.features
+    }
+
+    /// The interval levels it has quantile models for.
+    pub fn levels(&self) -> &[Level] {
+        &self.levels
+    }
+
+    /// The history forecasts start from.
+    pub fn history(&self) -> &Panel {
+        &self.panel
+    }
+
+    /// The same model forecasting from another history (new sales since it
+    /// was fitted), without retraining. The panel needs the same covariates.
+    pub fn with_history(mut self, panel: Panel) -> Self {
+        self.panel = panel;
+        self
+    }
+
+    /// Forecasts and explains: the forecast plus every step's feature
+    /// values and SHAP contributions of the point model.
+    ///
+    /// # Errors
+    /// As [`FittedForecaster::predict`].
+    pub fn predict_explained(
+        &self,
+        h: usize,
+        levels: &[Level],
+        future: Option<&FutureCovariates>,
+    ) -> Result<(PanelForecast, Explanation)> {
+        let r = self.run(h, levels, future, true)?;
+        let e = r.explain.ok_or_else(|| GbmError::Usage("no explanation produced".into()))?;
+        Ok((r.fc, e))
+    }
+
+    /// Global importances of the point models, summed over groups, steps
+    /// and seeds: `(feature, gain, splits)`, by decreasing gain.
+    ///
+    /// # Errors
+    /// LightGBM errors parsing the models.
+    pub fn importance(&self) -> Result<Vec<(String, f64, f64)>> {
+        let nf = self.features.n_features();
+        let (mut gain, mut split) = (vec![0.0; nf], vec![0.0; nf]);
+        for g in &self.groups {
+            for step in &g.heads[0].models {
+                for m in step {
+                    let (ga, sp) = booster::importance(&booster::load(m)?)?;
+                    for j in 0..nf.min(ga.len()) {
+                        gain[j] += ga[j];
+                        split[j] += sp[j];
+                    }
+                }
+            }
+        }
+        let mut out: Vec<(String, f64, f64)> = self
+            .features
+            .names
+            .iter()
+            .cloned()
+            .zip(gain)
+            .zip(split)
+            .map(|((n, g), s)| (n, g, s))
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(out)
+    }
+
+    fn check_request(&self, h: usize, levels: &[Level]) -> Result<()> {
+        if self.params.strategy == Strategy::Direct {
+            let trained = self.groups.first().map_or(0, |g| g.heads[0].models.len());
+            if h > trained {
+                return Err(GbmError::Usage(format!(
+                    "this direct model has one booster per step for {trained} steps; \
+                     it cannot forecast {h} (refit with --horizon {h})"
+                )));
+            }
+        }
+        for l in levels {
+            if !self.levels.contains(l) {
+                let have: Vec<String> = self.levels.iter().map(|l| l.to_string()).collect();
+                return Err(GbmError::Usage(format!(
+                    "level {l}: the model has quantile models for levels [{}] only; \
+                     refit with --levels including {l}",
+                    have.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn run(
+        &self,
+        h: usize,
+        levels: &[Level],
+        future: Option<&FutureCovariates>,
+        explain: bool,
+    ) -> Result<Run> {
+        self.check_request(h, levels)?;
+        let panel = &self.panel;
+        let n = panel.n_series();
+        let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(h); n];
+        let nq = self.levels.len() * 2;
+        let mut qs: Vec<Vec<Vec<f64>>> = vec![vec![Vec::with_capacity(h); nq]; n];
+        let mut rows: Vec<ExplainRow> = Vec::new();
+        let groups = group_series(panel, &self.params.group_by)?;
+        for (key, series) in &groups {
+            let g = self.groups.iter().find(|g| g.key == *key).ok_or_else(|| {
+                GbmError::Usage(format!(
+                    "series '{}' is in group '{key}', which the model was not trained on",
+                    panel.id(series[0])
+                ))
+            })?;
+            // Boosters parsed once per run: [head][step][seed].
+            let boosters: Vec<Vec<Vec<Booster>>> = g
+                .heads
+                .iter()
+                .map(|hd| {
+                    hd.models
+                        .iter()
+                        .map(|s| s.iter().map(|m| booster::load(m)).collect::<Result<Vec<_>>>())
+                        .collect::<Result<Vec<_>>>()
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut frame = self.features.forecast_frame(panel, series, future, h)?;
+            for step in 0..h {
+                let (offset, k) = match self.params.strategy {
+                    Strategy::Recursive => (1, 0),
+                    Strategy::Direct => (step + 1, step),
+                };
+                let x = frame.rows(step, offset);
+                let mut point = vec![0.0; series.len()];
+                let seeds = &boosters[0][k];
+                for b in seeds {
+                    for (acc, v) in point.iter_mut().zip(booster::predict(b, &x)?) {
+                        *acc += v / seeds.len() as f64;
+                    }
+                }
+                if self.nonnegative {
+                    point.iter_mut().for_each(|v| *v = v.max(0.0));
+                }
+                if explain {
+                    rows.extend(self.explain_step(seeds, &x, &point, series, step)?);
+                }
+                for (qi, hb) in boosters.iter().skip(1).enumerate() {
+                    let v = booster::predict(&hb[k][0], &x)?;
+                    for (j, &i) in series.iter().enumerate() {
+                        qs[i][qi].push(v[j]);
+                    }
+                }
+                for (j, &i) in series.iter().enumerate() {
+                    means[i].push(point[j]);
+                }
+                frame.push(&point);
+            }
+        }
+        let fc = self.assemble(means, qs, levels);
+        let explain = explain.then(|| Explanation {
+            model: self.name.clone(),
+            features: self.features.names.clone(),
+            log_link: self.params.objective.log_link(),
+            ids: panel.ids().to_vec(),
+            starts: fc.starts.clone(),
+            freq: panel.freq(),
+            rows,
+        });
+        Ok(Run { fc, explain })
+    }
+
+    fn explain_step(
+        &self,
+        seeds: &[Booster],
+        x: &demandcast_features::Matrix,
+        point: &[f64],
+        series: &[usize],
+        step: usize,
+    ) -> Result<Vec<ExplainRow>> {
+        let nf = x.n_features;
+        let mut contrib = vec![0.0; x.rows() * (nf + 1)];
+        let mut raw = vec![0.0; x.rows()];
+        for b in seeds {
+            for (a, v) in contrib.iter_mut().zip(booster::contributions(b, x)?) {
+                *a += v / seeds.len() as f64;
+            }
+            for (a, v) in raw.iter_mut().zip(booster::raw(b, x)?) {
+                *a += v / seeds.len() as f64;
+            }
+        }
+        Ok(series
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| {
+                let c = &contrib[j * (nf + 1)..(j + 1) * (nf + 1)];
+                ExplainRow {
+                    series: i,
+                    step,
+                    values: x.row(j).to_vec(),
+                    contributions: c[..nf].to_vec(),
+                    expected: c[nf],
+                    raw: raw[j],
+                    prediction: point[j],
+                }
+            })
+            .collect())
+    }
+
+    fn assemble(&self, means: Vec<Vec<f64>>, qs: Vec<Vec<Vec<f64>>>, levels: &[Level]) -> PanelForecast {
+        let panel = &self.panel;
+        let series = means
+            .into_iter()
+            .zip(qs)
+            .map(|(mean, q)| {
+                let mut intervals: Vec<Interval> = levels
+                    .iter()
+                    .filter_map(|l| {
+                        let k = self.levels.iter().position(|x| x == l)?;
+                        Some(Interval { level: *l, lower: q[2 * k].clone(), upper: q[2 * k + 1].clone() })
+                    })
+                    .collect();
+                intervals.sort_by(|a, b| a.level.partial_cmp(&b.level).unwrap_or(std::cmp::Ordering::Equal));
+                let mut f = Forecast { mean, intervals };
+                if self.nonnegative {
+                    f.clip_nonnegative();
+                }
+                uncross(&mut f);
+                f
+            })
+            .collect();
+        let mut lv = levels.to_vec();
+        lv.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        PanelForecast {
+            model: self.name.clone(),
+            freq: panel.freq(),
+            ids: panel.ids().to_vec(),
+            starts: (0..panel.n_series())
+                .map(|i| panel.freq().step(panel.last_date(i), 1))
+                .collect(),
+            levels: lv,
+            series,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Sorts the quantiles of each step (lower bounds of wider intervals first),
+/// leaving the mean alone. The quantile models are fitted separately, so they
+/// can cross; core's `Forecast::sort_quantiles` would also move the mean,
+/// which for skewed sales legitimately lies above a high quantile.
+pub(crate) fn uncross(f: &mut Forecast) {
+    let n = f.intervals.len();
+    for t in 0..f.mean.len() {
+        let mut q: Vec<f64> = Vec::with_capacity(2 * n);
+        for i in (0..n).rev() {
+            q.push(f.intervals[i].lower[t]);
+        }
+        for i in 0..n {
+            q.push(f.intervals[i].upper[t]);
+        }
+        q.sort_by(f64::total_cmp);
+        for (k, i) in (0..n).rev().enumerate() {
+            f.intervals[i].lower[t] = q[k];
+        }
+        for i in 0..n {
+            f.intervals[i].upper[t] = q[n + i];
+        }
+    }
+}
+
+impl FittedForecaster for GbmFitted {
+    fn predict(
+        &self,
+        h: usize,
+        levels: &[Level],
+        future: Option<&FutureCovariates>,
+    ) -> demandcast_core::Result<PanelForecast> {
+        self.run(h, levels, future, false)
+            .map(|r| r.fc)
+            .map_err(|e| e.into_core(&self.name))
+    }
+}

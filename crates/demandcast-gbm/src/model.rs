@@ -1,0 +1,203 @@
+//! [`LightGbm`]: the model configuration, and fitting it to a panel.
+
+use crate::booster::{self, Loss};
+use crate::fitted::{GbmFitted, GroupModel, Head};
+use crate::params::{GbmParams, Strategy};
+use crate::{GbmError, Result};
+use demandcast_core::{FittedForecaster, Forecaster, Level, Panel, Progress};
+use demandcast_features::{FeatureEngine, FeatureSpec, FittedFeatures, TrainOptions};
+use std::time::Instant;
+
+/// A global LightGBM model over every series of a panel (or one per group),
+/// with the feature engine's lags, rolling statistics, calendar, prices,
+/// promotions and categoricals. `fit` returns a [`GbmFitted`], which alone predicts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LightGbm {
+    name: String,
+    params: GbmParams,
+    levels: Vec<Level>,
+    horizon: Option<usize>,
+    nonnegative: bool,
+    features: Option<FeatureSpec>,
+}
+
+impl LightGbm {
+    /// The model with these parameters, named `LightGBM`, non-negative,
+    /// without intervals.
+    pub fn new(params: GbmParams) -> Self {
+        Self {
+            name: "LightGBM".into(),
+            params,
+            levels: Vec::new(),
+            horizon: None,
+            nonnegative: true,
+            features: None,
+        }
+    }
+
+    /// Sets the output name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Interval levels to train quantile models for (two per level).
+    pub fn with_levels(mut self, levels: &[Level]) -> Self {
+        self.levels = levels.to_vec();
+        self
+    }
+
+    /// The horizon: needed by `strategy=direct` (one model per step) and
+    /// used as the early-stopping validation window.
+    pub fn with_horizon(mut self, h: Option<usize>) -> Self {
+        self.horizon = h;
+        self
+    }
+
+    /// Clip forecasts at zero (default true).
+    pub fn nonnegative(mut self, yes: bool) -> Self {
+        self.nonnegative = yes;
+        self
+    }
+
+    /// A custom feature recipe instead of the frequency's default.
+    pub fn with_features(mut self, spec: FeatureSpec) -> Self {
+        self.features = Some(spec);
+        self
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &GbmParams {
+        &self.params
+    }
+
+    /// Fits the model, reporting series done to `progress`.
+    ///
+    /// # Errors
+    /// [`GbmError::Usage`] for `strategy=direct` without a horizon or an
+    /// unknown `group_by` static; feature and LightGBM errors.
+    pub fn fit_gbm(&self, panel: &Panel, progress: &dyn Progress) -> Result<GbmFitted> {
+        let t0 = Instant::now();
+        let p = &self.params;
+        let steps = match (p.strategy, self.horizon) {
+            (Strategy::Recursive, _) => 1,
+            (Strategy::Direct, Some(h)) => h,
+            (Strategy::Direct, None) => {
+                return Err(GbmError::Usage(
+                    "strategy=direct trains one model per step and needs the horizon".into(),
+                ))
+            }
+        };
+        let engine = FeatureEngine {
+            spec: self
+                .features
+                .clone()
+                .unwrap_or_else(|| FeatureSpec::for_freq(panel.freq())),
+        };
+        let features = engine.fit(panel);
+        let groups = crate::fitted::group_series(panel, &p.group_by)?;
+        let mut quantiles: Vec<f64> = Vec::new();
+        for l in &self.levels {
+            quantiles.push(l.lo_quantile());
+            quantiles.push(l.hi_quantile());
+        }
+        let n_models = steps * (p.seeds + quantiles.len());
+        let mut out = Vec::with_capacity(groups.len());
+        for (key, series) in groups {
+            let span = tracing::info_span!("group", key = %key, series = series.len());
+            let _g = span.enter();
+            // The bar counts series: spread each group's series over its models.
+            let done = std::cell::Cell::new(0u64);
+            let (n, m) = (series.len() as u64, n_models as u64);
+            let report = || {
+                let d = done.get() + 1;
+                done.set(d);
+                progress.inc(n * d / m - n * (d - 1) / m);
+            };
+            let heads = self.fit_group(&features, panel, &series, steps, &quantiles, &report)?;
+            out.push(GroupModel { key, heads });
+        }
+        tracing::info!(seconds = t0.elapsed().as_secs_f64(), "lightgbm fitted");
+        Ok(GbmFitted::new(
+            self.name.clone(),
+            p.clone(),
+            features,
+            self.levels.clone(),
+            self.horizon,
+            self.nonnegative,
+            out,
+            panel.clone(),
+        ))
+    }
+
+    fn fit_group(
+        &self,
+        features: &FittedFeatures,
+        panel: &Panel,
+        series: &[usize],
+        steps: usize,
+        quantiles: &[f64],
+        report: &dyn Fn(),
+    ) -> Result<Vec<Head>> {
+        let p = &self.params;
+        let names = &features.names;
+        let mut point = Head { quantile: None, models: Vec::with_capacity(steps) };
+        let mut qheads: Vec<Head> = quantiles
+            .iter()
+            .map(|&q| Head { quantile: Some(q), models: Vec::with_capacity(steps) })
+            .collect();
+        for step in 0..steps {
+            let mut opts = TrainOptions {
+                offset: step + 1,
+                max_history: p.max_history,
+                ..TrainOptions::default()
+            };
+            let mut rounds = p.rounds;
+            if p.early_stopping > 0 {
+                // Early stopping on the last horizon of each series, then a
+                // refit on every row with the best round count.
+                opts.holdout = self.horizon.unwrap_or_else(|| panel.freq().season_length());
+                let set = features.training_set(panel, series, &opts)?;
+                let (_, best) = booster::train(&set, names, p, Loss::Point(p.objective), p.rounds, p.seed)?;
+                tracing::info!(best_rounds = best, "early stopping");
+                rounds = best.max(1);
+                opts.holdout = 0;
+            }
+            let set = features.training_set(panel, series, &opts)?;
+            tracing::info!(rows = set.train.rows(), features = names.len(), step, "training");
+            let mut seeds = Vec::with_capacity(p.seeds);
+            for k in 0..p.seeds {
+                let (m, _) = booster::train(&set, names, p, Loss::Point(p.objective), rounds, p.seed + k as u64)?;
+                seeds.push(m);
+                report();
+            }
+            point.models.push(seeds);
+            for h in &mut qheads {
+                let q = h.quantile.unwrap_or(0.5);
+                let (m, _) = booster::train(&set, names, p, Loss::Quantile(q), p.quantile_rounds(), p.seed)?;
+                h.models.push(vec![m]);
+                report();
+            }
+        }
+        let mut heads = vec![point];
+        heads.extend(qheads);
+        Ok(heads)
+    }
+}
+
+impl Forecaster for LightGbm {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn fit_with_progress(
+        &self,
+        train: &Panel,
+        progress: &dyn Progress,
+    ) -> demandcast_core::Result<Box<dyn FittedForecaster>> {
+        let f = self
+            .fit_gbm(train, progress)
+            .map_err(|e| e.into_core(&self.name))?;
+        Ok(Box::new(f))
+    }
+}

@@ -1,0 +1,244 @@
+//! Fine-tuning on a user's panel: full or LoRA, with a validation window and early stopping.
+//!
+//! The last `val_horizon` periods of every series are held out: training
+//! windows only score targets before them, and the validation loss (the
+//! pretraining loss on those periods) picks the best step and stops training
+//! after `patience` validations without improvement.
+
+use crate::model::{default_device, Tsfm};
+use crate::nn::LoraSpec;
+use crate::optim::AdamW;
+use crate::panel::{series_statics, window_at, CovariateUse};
+use crate::store::{
+    load_tensors, read_config, save_tensors, write_atomic, AdapterMeta, FinetuneMode,
+    ADAPTER_META, ADAPTER_WEIGHTS, WEIGHTS,
+};
+use crate::train::{train_loop, TrainEvent, TrainHooks, TrainOptions, TrainReport, WindowSource};
+use crate::window::Window;
+use crate::{Error, Result};
+use candle_core::{DType, Tensor, Var};
+use candle_nn::{VarBuilder, VarMap};
+use demandcast_core::{FutureCovariates, Panel};
+use rand::rngs::StdRng;
+use rand::Rng;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+/// Fine-tuning settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinetuneOptions {
+    /// Full or LoRA.
+    pub mode: FinetuneMode,
+    /// LoRA rank.
+    pub rank: usize,
+    /// LoRA alpha (the update is scaled by alpha / rank).
+    pub alpha: f64,
+    /// Full mode: freeze the input embeddings and the first this-many encoder layers.
+    pub freeze_layers: usize,
+    /// Dropout during fine-tuning (`None`: the model's).
+    pub dropout: Option<f32>,
+    /// Held-out periods at the end of each series.
+    pub val_horizon: usize,
+    /// At most this many series in the validation set (a fixed sample; 0 = all).
+    pub max_val_series: usize,
+    /// Optimisation (steps, lr, warm-up, cosine decay, weight decay, clipping, patience).
+    pub train: TrainOptions,
+    /// Whether the model reads the panel's covariates (off: ablation).
+    pub use_covariates: bool,
+}
+
+impl Default for FinetuneOptions {
+    fn default() -> Self {
+        Self {
+            mode: FinetuneMode::Lora,
+            rank: 8,
+            alpha: 16.0,
+            freeze_layers: 0,
+            dropout: None,
+            val_horizon: 28,
+            max_val_series: 2000,
+            train: TrainOptions {
+                steps: 600,
+                batch_size: 64,
+                lr: 3e-4,
+                warmup: 30,
+                min_lr_ratio: 0.1,
+                weight_decay: 0.01,
+                grad_clip: 1.0,
+                seed: 42,
+                val_every: 50,
+                patience: 4,
+                checkpoint_every: 0,
+            },
+            use_covariates: true,
+        }
+    }
+}
+
+/// Training windows cut from a panel before its validation window.
+struct PanelSource<'a> {
+    panel: &'a Panel,
+    cfg: crate::TsfmConfig,
+    covs: CovariateUse,
+    statics: Vec<Vec<u32>>,
+    train_end: Vec<usize>,
+    eligible: Vec<usize>,
+}
+
+impl WindowSource for PanelSource<'_> {
+    fn draw(&self, rng: &mut StdRng) -> Option<Window> {
+        let i = self.eligible[rng.random_range(0..self.eligible.len())];
+        let end = self.train_end[i];
+        let lo = 4.min(end - 1);
+        let origin = rng.random_range(lo..end);
+        let w = window_at(self.panel, i, origin, end, &self.cfg, &self.covs, None, &self.statics[i]);
+        // Skip windows whose targets are all zero before any sale (not yet launched).
+        Some(w)
+    }
+}
+
+struct Hooks<'a> {
+    on_event: &'a mut dyn FnMut(TrainEvent),
+    best: HashMap<String, Tensor>,
+}
+
+impl TrainHooks for Hooks<'_> {
+    fn event(&mut self, e: TrainEvent) {
+        (self.on_event)(e);
+    }
+    fn checkpoint(&mut self, _: usize, _: &AdamW, _: &TrainReport) -> Result<()> {
+        Ok(())
+    }
+    fn best(&mut self, _step: usize, opt: &AdamW) -> Result<()> {
+        // Deep copies: `Var::set` overwrites the variables' storage in place.
+        self.best = opt
+            .vars()
+            .iter()
+            .map(|(n, v)| Ok((n.clone(), v.as_tensor().copy()?)))
+            .collect::<candle_core::Result<_>>()?;
+        Ok(())
+    }
+}
+
+/// Fine-tunes the model in `model_dir` on `panel` and writes the adapter to `out`.
+///
+/// # Errors
+/// A missing model, a panel too short for the validation window, tensor or I/O failures.
+pub fn finetune(
+    panel: &Panel,
+    model_dir: &Path,
+    opts: &FinetuneOptions,
+    out: &Path,
+    on_event: &mut dyn FnMut(TrainEvent),
+    stop: &AtomicBool,
+) -> Result<TrainReport> {
+    let base_cfg = read_config(model_dir)?;
+    let mut cfg = base_cfg.clone();
+    if let Some(d) = opts.dropout {
+        cfg.dropout = d;
+    }
+    cfg.validate()?;
+    let dev = default_device();
+    let covs = if opts.use_covariates { CovariateUse::of(panel) } else { CovariateUse::default() };
+    let vh = opts.val_horizon;
+    let train_end: Vec<usize> = (0..panel.n_series()).map(|i| panel.len_of(i).saturating_sub(vh)).collect();
+    let eligible: Vec<usize> = (0..panel.n_series()).filter(|&i| train_end[i] >= 8).collect();
+    if eligible.is_empty() {
+        return Err(Error::Train(format!(
+            "no series is longer than the validation window of {vh} periods plus 8"
+        )));
+    }
+    let statics: Vec<Vec<u32>> = (0..panel.n_series()).map(|i| series_statics(panel, i, &cfg)).collect();
+    // Validation: the last `vh` periods of a fixed sample of series.
+    let step = if opts.max_val_series > 0 && eligible.len() > opts.max_val_series {
+        eligible.len() as f64 / opts.max_val_series as f64
+    } else {
+        1.0
+    };
+    let mut val_ids: Vec<usize> = Vec::new();
+    let mut x = 0.0;
+    while (x as usize) < eligible.len() {
+        val_ids.push(eligible[x as usize]);
+        x += step;
+    }
+    let val: Vec<Window> = val_ids
+        .iter()
+        .map(|&i| window_at(panel, i, train_end[i], panel.len_of(i), &cfg, &covs, None::<&FutureCovariates>, &statics[i]))
+        .collect();
+    let base = load_tensors(&model_dir.join(WEIGHTS), &dev)?;
+    let varmap = VarMap::new();
+    let (model, vars) = match opts.mode {
+        FinetuneMode::Full => {
+            let m = Tsfm::new(&cfg, VarBuilder::from_varmap(&varmap, DType::F32, &dev), None)?;
+            let data = varmap.data().lock().map_err(|_| Error::Train("lock poisoned".into()))?;
+            for (name, var) in data.iter() {
+                let t = base.get(name).ok_or_else(|| Error::Model {
+                    path: model_dir.display().to_string(),
+                    message: format!("weight {name} missing"),
+                })?;
+                var.set(t)?;
+            }
+            let frozen = |n: &str| {
+                (0..opts.freeze_layers).any(|l| n.starts_with(&format!("layers.{l}.")))
+                    || (opts.freeze_layers > 0 && !n.starts_with("layers.") && !n.starts_with("head.") && !n.starts_with("norm."))
+            };
+            let vars: Vec<(String, Var)> =
+                data.iter().filter(|(k, _)| !frozen(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            (m, vars)
+        }
+        FinetuneMode::Lora => {
+            let spec = LoraSpec { rank: opts.rank.max(1), alpha: opts.alpha };
+            let m = Tsfm::new(
+                &cfg,
+                VarBuilder::from_tensors(base, DType::F32, &dev),
+                Some((VarBuilder::from_varmap(&varmap, DType::F32, &dev), spec)),
+            )?;
+            let data = varmap.data().lock().map_err(|_| Error::Train("lock poisoned".into()))?;
+            let vars = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            (m, vars)
+        }
+    };
+    let n_train: usize = vars.iter().map(|(_, v)| v.elem_count()).sum();
+    tracing::info!("fine-tuning {} weights ({:?}), {} series, {} validation series", n_train, opts.mode, eligible.len(), val.len());
+    let mut opt = AdamW::new(vars, opts.train.adamw());
+    let src = PanelSource { panel, cfg: cfg.clone(), covs, statics, train_end, eligible };
+    let mut hooks = Hooks { on_event, best: HashMap::new() };
+    // Validation before any step: the zero-shot baseline the adapter must beat.
+    let v0 = crate::train::eval_loss(&model, &cfg, &val, 256, &dev)?;
+    let mut report = TrainReport { best_val: v0, ..Default::default() };
+    report.curve.push((0, f32::NAN, v0));
+    hooks.event(TrainEvent::Validation { step: 0, loss: v0, best: true });
+    hooks.best(0, &opt)?;
+    let report = train_loop(&model, &mut opt, &src, &val, &opts.train, 0, report, &mut hooks, stop, &dev)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut weights = hooks.best;
+    if opts.mode == FinetuneMode::Full {
+        // A full adapter is a complete model: add the frozen weights too.
+        let data = varmap.data().lock().map_err(|_| Error::Train("lock poisoned".into()))?;
+        for (k, v) in data.iter() {
+            weights.entry(k.clone()).or_insert_with(|| v.as_tensor().clone());
+        }
+    }
+    save_tensors(&out.join(ADAPTER_WEIGHTS), &weights)?;
+    let meta = AdapterMeta {
+        mode: opts.mode,
+        rank: if opts.mode == FinetuneMode::Lora { opts.rank.max(1) } else { 0 },
+        alpha: if opts.mode == FinetuneMode::Lora { opts.alpha } else { 0.0 },
+        config: base_cfg,
+        summary: serde_json::json!({
+            "steps": report.steps,
+            "best_step": report.best_step,
+            "best_val_loss": report.best_val,
+            "zero_shot_val_loss": v0,
+            "early_stopped": report.early_stopped,
+            "val_horizon": vh,
+            "trainable_weights": n_train,
+            "covariates": opts.use_covariates,
+            "curve": report.curve,
+        }),
+    };
+    let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::Train(e.to_string()))?;
+    write_atomic(&out.join(ADAPTER_META), &text)?;
+    Ok(report)
+}

@@ -1,0 +1,181 @@
+//! Layers built only from differentiable candle ops.
+//!
+//! candle-nn's fused `LayerNorm` and `softmax_last_dim` have no backward pass:
+//! their outputs are silently detached, so nothing below them would train (see
+//! `shared/design/ml-notes.md`). The composites here cost a few more kernel
+//! launches but every weight receives a gradient; `tests/gradients.rs` checks it.
+
+use candle_core::{DType, Module, Tensor, D};
+use candle_nn::{init::Init, VarBuilder};
+
+/// LoRA settings: rank and scaling `alpha / rank`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoraSpec {
+    /// Rank of the update `B·A`.
+    pub rank: usize,
+    /// Scale numerator: the update is multiplied by `alpha / rank`.
+    pub alpha: f64,
+}
+
+/// A linear layer `x·Wᵀ + b`, optionally with a LoRA update `scale·x·Aᵀ·Bᵀ`.
+#[derive(Debug, Clone)]
+pub struct Lin {
+    w: Tensor,
+    b: Tensor,
+    lora: Option<(Tensor, Tensor, f64)>,
+}
+
+impl Lin {
+    /// Loads (or initialises) `weight` (out × in) and `bias` under `vb`; with
+    /// `lora`, also `lora_a` (rank × in, random) and `lora_b` (out × rank, zero)
+    /// from `lvb`, so that the adapted layer starts equal to the base.
+    pub fn new(
+        vb: &VarBuilder,
+        in_dim: usize,
+        out_dim: usize,
+        lora: Option<(&VarBuilder, LoraSpec)>,
+    ) -> candle_core::Result<Self> {
+        let std = (1.0 / in_dim as f64).sqrt();
+        let w = vb.get_with_hints(
+            (out_dim, in_dim),
+            "weight",
+            Init::Randn { mean: 0.0, stdev: std },
+        )?;
+        let b = vb.get_with_hints(out_dim, "bias", Init::Const(0.0))?;
+        let lora = match lora {
+            Some((lvb, spec)) => {
+                let a = lvb.get_with_hints(
+                    (spec.rank, in_dim),
+                    "lora_a",
+                    Init::Randn { mean: 0.0, stdev: std },
+                )?;
+                let bb = lvb.get_with_hints((out_dim, spec.rank), "lora_b", Init::Const(0.0))?;
+                Some((a, bb, spec.alpha / spec.rank as f64))
+            }
+            None => None,
+        };
+        Ok(Self { w, b, lora })
+    }
+
+    /// Applies the layer to the last dimension of `x` (any rank >= 2).
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let dims = x.dims().to_vec();
+        let in_dim = dims[dims.len() - 1];
+        let rows: usize = dims[..dims.len() - 1].iter().product();
+        let x2 = x.reshape((rows, in_dim))?;
+        let mut y = x2.matmul(&self.w.t()?)?.broadcast_add(&self.b)?;
+        if let Some((a, b, scale)) = &self.lora {
+            let u = x2.matmul(&a.t()?)?.matmul(&b.t()?)?;
+            y = (y + (u * *scale)?)?;
+        }
+        let mut out = dims;
+        let last = out.len() - 1;
+        out[last] = self.w.dim(0)?;
+        y.reshape(out)
+    }
+}
+
+/// Layer normalisation over the last dimension, composed of differentiable ops.
+#[derive(Debug, Clone)]
+pub struct Norm {
+    g: Tensor,
+    b: Tensor,
+}
+
+impl Norm {
+    /// Loads (or initialises to 1 and 0) `weight` and `bias` of width `dim`.
+    pub fn new(vb: &VarBuilder, dim: usize) -> candle_core::Result<Self> {
+        Ok(Self {
+            g: vb.get_with_hints(dim, "weight", Init::Const(1.0))?,
+            b: vb.get_with_hints(dim, "bias", Init::Const(0.0))?,
+        })
+    }
+
+    /// Normalises `x` over its last dimension.
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let xc = x.broadcast_sub(&mean)?;
+        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
+        let xn = xc.broadcast_div(&(var + 1e-5)?.sqrt()?)?;
+        xn.broadcast_mul(&self.g)?.broadcast_add(&self.b)
+    }
+}
+
+/// Softmax over the last dimension from differentiable ops (the max is
+/// subtracted, detached, for stability; it cancels in the gradient).
+pub fn softmax(x: &Tensor) -> candle_core::Result<Tensor> {
+    let m = x.max_keepdim(D::Minus1)?.detach();
+    let e = x.broadcast_sub(&m)?.exp()?;
+    e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
+}
+
+/// `log(1 + exp(x))`, computed stably as `relu(x) + log(1 + exp(-|x|))`.
+pub fn softplus(x: &Tensor) -> candle_core::Result<Tensor> {
+    x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?
+}
+
+/// Inverted dropout (`candle_nn::ops::dropout` is a mask product, differentiable).
+pub fn dropout(x: &Tensor, p: f32, train: bool) -> candle_core::Result<Tensor> {
+    if train && p > 0.0 {
+        candle_nn::ops::dropout(x, p)
+    } else {
+        Ok(x.clone())
+    }
+}
+
+/// A residual MLP block, `Lin(in→hid) → GELU → Lin(hid→out) + Lin(in→out)`,
+/// the patch embedding and output head of TimesFM / Chronos-Bolt.
+#[derive(Debug, Clone)]
+pub struct ResMlp {
+    hidden: Lin,
+    out: Lin,
+    skip: Lin,
+}
+
+impl ResMlp {
+    /// Loads (or initialises) the three layers under `vb`.
+    pub fn new(vb: &VarBuilder, in_dim: usize, hid: usize, out: usize) -> candle_core::Result<Self> {
+        Ok(Self {
+            hidden: Lin::new(&vb.pp("hidden"), in_dim, hid, None)?,
+            out: Lin::new(&vb.pp("out"), hid, out, None)?,
+            skip: Lin::new(&vb.pp("skip"), in_dim, out, None)?,
+        })
+    }
+
+    /// Applies the block (dropout on the hidden layer during training).
+    pub fn forward(&self, x: &Tensor, p: f32, train: bool) -> candle_core::Result<Tensor> {
+        let h = dropout(&self.hidden.forward(x)?.gelu_erf()?, p, train)?;
+        self.out.forward(&h)? + self.skip.forward(x)?
+    }
+}
+
+/// An embedding table read with `index_select` (which has a backward pass).
+#[derive(Debug, Clone)]
+pub struct Embed {
+    table: Tensor,
+}
+
+impl Embed {
+    /// Loads (or initialises, N(0, 0.02)) `weight` of shape (n × dim).
+    pub fn new(vb: &VarBuilder, n: usize, dim: usize) -> candle_core::Result<Self> {
+        Ok(Self {
+            table: vb.get_with_hints((n, dim), "weight", Init::Randn { mean: 0.0, stdev: 0.02 })?,
+        })
+    }
+
+    /// Rows for `ids` (u32, any shape): output shape `ids.shape + (dim,)`.
+    pub fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        let dims = ids.dims().to_vec();
+        let flat = ids.flatten_all()?.to_dtype(DType::U32)?;
+        let rows = self.table.index_select(&flat, 0)?;
+        let mut out = dims;
+        out.push(self.table.dim(1)?);
+        rows.reshape(out)
+    }
+}
+
+impl Module for Norm {
+    fn forward(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
+        Norm::forward(self, xs)
+    }
+}

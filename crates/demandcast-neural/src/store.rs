@@ -1,0 +1,178 @@
+//! Model and adapter directories on disk, and atomic writes.
+//!
+//! A model directory holds `config.json` ([`TsfmConfig`]) and
+//! `model.safetensors`. An adapter directory holds `adapter.json`
+//! ([`AdapterMeta`]) and `adapter.safetensors`: for `lora` only the low-rank
+//! matrices (loaded over the base), for `full` a complete set of weights.
+
+use crate::config::TsfmConfig;
+use crate::model::{default_device, Tsfm};
+use crate::nn::LoraSpec;
+use crate::{Error, Result};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The weight file of a model directory.
+pub const WEIGHTS: &str = "model.safetensors";
+/// The configuration file of a model directory.
+pub const CONFIG: &str = "config.json";
+/// The description file of an adapter directory.
+pub const ADAPTER_META: &str = "adapter.json";
+/// The weight file of an adapter directory.
+pub const ADAPTER_WEIGHTS: &str = "adapter.safetensors";
+/// Environment variable naming the model directory.
+pub const MODEL_DIR_ENV: &str = "DEMANDCAST_MODEL_DIR";
+
+/// How an adapter was fine-tuned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FinetuneMode {
+    /// Every weight (or every weight above the frozen layers) was trained; the adapter is a full model.
+    Full,
+    /// Low-rank adapters on the encoder's linear layers; the base stays frozen.
+    Lora,
+}
+
+/// `adapter.json`: what an adapter holds and how it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdapterMeta {
+    /// Full weights or LoRA matrices.
+    pub mode: FinetuneMode,
+    /// LoRA rank (0 for full).
+    pub rank: usize,
+    /// LoRA alpha (0 for full).
+    pub alpha: f64,
+    /// The base model's configuration (checked when loading over a base).
+    pub config: TsfmConfig,
+    /// Training summary (steps, best validation loss...), free-form.
+    #[serde(default)]
+    pub summary: serde_json::Value,
+}
+
+/// The model directory to use: `explicit`, else `$DEMANDCAST_MODEL_DIR`, else
+/// `models/tsfm` of the source tree this binary was built from, else
+/// `models/tsfm` next to the executable. Weights are not embedded in the
+/// binary (`include_bytes!`): that would make every build depend on the
+/// weight file and a retrained model would need a rebuild.
+pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os(MODEL_DIR_ENV) {
+        return PathBuf::from(p);
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/tsfm");
+    if src.join(WEIGHTS).exists() {
+        return src;
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        let p = dir.join("models/tsfm");
+        if p.join(WEIGHTS).exists() {
+            return p;
+        }
+    }
+    src
+}
+
+/// Reads `config.json` of a model directory.
+///
+/// # Errors
+/// A missing or invalid file.
+pub fn read_config(dir: &Path) -> Result<TsfmConfig> {
+    let p = dir.join(CONFIG);
+    let text = std::fs::read_to_string(&p).map_err(|e| Error::Model {
+        path: p.display().to_string(),
+        message: format!("{e} (set --model-dir or {MODEL_DIR_ENV})"),
+    })?;
+    let cfg: TsfmConfig = serde_json::from_str(&text).map_err(|e| Error::Model {
+        path: p.display().to_string(),
+        message: e.to_string(),
+    })?;
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that an
+/// interrupted write never leaves a truncated file behind.
+///
+/// # Errors
+/// I/O failures.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Saves named tensors as safetensors, atomically.
+///
+/// # Errors
+/// Serialisation or I/O failures.
+pub fn save_tensors(path: &Path, tensors: &HashMap<String, Tensor>) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    candle_core::safetensors::save(tensors, &tmp)?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Loads safetensors into named tensors on `dev`.
+///
+/// # Errors
+/// A missing or malformed file.
+pub fn load_tensors(path: &Path, dev: &Device) -> Result<HashMap<String, Tensor>> {
+    candle_core::safetensors::load(path, dev).map_err(|e| Error::Model {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A loaded model ready to forecast: the base weights, with an adapter applied if given.
+pub struct LoadedModel {
+    /// The network.
+    pub model: Tsfm,
+    /// Its configuration.
+    pub config: TsfmConfig,
+    /// The device it runs on.
+    pub device: Device,
+}
+
+/// Loads the model in `dir`, with the adapter in `adapter` applied over it.
+///
+/// # Errors
+/// Missing files, or an adapter made for another configuration.
+pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
+    let cfg = read_config(dir)?;
+    let dev = default_device();
+    let base = load_tensors(&dir.join(WEIGHTS), &dev)?;
+    let model = match adapter {
+        None => Tsfm::new(&cfg, VarBuilder::from_tensors(base, DType::F32, &dev), None)?,
+        Some(a) => {
+            let mp = a.join(ADAPTER_META);
+            let text = std::fs::read_to_string(&mp).map_err(|e| Error::io(&mp, e))?;
+            let meta: AdapterMeta = serde_json::from_str(&text).map_err(|e| Error::Model {
+                path: mp.display().to_string(),
+                message: e.to_string(),
+            })?;
+            if meta.config != cfg {
+                return Err(Error::Model {
+                    path: a.display().to_string(),
+                    message: format!("adapter was made for another base model than {}", dir.display()),
+                });
+            }
+            let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
+            match meta.mode {
+                FinetuneMode::Full => Tsfm::new(&cfg, VarBuilder::from_tensors(w, DType::F32, &dev), None)?,
+                FinetuneMode::Lora => Tsfm::new(
+                    &cfg,
+                    VarBuilder::from_tensors(base, DType::F32, &dev),
+                    Some((
+                        VarBuilder::from_tensors(w, DType::F32, &dev),
+                        LoraSpec { rank: meta.rank, alpha: meta.alpha },
+                    )),
+                )?,
+            }
+        }
+    };
+    Ok(LoadedModel { model, config: cfg, device: dev })
+}
