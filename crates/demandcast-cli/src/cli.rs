@@ -45,6 +45,8 @@ pub enum Command {
     Import(ImportArgs),
     /// List the models that --models accepts.
     Models,
+    /// Train a LightGBM model on the full history and save it (forecast later with --model-dir).
+    Fit(FitArgs),
     /// Embed each catalogue product's text (MiniLM sentence vectors) into a table.
     Embed(crate::text_args::EmbedArgs),
     /// Fine-tune MiniLM + a regression head on launch demand (full, LoRA or head only).
@@ -178,6 +180,30 @@ pub struct ForecastArgs {
     /// Cold start: products of --catalog without history.
     #[command(flatten, next_help_heading = "Cold start (catalogue products without history)")]
     pub cold_start: crate::text_args::ColdStartArgs,
+    /// Forecast with a LightGBM model saved by `demandcast fit --save DIR` (no retraining).
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// LightGBM only: write each forecast's feature contributions (SHAP) to FILE
+    /// and global importances to FILE's stem + `.importance.csv`.
+    #[arg(long, value_name = "FILE")]
+    pub explain: Option<PathBuf>,
+}
+
+/// `demandcast fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Input table.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Periods that will be forecast (needed by strategy=direct; early-stopping window).
+    #[arg(long, value_name = "H")]
+    pub horizon: Option<usize>,
+    /// Models and intervals (one lightgbm model; --levels trains its quantile models).
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Folder to save the model in (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub save: PathBuf,
 }
 
 /// `demandcast backtest`.

@@ -13,6 +13,7 @@ mod decide_args;
 mod decide_settings;
 mod decide_stock;
 mod error;
+mod gbm_cli;
 mod input;
 mod output;
 mod progress;
@@ -61,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ImportSource::M5(m5) => commands::import_m5::run(&settings::import_m5(m5)?, &ui),
         },
         Command::Models => commands::models::run(),
+        Command::Fit(args) => commands::fit::run(&settings::fit(args)?, &ui),
         Command::Embed(args) => commands::embed::run(&text_args::embed(args)?, &ui),
         Command::FinetuneText(args) => commands::finetune_text::run(args, &ui),
         Command::Simulate(args) => commands::simulate::run(&decide_settings::simulate(args)?, &ui),

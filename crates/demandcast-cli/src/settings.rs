@@ -6,14 +6,15 @@
 //! before minutes of loading and fitting.
 
 use crate::cli::{
-    BacktestArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg, ModelArgs,
-    NegativeArg,
+    BacktestArgs, FitArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg,
+    ModelArgs, NegativeArg,
 };
 use crate::error::UsageError;
 use anyhow::Result;
 use demandcast::core::{Freq, Level};
 use demandcast::data::{
-    m5::M5Options, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy, NegativePolicy,
+    m5::M5Options, CovariateSelection, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy,
+    NegativePolicy,
 };
 use demandcast::{BuildOptions, ModelSpec};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,7 @@ impl ModelSettings {
     pub fn build_options(&self, freq: Freq) -> BuildOptions {
         let mut o = BuildOptions::new(self.season_length(freq));
         o.nonnegative = self.nonnegative;
+        o.levels = self.levels.clone();
         o
     }
 
@@ -84,6 +86,45 @@ pub struct ForecastSettings {
     pub output: PathBuf,
     /// Cold start of catalogue products without history.
     pub cold_start: crate::text_args::ColdStartSettings,
+    /// Saved LightGBM model to forecast with.
+    pub model_dir: Option<PathBuf>,
+    /// LightGBM contributions file.
+    pub explain: Option<PathBuf>,
+}
+
+/// `demandcast fit`, resolved.
+#[derive(Debug, Clone)]
+pub struct FitSettings {
+    /// History.
+    pub input: InputSettings,
+    /// Horizon, if given.
+    pub horizon: Option<usize>,
+    /// Models.
+    pub models: ModelSettings,
+    /// Folder to save to.
+    pub save: PathBuf,
+}
+
+/// Resolves `fit` flags.
+pub fn fit(a: FitArgs) -> Result<FitSettings> {
+    if let Some(h) = a.horizon {
+        at_least_one(h, "--horizon")?;
+    }
+    if a.save.is_file() {
+        return Err(UsageError::err(
+            format!(
+                "--save {} is a file; the model is saved as a folder",
+                a.save.display()
+            ),
+            Some("give a folder path, e.g. --save model/"),
+        ));
+    }
+    Ok(FitSettings {
+        input: input(a.input)?,
+        horizon: a.horizon,
+        models: models(a.models)?,
+        save: a.save,
+    })
 }
 
 /// `demandcast backtest`, resolved.
@@ -125,14 +166,31 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
     if a.output.as_os_str() != "-" {
         expect_extension(&a.output, &["csv"], "--output")?;
     }
+    let models = models(a.models)?;
+    let mut input = input(a.input)?;
+    // Read only the columns a model needs (the catalogue and future
+    // covariates may refer to any of them, so then everything is kept).
+    if a.future.is_none() && a.catalog.is_none() {
+        input.load.covariates = covariates_needed(&models.specs, &[]);
+    }
     Ok(ForecastSettings {
-        input: input(a.input)?,
+        input,
         future: a.future,
         catalog: a.catalog,
         horizon,
-        models: models(a.models)?,
+        models,
         output: a.output,
         cold_start: crate::text_args::cold_start(a.cold_start)?,
+        model_dir: match a.model_dir {
+            Some(d) if !d.join("model.json").is_file() => {
+                return Err(UsageError::err(
+                    format!("--model-dir {}: no model.json there", d.display()),
+                    Some("save a model first: demandcast fit --models lightgbm ... --save DIR"),
+                ))
+            }
+            d => d,
+        },
+        explain: a.explain,
     })
 }
 
@@ -150,15 +208,28 @@ pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
             Some("give a folder path, e.g. --output out/backtest"),
         ));
     }
+    let models = models(a.models)?;
+    let mut input = input(a.input)?;
+    // the WRMSSE weights need the price even when no model does
+    input.load.covariates = covariates_needed(&models.specs, &["sell_price"]);
     Ok(BacktestSettings {
-        input: input(a.input)?,
+        input,
         horizon,
         windows,
         step_size,
         refit: a.refit,
-        models: models(a.models)?,
+        models,
         output: a.output,
     })
+}
+
+/// Every covariate when some model reads covariates, else only `keep`.
+fn covariates_needed(specs: &[ModelSpec], keep: &[&str]) -> CovariateSelection {
+    if specs.iter().any(|s| s.kind().uses_covariates()) {
+        CovariateSelection::All
+    } else {
+        CovariateSelection::Only(keep.iter().map(|k| k.to_string()).collect())
+    }
 }
 
 /// Resolves `import m5` flags.

@@ -32,6 +32,7 @@ pub fn load_catalog(path: &Path, id_col: &str) -> Result<Catalog> {
         &ReadSpec {
             text: &[],
             all_text: true,
+            numeric: None,
         },
     )?;
     let mut dg = Diags::new(&t.file);

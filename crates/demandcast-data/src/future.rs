@@ -98,6 +98,7 @@ pub fn load_future(
     let spec = ReadSpec {
         text: &[opts.id_col.as_str()],
         all_text: false,
+        numeric: None,
     };
     let t = read_table(path, &spec)?;
     let mut dg = Diags::new(&t.file);

@@ -126,7 +126,9 @@ pub use diag::{Diagnostic, Severity};
 pub use error::{Error, Result};
 pub use future::load_future;
 pub use load::{load_panel, Loaded, MAX_INDICATORS, OTHER};
-pub use options::{GapPolicy, LeadingZeros, LoadOptions, MissingPolicy, NegativePolicy, Policy};
+pub use options::{
+    CovariateSelection, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy, NegativePolicy, Policy,
+};
 pub use write::{write_future, write_panel};
 
 #[doc(no_inline)]

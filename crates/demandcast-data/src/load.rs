@@ -6,7 +6,9 @@ use crate::cols::{
 };
 use crate::diag::{Diagnostic, Diags};
 use crate::intern::TextCol;
-use crate::options::{GapPolicy, LeadingZeros, LoadOptions, MissingPolicy, NegativePolicy};
+use crate::options::{
+    CovariateSelection, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy, NegativePolicy,
+};
 use crate::parse::{from_days, grid_ord, iso};
 use crate::table::{read_table, RawCol, ReadSpec, Table, DATE_NULL};
 use crate::{Error, Result};
@@ -50,9 +52,20 @@ const MAX_ROWS: i64 = 400_000_000;
 /// [`GapPolicy::Error`]), [`Error::Freq`] when the frequency cannot be
 /// inferred, and I/O or format errors. Never panics on malformed input.
 pub fn load_panel(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
+    let numeric: Option<Vec<&str>> = match &opts.covariates {
+        CovariateSelection::All => None,
+        CovariateSelection::Only(names) => Some(
+            names
+                .iter()
+                .map(String::as_str)
+                .chain([opts.target_col.as_str(), opts.time_col.as_str()])
+                .collect(),
+        ),
+    };
     let spec = ReadSpec {
         text: &[opts.id_col.as_str()],
         all_text: false,
+        numeric: numeric.as_deref(),
     };
     let table = read_table(path, &spec)?;
     build_panel(&table, opts)
@@ -329,6 +342,7 @@ pub(crate) fn encode_history<'a>(
     skip: &[usize],
     sid: &[u32],
     ns: usize,
+    keep: &CovariateSelection,
     dg: &mut Diags,
 ) -> Encoded<'a> {
     let mut out = Encoded {
@@ -358,13 +372,17 @@ pub(crate) fn encode_history<'a>(
         let converted;
         let tc = match col {
             RawCol::Num(_) => {
-                numeric_covariate(t, j, dg, &mut out);
+                if keep.keeps(name) {
+                    numeric_covariate(t, j, dg, &mut out);
+                }
                 continue;
             }
             RawCol::Text(tc) => {
                 match text_kind(tc, t.decimal_comma) {
                     TextKind::Numeric => {
-                        numeric_covariate(t, j, dg, &mut out);
+                        if keep.keeps(name) {
+                            numeric_covariate(t, j, dg, &mut out);
+                        }
                         continue;
                     }
                     TextKind::Empty => {
@@ -401,6 +419,10 @@ pub(crate) fn encode_history<'a>(
                 varying = true;
                 break;
             }
+        }
+        if varying && !keep.keeps(name) {
+            tracing::info!(column = name, "left out: no model needs this covariate");
+            continue;
         }
         let mut latin1 = false;
         if varying {
@@ -493,7 +515,14 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
     let (sid, ids) = series_keys(t, id_i, &mut dg);
     let days = row_days(t, time_i, &mut dg)?;
     let y = target_values(t, y_i, opts, &mut dg);
-    let enc = encode_history(t, &[id_i, time_i, y_i], &sid, ids.len(), &mut dg);
+    let enc = encode_history(
+        t,
+        &[id_i, time_i, y_i],
+        &sid,
+        ids.len(),
+        &opts.covariates,
+        &mut dg,
+    );
     dg.check()?;
 
     let freq = resolve_freq(t, &days, opts.freq)?;

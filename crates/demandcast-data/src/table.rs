@@ -158,6 +158,8 @@ pub(crate) struct ReadSpec<'a> {
     pub(crate) text: &'a [&'a str],
     /// Read every column as text (catalogues).
     pub(crate) all_text: bool,
+    /// Parquet numeric columns to read (`None`: all); the others are skipped.
+    pub(crate) numeric: Option<&'a [&'a str]>,
 }
 
 /// Reads a whole CSV or Parquet file.
@@ -439,6 +441,14 @@ fn read_parquet_inner(path: &Path, file: File, spec: &ReadSpec<'_>) -> Result<Ta
         } else {
             Builder::Num(Vec::new())
         };
+        if matches!(b, Builder::Num(_))
+            && spec
+                .numeric
+                .is_some_and(|keep| !keep.contains(&f.name().as_str()))
+        {
+            tracing::info!(column = %f.name(), "not read: no model needs this covariate");
+            continue;
+        }
         names.push(f.name().clone());
         keep.push(k);
         builders.push(b);

@@ -359,3 +359,50 @@ fn future_validation() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
+
+/// `CovariateSelection::Only` keeps the named covariates and every static,
+/// from CSV and from Parquet (where the other numeric columns are not read).
+#[test]
+fn covariate_selection_keeps_only_what_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sales.csv");
+    std::fs::write(
+        &csv,
+        "unique_id,ds,y,price,promo,event,store\n\
+         a,2024-01-01,1,2.5,0,none,s1\n\
+         a,2024-01-02,2,2.5,1,xmas,s1\n\
+         b,2024-01-01,3,4.0,0,none,s2\n\
+         b,2024-01-02,4,3.5,0,xmas,s2\n",
+    )
+    .unwrap();
+    let all = load_panel(&csv, &keep_all()).unwrap().panel;
+    let names = |p: &Panel| {
+        p.covariates()
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(names(&all).len() >= 3, "{:?}", names(&all)); // price, promo, event indicators
+    let mut only = keep_all();
+    only.covariates = CovariateSelection::Only(vec!["price".into()]);
+    let p = load_panel(&csv, &only).unwrap().panel;
+    assert_eq!(names(&p), ["price"]);
+    assert_eq!(p.covariate("price").unwrap(), &[2.5, 2.5, 4.0, 3.5]);
+    assert_eq!(p.static_col("store").unwrap(), &["s1", "s2"]);
+    // the same through Parquet
+    let pq = dir.path().join("sales.parquet");
+    write_panel(&pq, &all).unwrap();
+    let p2 = load_panel(&pq, &only).unwrap().panel;
+    assert_eq!(names(&p2), ["price"]);
+    assert_eq!(p2.covariate("price").unwrap(), &[2.5, 2.5, 4.0, 3.5]);
+    assert_eq!(p2.static_col("store").unwrap(), &["s1", "s2"]);
+    let none = LoadOptions {
+        covariates: CovariateSelection::Only(vec![]),
+        ..keep_all()
+    };
+    assert!(load_panel(&pq, &none)
+        .unwrap()
+        .panel
+        .covariates()
+        .is_empty());
+}

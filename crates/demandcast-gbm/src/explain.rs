@@ -2,6 +2,7 @@
 //! feature to each forecast step.
 
 use demandcast_core::{Freq, NaiveDate};
+use std::io::Write;
 
 /// One forecast step of one series, explained.
 #[derive(Debug, Clone, PartialEq)]

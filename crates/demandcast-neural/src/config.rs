@@ -41,13 +41,13 @@ impl Default for TsfmConfig {
     fn default() -> Self {
         Self {
             context_len: 512,
-            patch_len: 32,
+            patch_len: 64,
             horizon_len: 64,
             d_model: 128,
             n_layers: 4,
             n_heads: 4,
-            d_ff: 512,
-            dropout: 0.1,
+            d_ff: 256,
+            dropout: 0.05,
             quantiles: vec![
                 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99,
             ],

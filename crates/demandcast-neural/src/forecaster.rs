@@ -23,7 +23,7 @@ pub struct TsfmForecaster {
     pub model_dir: Option<PathBuf>,
     /// Fine-tuned adapter directory applied over the base.
     pub adapter: Option<PathBuf>,
-    /// Threads for inference (0 = all cores).
+    /// Threads for inference (0 = the current rayon pool's, e.g. the CLI's `--threads`).
     pub threads: usize,
     /// Series per forward pass (0 = 256).
     pub batch_size: usize,
@@ -206,7 +206,8 @@ impl FittedTsfm {
         if self.threads > 0 {
             self.threads
         } else {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+            // The caller's pool (the CLI's `--threads`).
+            rayon::current_num_threads()
         }
     }
 }

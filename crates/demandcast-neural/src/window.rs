@@ -102,7 +102,9 @@ pub fn collate(cfg: &TsfmConfig, ws: &[&Window], dev: &Device) -> candle_core::R
         freq[i] = w.freq;
         for (j, &v) in w.target.iter().take(h).enumerate() {
             if v.is_finite() {
-                target[i * h + j] = v / s;
+                // Clipped so that a launch after an all-zero context (scale 1)
+                // or a bulk order cannot dominate a batch's loss.
+                target[i * h + j] = (v / s).min(TARGET_CLIP);
                 tmask[i * h + j] = 1.0;
             }
         }
@@ -123,6 +125,9 @@ pub fn collate(cfg: &TsfmConfig, ws: &[&Window], dev: &Device) -> candle_core::R
         target_mask: t(tmask, &[b, h])?,
     })
 }
+
+/// Largest scaled target the loss sees.
+const TARGET_CLIP: f32 = 100.0;
 
 /// Weight of the squared error of the mean output in the training loss.
 const MEAN_WEIGHT: f64 = 0.25;

@@ -188,7 +188,7 @@ impl TextRegressor {
         )?;
         let (encoder, mut named) = match mode {
             FinetuneMode::Full => {
-                let map = VarMap::new();
+                let mut map = VarMap::new();
                 let enc = BertModel::load(VarBuilder::from_varmap(&map, DType::F32, &device), &config, None)?;
                 map.load(&weights)?;
                 (Some(enc), named_vars(&map, "encoder.")?)

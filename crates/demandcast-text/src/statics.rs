@@ -141,7 +141,7 @@ mod tests {
         let p = TextProjection::fit(&vs, 2).unwrap();
         let c = &p.components[0];
         let s = std::f64::consts::FRAC_1_SQRT_2;
-        assert!((c[0] - s).abs() < 1e-8 && (c[1] - s).abs() < 1e-8 && c[2].abs() < 1e-8);
+        assert!((c[0] - s).abs() < 1e-6 && (c[1] - s).abs() < 1e-6 && c[2].abs() < 1e-4);
         // Projection of a centred point onto the first component.
         let z = p.project(&[1.0 + p.mean[0] as f32, 1.0 + p.mean[1] as f32, p.mean[2] as f32]);
         assert!((z[0] - 2.0 * s).abs() < 1e-5);

@@ -42,6 +42,10 @@ pub enum ModelKind {
     Tsb,
     /// Per-series choice among the statistical models by backtest.
     Auto,
+    /// demandcast's pretrained time-series transformer (zero-shot or fine-tuned).
+    Tsfm,
+    /// Global LightGBM over lags, calendar, prices and statics (demandcast-gbm).
+    LightGbm,
 }
 
 /// What the registry knows about one model family.
@@ -76,7 +80,7 @@ const fn info(
 }
 
 /// Every model family, statistical ones first, in the order `all` expands to.
-pub const MODELS: [ModelInfo; 17] = [
+pub const MODELS: [ModelInfo; 19] = [
     info(
         ModelKind::Naive,
         "naive",
@@ -196,6 +200,20 @@ pub const MODELS: [ModelInfo; 17] = [
         "",
         "per-series choice among the statistical models by backtest",
     ),
+    info(
+        ModelKind::Tsfm,
+        "tsfm",
+        "Tsfm",
+        "[:adapter_dir]",
+        "pretrained time-series transformer, zero-shot or with a fine-tuned adapter",
+    ),
+    info(
+        ModelKind::LightGbm,
+        "lightgbm",
+        "LightGBM",
+        "[:key=value,...]",
+        "global LightGBM on lags, calendar, prices, promotions, statics (Tweedie)",
+    ),
 ];
 
 impl ModelKind {
@@ -230,7 +248,34 @@ impl ModelKind {
         MODELS
             .iter()
             .map(|m| m.kind)
-            .filter(|k| *k != ModelKind::Auto)
+            .filter(|k| !matches!(k, ModelKind::Auto | ModelKind::Tsfm | ModelKind::LightGbm))
+    }
+
+    /// Whether models of this family read covariates (prices, promotions,
+    /// events). The statistical families do not; any other family is assumed
+    /// to, so that a new one never loses its inputs by omission. Loaders use
+    /// this to skip reading columns no model needs.
+    pub fn uses_covariates(self) -> bool {
+        !matches!(
+            self,
+            ModelKind::Naive
+                | ModelKind::SeasonalNaive
+                | ModelKind::HistoricAverage
+                | ModelKind::WindowAverage
+                | ModelKind::AutoEts
+                | ModelKind::Theta
+                | ModelKind::OptimizedTheta
+                | ModelKind::DynamicTheta
+                | ModelKind::DynamicOptimizedTheta
+                | ModelKind::AutoTheta
+                | ModelKind::CrostonClassic
+                | ModelKind::CrostonOptimized
+                | ModelKind::CrostonSba
+                | ModelKind::Adida
+                | ModelKind::Imapa
+                | ModelKind::Tsb
+                | ModelKind::Auto
+        )
     }
 
     /// Every valid name, comma-separated, for error messages.
@@ -282,6 +327,6 @@ mod tests {
         assert_eq!(ModelKind::from_name("AUTO_ETS"), Some(ModelKind::AutoEts));
         assert_eq!(ModelKind::from_name("ADIDA"), Some(ModelKind::Adida));
         assert_eq!(ModelKind::from_name("prophet"), None);
-        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 1);
+        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 2);
     }
 }

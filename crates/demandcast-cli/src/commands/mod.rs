@@ -1,6 +1,7 @@
 //! One file per subcommand. Each `run` takes resolved settings and does the work.
 
 pub mod backtest;
+pub mod fit;
 pub mod coldstart;
 pub mod embed;
 pub mod finetune_text;

@@ -298,9 +298,9 @@ mod tests {
         let f = pool.predict_from(&nb, Some(1.0), &p, 2);
         // a: 100 * (2/1) = 200 with weight 1; b: 10 with weight 0.8.
         let want = (200.0 + 0.8 * 10.0) / 1.8;
-        assert!((f.total - want).abs() < 1e-9);
-        assert!((f.curve[0] - 0.75 * want).abs() < 1e-9);
+        assert!((f.total - want).abs() < 1e-5);
+        assert!((f.curve[0] - 0.75 * want).abs() < 1e-5);
         assert_eq!(f.analogues[0].id, "a");
-        assert!((f.analogues[0].weight - 1.0 / 1.8).abs() < 1e-9);
+        assert!((f.analogues[0].weight - 1.0 / 1.8).abs() < 1e-7);
     }
 }
