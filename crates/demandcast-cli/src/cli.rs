@@ -55,6 +55,10 @@ pub enum Command {
     Simulate(crate::decide_args::SimulateArgs),
     /// Reorder points, order-up-to levels and today's orders from calibrated forecasts and stock.
     Plan(crate::decide_args::PlanArgs),
+    /// Pretrain the time-series transformer (tsfm) on synthetic and real series.
+    Pretrain(crate::neural_args::PretrainArgs),
+    /// Fine-tune tsfm on a history (full or LoRA); use with --models tsfm --adapter DIR.
+    Finetune(crate::neural_args::FinetuneArgs),
 }
 
 /// The input table and how to read it.
@@ -154,6 +158,9 @@ pub struct ModelArgs {
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Fine-tuned adapter directory for `tsfm` (from `demandcast finetune`).
+    #[arg(long, value_name = "DIR")]
+    pub adapter: Option<std::path::PathBuf>,
 }
 
 /// `demandcast forecast`.

@@ -318,7 +318,16 @@ fn input(a: InputArgs) -> Result<InputSettings> {
 }
 
 fn models(a: ModelArgs) -> Result<ModelSettings> {
-    let specs = ModelSpec::parse_list(&a.models)?;
+    let mut specs = ModelSpec::parse_list(&a.models)?;
+    if let Some(dir) = &a.adapter {
+        must_exist(dir)?;
+        // --adapter applies to every `tsfm` that names no adapter of its own.
+        for s in &mut specs {
+            if let ModelSpec::Tsfm { adapter, .. } = s {
+                adapter.get_or_insert_with(|| dir.display().to_string());
+            }
+        }
+    }
     let levels = if a.levels.trim().eq_ignore_ascii_case("none") || a.levels.trim().is_empty() {
         Vec::new()
     } else {

@@ -1,0 +1,87 @@
+//! `demandcast finetune`: adapts the pretrained transformer to a history (full or LoRA).
+
+use crate::input::load_history;
+use crate::neural_args::{FinetuneArgs, Mode};
+use crate::ui::Ui;
+use anyhow::Result;
+use demandcast::neural::store::{resolve_model_dir, FinetuneMode};
+use demandcast::neural::train::{with_threads, TrainEvent, TrainOptions};
+use demandcast::neural::{finetune, FinetuneOptions};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+/// Runs the command.
+pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
+    if a.steps == 0 || a.batch_size == 0 || a.val_horizon == 0 || a.rank == 0 {
+        return Err(crate::error::UsageError::err(
+            "--steps, --batch-size, --val-horizon and --rank must be >= 1",
+            None,
+        ));
+    }
+    let input = crate::settings::input_settings(a.input)?;
+    let panel = load_history(&input, ui)?.panel;
+    let model_dir = resolve_model_dir(a.model_dir.as_deref());
+    let opts = FinetuneOptions {
+        mode: match a.mode {
+            Mode::Full => FinetuneMode::Full,
+            Mode::Lora => FinetuneMode::Lora,
+        },
+        rank: a.rank,
+        alpha: 2.0 * a.rank as f64,
+        freeze_layers: a.freeze_layers,
+        dropout: a.dropout,
+        val_horizon: a.val_horizon,
+        max_val_series: 2000,
+        train: TrainOptions {
+            steps: a.steps,
+            batch_size: a.batch_size,
+            lr: a.lr,
+            warmup: a.warmup,
+            min_lr_ratio: 0.1,
+            weight_decay: a.weight_decay,
+            grad_clip: a.grad_clip,
+            seed: a.seed,
+            val_every: a.val_every.max(1),
+            patience: a.patience,
+            checkpoint_every: 0,
+        },
+        use_covariates: !a.no_covariates,
+    };
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let bar = ui.bars().bar(a.steps as u64, "fine-tuning");
+    let stop = AtomicBool::new(false);
+    let t0 = std::time::Instant::now();
+    let report = with_threads(threads, || {
+        finetune(
+            &panel,
+            &model_dir,
+            &opts,
+            &a.output,
+            &mut |e| match e {
+                TrainEvent::Step { .. } => demandcast::core::Progress::inc(&bar, 1),
+                TrainEvent::Validation { step, loss, best } => {
+                    bar.set_message(format!("val {loss:.4}"));
+                    tracing::info!("step {step}: validation loss {loss:.4}{}", if best { " (best)" } else { "" });
+                }
+            },
+            &stop,
+        )
+    })?;
+    bar.finish();
+    let zero_shot = report.curve.first().map(|c| c.2).unwrap_or(f32::NAN);
+    ui.note(format!(
+        "fine-tuned {} steps in {:.0} s{}: validation loss {:.4} (zero-shot {:.4}), best at step {}; adapter in {}",
+        report.steps,
+        t0.elapsed().as_secs_f64(),
+        if report.early_stopped { " (early stop)" } else { "" },
+        report.best_val,
+        zero_shot,
+        report.best_step,
+        a.output.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,94 @@
+//! Flags of the neural commands (`pretrain`, `finetune`).
+
+use crate::cli::InputArgs;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// `demandcast pretrain`.
+#[derive(Debug, Args)]
+pub struct PretrainArgs {
+    /// Pretraining configuration (JSON: model, train, data_dir, real_fraction, mixup_prob,
+    /// val_windows); see models/tsfm/pretrain.json.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Output model directory (config.json, model.safetensors, loss.csv, checkpoint/).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Start over even if OUTPUT holds a checkpoint (default: resume from it).
+    #[arg(long)]
+    pub restart: bool,
+    /// Worker threads [default: 2].
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub threads: usize,
+}
+
+/// How `finetune` adapts the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Every weight (above --freeze-layers).
+    Full,
+    /// Low-rank adapters; the base stays frozen.
+    Lora,
+}
+
+/// `demandcast finetune`.
+#[derive(Debug, Args)]
+pub struct FinetuneArgs {
+    /// The history to fine-tune on.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Full fine-tuning or LoRA.
+    #[arg(long, value_enum, default_value_t = Mode::Lora)]
+    pub mode: Mode,
+    /// LoRA rank.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub rank: usize,
+    /// Output adapter directory (adapter.json, adapter.safetensors).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Base model directory [default: the shipped models/tsfm, or $DEMANDCAST_MODEL_DIR].
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// Held-out periods at the end of each series (validation window).
+    #[arg(long, default_value_t = 28, value_name = "N")]
+    pub val_horizon: usize,
+    /// Optimiser steps at most (early stopping may end sooner).
+    #[arg(long, default_value_t = 600, value_name = "N")]
+    pub steps: usize,
+    /// Windows per step.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub batch_size: usize,
+    /// Peak learning rate (linear warm-up, then cosine decay).
+    #[arg(long, default_value_t = 3e-4, value_name = "LR")]
+    pub lr: f64,
+    /// Warm-up steps.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub warmup: usize,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.01, value_name = "X")]
+    pub weight_decay: f32,
+    /// Dropout during fine-tuning [default: the model's].
+    #[arg(long, value_name = "P")]
+    pub dropout: Option<f32>,
+    /// Gradient-norm clip (0 = off).
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub grad_clip: f32,
+    /// Full mode: freeze the input embeddings and the first N encoder layers.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub freeze_layers: usize,
+    /// Validate every N steps.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub val_every: usize,
+    /// Stop after N validations without improvement (0 = never).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub patience: usize,
+    /// Ignore the price/promotion/event covariates (ablation).
+    #[arg(long)]
+    pub no_covariates: bool,
+    /// Random seed.
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}

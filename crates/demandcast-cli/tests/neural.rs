@@ -1,0 +1,88 @@
+//! End-to-end: `pretrain` a tiny model, forecast zero-shot with `--models
+//! tsfm`, `finetune` a LoRA adapter and forecast with `--adapter`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str], model_dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_demandcast"))
+        .args(args)
+        .env("DEMANDCAST_MODEL_DIR", model_dir)
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn pretrain_forecast_finetune_adapter() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = d.join("pretrain.json");
+    std::fs::write(
+        &cfg,
+        r#"{"model": {"context_len": 64, "patch_len": 16, "horizon_len": 32, "d_model": 32,
+            "n_layers": 2, "n_heads": 2, "d_ff": 64, "n_static_buckets": 64, "text_dim": 8},
+           "train": {"steps": 4, "batch_size": 8, "warmup": 1, "val_every": 2, "checkpoint_every": 2},
+           "val_windows": 8}"#,
+    )
+    .unwrap();
+    let model = d.join("model");
+    let m = model.to_str().unwrap();
+    ok(&run(&["pretrain", "--config", cfg.to_str().unwrap(), "--output", m, "--threads", "1"], &model));
+    for f in ["config.json", "model.safetensors", "loss.csv"] {
+        assert!(model.join(f).exists(), "{f} missing");
+    }
+    // Two daily series with a price covariate.
+    let mut s = String::from("unique_id,ds,y,sell_price\n");
+    for id in ["A", "B"] {
+        for t in 0..90u32 {
+            // 2024-01-01 + t days (January 31, February 29 days).
+            let date = match t {
+                0..=30 => format!("2024-01-{:02}", t + 1),
+                31..=59 => format!("2024-02-{:02}", t - 30),
+                _ => format!("2024-03-{:02}", t - 59),
+            };
+            s.push_str(&format!("{id},{date},{},{}\n", (t % 7) + 1, if t % 20 < 3 { 1.5 } else { 2.0 }));
+        }
+    }
+    let input = d.join("sales.csv");
+    std::fs::write(&input, s).unwrap();
+    let out = d.join("fc.csv");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["forecast", "--input", input.to_str().unwrap(), "--horizon", "14",
+            "--models", "tsfm", "--threads", "1", "--output", out.to_str().unwrap()]
+            .iter().map(|x| x.to_string()).collect();
+        v.extend(extra.iter().map(|x| x.to_string()));
+        v
+    };
+    let a = args(&[]);
+    ok(&run(&a.iter().map(String::as_str).collect::<Vec<_>>(), &model));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap_or_else(|| panic!("no {n} in {header:?}"));
+    let (pm, lo, hi) = (col("Tsfm"), col("Tsfm-lo-80"), col("Tsfm-hi-80"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect())
+        .collect();
+    assert_eq!(rows.len(), 28);
+    for r in &rows {
+        assert!(r[pm].is_finite() && r[pm] >= 0.0);
+        assert!(r[lo] >= 0.0 && r[lo] <= r[hi], "{r:?}");
+    }
+    // LoRA fine-tuning writes a small adapter that forecasts load over the base.
+    let adapter = d.join("adapter");
+    ok(&run(&["finetune", "--input", input.to_str().unwrap(), "--mode", "lora", "--rank", "2",
+        "--steps", "3", "--batch-size", "4", "--val-every", "1", "--val-horizon", "14",
+        "--threads", "1", "--output", adapter.to_str().unwrap()], &model));
+    let meta = std::fs::read_to_string(adapter.join("adapter.json")).unwrap();
+    assert!(meta.contains("\"lora\""), "{meta}");
+    let lora = std::fs::metadata(adapter.join("adapter.safetensors")).unwrap().len();
+    let base = std::fs::metadata(model.join("model.safetensors")).unwrap().len();
+    assert!(lora * 2 < base, "adapter {lora} bytes vs base {base}");
+    let a = args(&["--adapter", adapter.to_str().unwrap()]);
+    ok(&run(&a.iter().map(String::as_str).collect::<Vec<_>>(), &model));
+}

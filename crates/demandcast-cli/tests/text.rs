@@ -1,0 +1,120 @@
+//! `embed` and cold start in `forecast --catalog`, end to end. Needs the
+//! MiniLM folder (`$DEMANDCAST_MINILM_DIR` or ../shared/models/all-MiniLM-L6-v2).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn model_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let d = std::env::var_os("DEMANDCAST_MINILM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/models/all-MiniLM-L6-v2"));
+    assert!(
+        d.join("model.safetensors").is_file(),
+        "MiniLM weights not found in {}: set DEMANDCAST_MINILM_DIR",
+        d.display()
+    );
+    d
+}
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
+        .args(args)
+        .args(["--text-model", model_dir().to_str().unwrap()])
+        .args(["--embedding-cache", dir.join("emb.bin").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{args:?} failed: {err}");
+    err
+}
+
+/// Weekly history: mugs sell ~100/week, cushions ~5/week; two launches
+/// observed 10 weeks in. A new "MUG" must get mug-like demand and mug analogues.
+fn fixture(dir: &Path) {
+    let mut h = String::from("unique_id,ds,y\n");
+    let d0 = chrono_like_weeks();
+    let series: [(&str, usize, f64); 6] = [
+        ("m1", 0, 100.0),
+        ("m2", 0, 120.0),
+        ("m3", 10, 90.0),
+        ("c1", 0, 5.0),
+        ("c2", 0, 4.0),
+        ("c3", 10, 6.0),
+    ];
+    for (id, start, level) in series {
+        for (w, ds) in d0.iter().enumerate().skip(start) {
+            h.push_str(&format!("{id},{ds},{}\n", level + (w % 3) as f64));
+        }
+    }
+    std::fs::write(dir.join("h.csv"), h).unwrap();
+    std::fs::write(
+        dir.join("cat.csv"),
+        "unique_id,description,launch_date,launch_price\n\
+         m1,RED ENAMEL COFFEE MUG,,2.0\nm2,BLUE ENAMEL COFFEE MUG,,2.0\nm3,GREEN ENAMEL TEA MUG,,2.0\n\
+         c1,VELVET CUSHION COVER,,8.0\nc2,LINEN CUSHION COVER,,8.0\nc3,SILK CUSHION COVER,,8.0\n\
+         new_mug,YELLOW ENAMEL COFFEE MUG,2024-07-10,2.0\nnew_cushion,COTTON CUSHION COVER,,8.0\n",
+    )
+    .unwrap();
+}
+
+/// 26 Sundays from 2024-01-07 as text.
+fn chrono_like_weeks() -> Vec<String> {
+    let days_in = [31, 29, 31, 30, 31, 30, 31];
+    let (mut m, mut d) = (1usize, 7usize);
+    let mut out = Vec::new();
+    for _ in 0..26 {
+        out.push(format!("2024-{m:02}-{d:02}"));
+        d += 7;
+        if d > days_in[m - 1] {
+            d -= days_in[m - 1];
+            m += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn embed_then_cold_start_forecast() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    fixture(dir);
+    let cat = dir.join("cat.csv");
+    run(dir, &["embed", "--catalog", cat.to_str().unwrap(), "--output", dir.join("e.csv").to_str().unwrap(), "--threads", "1"]);
+    let e = std::fs::read_to_string(dir.join("e.csv")).unwrap();
+    assert_eq!(e.lines().count(), 9);
+    assert!(e.lines().next().unwrap().ends_with(",text_383"));
+    // Second run: everything from the cache.
+    let err = run(dir, &["embed", "--catalog", cat.to_str().unwrap(), "--output", dir.join("e2.csv").to_str().unwrap()]);
+    assert!(err.contains("all 8 texts were in the embedding cache"), "{err}");
+
+    let out = dir.join("f.csv");
+    run(dir, &["forecast", "--input", dir.join("h.csv").to_str().unwrap(), "--catalog", cat.to_str().unwrap(),
+        "--horizon", "4", "--models", "naive", "--levels", "none", "--output", out.to_str().unwrap(), "--threads", "1"]);
+    let f = std::fs::read_to_string(&out).unwrap();
+    let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
+    let col = head.iter().position(|c| *c == "ColdStart").expect("ColdStart column");
+    let rows = |id: &str| -> Vec<(String, f64)> {
+        f.lines()
+            .filter(|l| l.starts_with(&format!("{id},")))
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                (c[1].to_string(), c[col].parse().unwrap())
+            })
+            .collect()
+    };
+    let mug = rows("new_mug");
+    let cushion = rows("new_cushion");
+    assert_eq!(mug.len(), 4);
+    // Launch 2024-07-10 (a Wednesday) falls in the week ending 2024-07-14.
+    assert_eq!(mug[0].0, "2024-07-14");
+    // No launch date: the first forecast week after the history (ends 2024-06-30).
+    assert_eq!(cushion[0].0, "2024-07-07");
+    let tot = |v: &[(String, f64)]| v.iter().map(|x| x.1).sum::<f64>();
+    assert!(tot(&mug) > 4.0 * 50.0 && tot(&mug) < 4.0 * 300.0, "mug {}", tot(&mug));
+    assert!(tot(&cushion) < 4.0 * 20.0, "cushion {}", tot(&cushion));
+    // The analogues file names mugs for the mug.
+    let a = std::fs::read_to_string(dir.join("f.analogues.csv")).unwrap();
+    let first = a.lines().find(|l| l.starts_with("new_mug,")).unwrap();
+    assert!(first.contains("MUG"), "{first}");
+}
