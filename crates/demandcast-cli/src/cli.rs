@@ -45,20 +45,6 @@ pub enum Command {
     Import(ImportArgs),
     /// List the models that --models accepts.
     Models,
-    /// Train a LightGBM model on the full history and save it (forecast later with --model-dir).
-    Fit(FitArgs),
-    /// Embed each catalogue product's text (MiniLM sentence vectors) into a table.
-    Embed(crate::text_args::EmbedArgs),
-    /// Fine-tune MiniLM + a regression head on launch demand (full, LoRA or head only).
-    FinetuneText(crate::text_args::FinetuneTextArgs),
-    /// Replay history with a replenishment policy driven by each model's backtest forecasts.
-    Simulate(crate::decide_args::SimulateArgs),
-    /// Reorder points, order-up-to levels and today's orders from calibrated forecasts and stock.
-    Plan(crate::decide_args::PlanArgs),
-    /// Pretrain the time-series transformer (tsfm) on synthetic and real series.
-    Pretrain(crate::neural_args::PretrainArgs),
-    /// Fine-tune tsfm on a history (full or LoRA); use with --models tsfm --adapter DIR.
-    Finetune(crate::neural_args::FinetuneArgs),
 }
 
 /// The input table and how to read it.
@@ -158,9 +144,6 @@ pub struct ModelArgs {
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Fine-tuned adapter directory for `tsfm` (from `demandcast finetune`).
-    #[arg(long, value_name = "DIR")]
-    pub adapter: Option<std::path::PathBuf>,
 }
 
 /// `demandcast forecast`.
@@ -184,33 +167,6 @@ pub struct ForecastArgs {
     /// Where to write the forecasts (CSV); `-` for stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
-    /// Cold start: products of --catalog without history.
-    #[command(flatten, next_help_heading = "Cold start (catalogue products without history)")]
-    pub cold_start: crate::text_args::ColdStartArgs,
-    /// Forecast with a LightGBM model saved by `demandcast fit --save DIR` (no retraining).
-    #[arg(long, value_name = "DIR")]
-    pub model_dir: Option<PathBuf>,
-    /// LightGBM only: write each forecast's feature contributions (SHAP) to FILE
-    /// and global importances to FILE's stem + `.importance.csv`.
-    #[arg(long, value_name = "FILE")]
-    pub explain: Option<PathBuf>,
-}
-
-/// `demandcast fit`.
-#[derive(Debug, Args)]
-pub struct FitArgs {
-    /// Input table.
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// Periods that will be forecast (needed by strategy=direct; early-stopping window).
-    #[arg(long, value_name = "H")]
-    pub horizon: Option<usize>,
-    /// Models and intervals (one lightgbm model; --levels trains its quantile models).
-    #[command(flatten)]
-    pub models: ModelArgs,
-    /// Folder to save the model in (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub save: PathBuf,
 }
 
 /// `demandcast backtest`.

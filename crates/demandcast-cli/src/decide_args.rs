@@ -92,7 +92,12 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "N")]
     pub lead_time: usize,
     /// Reviews to replay (weeks with --review-period 7), ending at the last date.
-    #[arg(long = "weeks", visible_alias = "reviews", default_value_t = 8, value_name = "N")]
+    #[arg(
+        long = "weeks",
+        visible_alias = "reviews",
+        default_value_t = 8,
+        value_name = "N"
+    )]
     pub reviews: usize,
     /// Past backtest windows the calibration may use at each review.
     #[arg(long, default_value_t = 8, value_name = "N")]

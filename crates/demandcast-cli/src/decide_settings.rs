@@ -52,7 +52,11 @@ impl CostSettings {
     }
 
     /// Unit costs for a product with this price (`None`: no usable price and no fixed costs).
-    pub fn unit_costs(&self, price: Option<f64>, freq: Freq) -> Option<demandcast_decide::UnitCosts> {
+    pub fn unit_costs(
+        &self,
+        price: Option<f64>,
+        freq: Freq,
+    ) -> Option<demandcast_decide::UnitCosts> {
         let p = price.filter(|p| p.is_finite() && *p > 0.0);
         let holding = match self.holding_cost {
             Some(h) => h,
@@ -81,7 +85,11 @@ impl CostSettings {
         };
         let l = match self.lost_sale_cost {
             Some(c) => format!("lost sale {c} per unit"),
-            None => format!("lost sale {} % of {}", self.lost_sale_margin * 100.0, self.price_col),
+            None => format!(
+                "lost sale {} % of {}",
+                self.lost_sale_margin * 100.0,
+                self.price_col
+            ),
         };
         format!("{h}; {l}; {} per order", self.order_cost)
     }
@@ -158,8 +166,9 @@ fn at_least_one(v: usize, flag: &str) -> Result<usize> {
     if v == 0 {
         return Err(UsageError::err(
             format!("{flag} must be at least 1"),
-            (flag == "--lead-time")
-                .then_some("an order takes at least one period to arrive; use 1 for next-period delivery"),
+            (flag == "--lead-time").then_some(
+                "an order takes at least one period to arrive; use 1 for next-period delivery",
+            ),
         ));
     }
     Ok(v)
@@ -205,7 +214,9 @@ fn policy(a: PolicyArgs) -> Result<PolicySettings> {
         PolicyArg::SQ => Policy::ReorderQuantity {
             quantity: need_q("s-q")?,
         },
-        PolicyArg::SS => Policy::MinMax { gap: need_q("s-s")? },
+        PolicyArg::SS => Policy::MinMax {
+            gap: need_q("s-s")?,
+        },
     };
     policy
         .validate()
@@ -216,9 +227,12 @@ fn policy(a: PolicyArgs) -> Result<PolicySettings> {
         max_order: a.max_order,
         max_position: a.max_stock,
     };
-    constraints
-        .validate()
-        .map_err(|e| UsageError::err(e.to_string(), Some("--pack-size must be > 0; --moq, --max-order, --max-stock >= 0")))?;
+    constraints.validate().map_err(|e| {
+        UsageError::err(
+            e.to_string(),
+            Some("--pack-size must be > 0; --moq, --max-order, --max-stock >= 0"),
+        )
+    })?;
     Ok(PolicySettings {
         policy,
         target,
@@ -238,7 +252,10 @@ fn costs(a: CostArgs) -> Result<CostSettings> {
     nonneg(a.holding_rate, "--holding-rate")?;
     nonneg(a.lost_sale_margin, "--lost-sale-margin")?;
     nonneg(a.order_cost, "--order-cost")?;
-    for (v, f) in [(a.holding_cost, "--holding-cost"), (a.lost_sale_cost, "--lost-sale-cost")] {
+    for (v, f) in [
+        (a.holding_cost, "--holding-cost"),
+        (a.lost_sale_cost, "--lost-sale-cost"),
+    ] {
         if let Some(v) = v {
             nonneg(v, f)?;
         }
@@ -277,9 +294,16 @@ pub fn plan(a: PlanArgs) -> Result<PlanSettings> {
         at_least_one(l, "--lead-time")?;
     }
     let calibration_windows = at_least_one(a.calibration_windows, "--calibration-windows")?;
-    for p in std::iter::once(&a.stock).chain(&a.lead_times).chain(&a.future).chain(&a.what_if) {
+    for p in std::iter::once(&a.stock)
+        .chain(&a.lead_times)
+        .chain(&a.future)
+        .chain(&a.what_if)
+    {
         if !p.is_file() {
-            return Err(UsageError::err(format!("{}: no such file", p.display()), None));
+            return Err(UsageError::err(
+                format!("{}: no such file", p.display()),
+                None,
+            ));
         }
     }
     let (input, models) = input_and_models(a.input, a.models, &a.output)?;

@@ -154,7 +154,12 @@ pub fn load_stock(path: &Path, id_col: &str) -> Result<(Vec<StockRow>, Vec<Strin
             return Err(bad(path, *line, id_col, "empty product id"));
         }
         if let Some(prev) = seen.insert(pid.clone(), *line) {
-            return Err(bad(path, *line, id_col, format!("'{pid}' is also on line {prev}")));
+            return Err(bad(
+                path,
+                *line,
+                id_col,
+                format!("'{pid}' is also on line {prev}"),
+            ));
         }
         let num = |k: usize| number(path, *line, STOCK_COLS[k], cell(k));
         let on_hand = num(0)?.ok_or_else(|| bad(path, *line, "on_hand", "empty"))?;

@@ -9,19 +9,12 @@
 mod cli;
 mod commands;
 mod data_hints;
-mod decide_args;
-mod decide_settings;
-mod decide_stock;
 mod error;
-mod gbm_cli;
 mod input;
-mod neural_args;
 mod output;
 mod progress;
 mod report;
 mod settings;
-mod text_args;
-mod text_output;
 mod ui;
 
 use clap::Parser;
@@ -63,13 +56,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ImportSource::M5(m5) => commands::import_m5::run(&settings::import_m5(m5)?, &ui),
         },
         Command::Models => commands::models::run(),
-        Command::Fit(args) => commands::fit::run(&settings::fit(args)?, &ui),
-        Command::Embed(args) => commands::embed::run(&text_args::embed(args)?, &ui),
-        Command::FinetuneText(args) => commands::finetune_text::run(args, &ui),
-        Command::Simulate(args) => commands::simulate::run(&decide_settings::simulate(args)?, &ui),
-        Command::Plan(args) => commands::plan::run(&decide_settings::plan(args)?, &ui),
-        Command::Pretrain(args) => commands::pretrain::run(args, &ui),
-        Command::Finetune(args) => commands::finetune::run(args, &ui),
     }
 }
 

@@ -6,8 +6,8 @@
 //! before minutes of loading and fitting.
 
 use crate::cli::{
-    BacktestArgs, FitArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg,
-    ModelArgs, NegativeArg,
+    BacktestArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg, ModelArgs,
+    NegativeArg,
 };
 use crate::error::UsageError;
 use anyhow::Result;
@@ -53,7 +53,6 @@ impl ModelSettings {
     pub fn build_options(&self, freq: Freq) -> BuildOptions {
         let mut o = BuildOptions::new(self.season_length(freq));
         o.nonnegative = self.nonnegative;
-        o.levels = self.levels.clone();
         o
     }
 
@@ -84,47 +83,6 @@ pub struct ForecastSettings {
     pub models: ModelSettings,
     /// Output CSV (`-` = stdout).
     pub output: PathBuf,
-    /// Cold start of catalogue products without history.
-    pub cold_start: crate::text_args::ColdStartSettings,
-    /// Saved LightGBM model to forecast with.
-    pub model_dir: Option<PathBuf>,
-    /// LightGBM contributions file.
-    pub explain: Option<PathBuf>,
-}
-
-/// `demandcast fit`, resolved.
-#[derive(Debug, Clone)]
-pub struct FitSettings {
-    /// History.
-    pub input: InputSettings,
-    /// Horizon, if given.
-    pub horizon: Option<usize>,
-    /// Models.
-    pub models: ModelSettings,
-    /// Folder to save to.
-    pub save: PathBuf,
-}
-
-/// Resolves `fit` flags.
-pub fn fit(a: FitArgs) -> Result<FitSettings> {
-    if let Some(h) = a.horizon {
-        at_least_one(h, "--horizon")?;
-    }
-    if a.save.is_file() {
-        return Err(UsageError::err(
-            format!(
-                "--save {} is a file; the model is saved as a folder",
-                a.save.display()
-            ),
-            Some("give a folder path, e.g. --save model/"),
-        ));
-    }
-    Ok(FitSettings {
-        input: input(a.input)?,
-        horizon: a.horizon,
-        models: models(a.models)?,
-        save: a.save,
-    })
 }
 
 /// `demandcast backtest`, resolved.
@@ -168,8 +126,6 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
     }
     let models = models(a.models)?;
     let mut input = input(a.input)?;
-    // Read only the columns a model needs (the catalogue and future
-    // covariates may refer to any of them, so then everything is kept).
     if a.future.is_none() && a.catalog.is_none() {
         input.load.covariates = covariates_needed(&models.specs, &[]);
     }
@@ -180,17 +136,6 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
         horizon,
         models,
         output: a.output,
-        cold_start: crate::text_args::cold_start(a.cold_start)?,
-        model_dir: match a.model_dir {
-            Some(d) if !d.join("model.json").is_file() => {
-                return Err(UsageError::err(
-                    format!("--model-dir {}: no model.json there", d.display()),
-                    Some("save a model first: demandcast fit --models lightgbm ... --save DIR"),
-                ))
-            }
-            d => d,
-        },
-        explain: a.explain,
     })
 }
 
@@ -210,7 +155,6 @@ pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
     }
     let models = models(a.models)?;
     let mut input = input(a.input)?;
-    // the WRMSSE weights need the price even when no model does
     input.load.covariates = covariates_needed(&models.specs, &["sell_price"]);
     Ok(BacktestSettings {
         input,
@@ -223,7 +167,6 @@ pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
     })
 }
 
-/// Every covariate when some model reads covariates, else only `keep`.
 fn covariates_needed(specs: &[ModelSpec], keep: &[&str]) -> CovariateSelection {
     if specs.iter().any(|s| s.kind().uses_covariates()) {
         CovariateSelection::All
@@ -259,11 +202,6 @@ pub fn import_m5(a: M5Args) -> Result<ImportM5Settings> {
         output: a.output,
         future_output: a.future_output,
     })
-}
-
-/// Resolves the input flags (for commands defined outside this file).
-pub fn input_settings(a: InputArgs) -> Result<InputSettings> {
-    input(a)
 }
 
 fn input(a: InputArgs) -> Result<InputSettings> {
@@ -318,16 +256,7 @@ fn input(a: InputArgs) -> Result<InputSettings> {
 }
 
 fn models(a: ModelArgs) -> Result<ModelSettings> {
-    let mut specs = ModelSpec::parse_list(&a.models)?;
-    if let Some(dir) = &a.adapter {
-        must_exist(dir)?;
-        // --adapter applies to every `tsfm` that names no adapter of its own.
-        for s in &mut specs {
-            if let ModelSpec::Tsfm { adapter, .. } = s {
-                adapter.get_or_insert_with(|| dir.display().to_string());
-            }
-        }
-    }
+    let specs = ModelSpec::parse_list(&a.models)?;
     let levels = if a.levels.trim().eq_ignore_ascii_case("none") || a.levels.trim().is_empty() {
         Vec::new()
     } else {

@@ -95,10 +95,11 @@ impl DemandDistribution {
             ));
         }
         if parts.len() == 1 {
-            return Ok(parts.into_iter().map(|p| p.1).next().unwrap_or(Self::Normal {
-                mean: 0.0,
-                sd: 0.0,
-            }));
+            return Ok(parts
+                .into_iter()
+                .map(|p| p.1)
+                .next()
+                .unwrap_or(Self::Normal { mean: 0.0, sd: 0.0 }));
         }
         Ok(Self::Mixture(
             parts.into_iter().map(|(w, d)| (w / total, d)).collect(),

@@ -104,7 +104,11 @@ impl LeadTime {
 /// Per-step standard deviations implied by a forecast's widest interval
 /// (normal approximation), or `sqrt(mean)` (Poisson) without intervals.
 pub fn step_sigmas(fc: &Forecast) -> Vec<f64> {
-    match fc.intervals.iter().max_by(|a, b| a.level.percent().total_cmp(&b.level.percent())) {
+    match fc
+        .intervals
+        .iter()
+        .max_by(|a, b| a.level.percent().total_cmp(&b.level.percent()))
+    {
         Some(iv) => {
             let z = iv.level.z();
             iv.lower

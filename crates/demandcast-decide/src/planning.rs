@@ -43,12 +43,19 @@ pub fn calibrate_on_backtest(
         let Some(pf) = w.models.get(model).and_then(|m| m.forecast.as_ref()) else {
             continue;
         };
-        let pos: HashMap<&str, usize> = pf.ids.iter().enumerate().map(|(k, id)| (id.as_str(), k)).collect();
+        let pos: HashMap<&str, usize> = pf
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (id.as_str(), k))
+            .collect();
         for ((&i, id), act) in w.series.iter().zip(&w.ids).zip(&w.actuals) {
             let Some(fc) = pos.get(id.as_str()).map(|&k| &pf.series[k]) else {
                 continue;
             };
-            let n = (0..panel.len_of(i)).take_while(|&j| panel.date(i, j) <= w.cutoff).count();
+            let n = (0..panel.len_of(i))
+                .take_while(|&j| panel.date(i, j) <= w.cutoff)
+                .count();
             let class = classify(&panel.series(i)[..n], th).class;
             for &h in horizons {
                 if act.len() < h || act[..h].iter().any(|v| !v.is_finite()) {

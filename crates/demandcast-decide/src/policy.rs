@@ -56,9 +56,7 @@ impl ServiceTarget {
     /// [`DecideError::Config`] for a probability outside (0, 1) or costs not > 0.
     pub fn validate(&self) -> Result<()> {
         let ok = match *self {
-            Self::CycleServiceLevel { alpha: p } | Self::FillRate { beta: p } => {
-                p > 0.0 && p < 1.0
-            }
+            Self::CycleServiceLevel { alpha: p } | Self::FillRate { beta: p } => p > 0.0 && p < 1.0,
             Self::Cost { holding, shortage } => {
                 holding > 0.0 && shortage > 0.0 && holding.is_finite() && shortage.is_finite()
             }
@@ -87,9 +85,7 @@ impl ProtectionDemand {
     pub fn level(&self, target: &ServiceTarget) -> f64 {
         match *target {
             ServiceTarget::CycleServiceLevel { alpha } => self.dist.quantile(alpha),
-            ServiceTarget::Cost { holding, shortage } => {
-                newsvendor(&self.dist, holding, shortage)
-            }
+            ServiceTarget::Cost { holding, shortage } => newsvendor(&self.dist, holding, shortage),
             ServiceTarget::FillRate { beta } => {
                 let allowed = (1.0 - beta) * self.review_mean.max(0.0);
                 // E[(D - s)+] falls as s grows: bisect between 0 and a quantile
@@ -214,9 +210,9 @@ impl Policy {
                     "(s, Q) needs an order quantity > 0, got {quantity}"
                 )))
             }
-            Policy::MinMax { gap } if !(gap >= 0.0 && gap.is_finite()) => Err(
-                DecideError::Config(format!("(s, S) needs S - s >= 0, got {gap}")),
-            ),
+            Policy::MinMax { gap } if !(gap >= 0.0 && gap.is_finite()) => Err(DecideError::Config(
+                format!("(s, S) needs S - s >= 0, got {gap}"),
+            )),
             _ => Ok(()),
         }
     }

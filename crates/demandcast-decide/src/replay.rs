@@ -127,7 +127,10 @@ impl ReplayConfig {
             ));
         }
         if !(self.beta.is_finite() && self.beta > 0.0) {
-            return Err(DecideError::Config(format!("beta must be > 0, got {}", self.beta)));
+            return Err(DecideError::Config(format!(
+                "beta must be > 0, got {}",
+                self.beta
+            )));
         }
         self.policy.validate()?;
         self.target.validate()?;
@@ -234,7 +237,12 @@ fn window_obs<'a>(
     let Some(pf) = w.models.get(model).and_then(|m| m.forecast.as_ref()) else {
         return HashMap::new();
     };
-    let pos: HashMap<&str, usize> = pf.ids.iter().enumerate().map(|(k, id)| (id.as_str(), k)).collect();
+    let pos: HashMap<&str, usize> = pf
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| (id.as_str(), k))
+        .collect();
     w.series
         .par_iter()
         .zip(&w.ids)
@@ -291,7 +299,10 @@ pub fn replay(
     }
     let n_win = cv.windows.len();
     let first_review = n_win - cfg.reviews;
-    let review_cutoffs: Vec<NaiveDate> = cv.windows[first_review..].iter().map(|w| w.cutoff).collect();
+    let review_cutoffs: Vec<NaiveDate> = cv.windows[first_review..]
+        .iter()
+        .map(|w| w.cutoff)
+        .collect();
     let n_models = cv.model_names.len();
     let obs: Vec<Vec<WindowObs>> = (0..n_models)
         .map(|m| {
@@ -308,8 +319,8 @@ pub fn replay(
     let mut demand: Vec<&[f64]> = Vec::new();
     let mut excluded = Vec::new();
     for i in 0..panel.n_series() {
-        let reason = if let Some(m) = (0..n_models)
-            .find(|&m| (first_review..n_win).any(|g| !obs[m][g].contains_key(&i)))
+        let reason = if let Some(m) =
+            (0..n_models).find(|&m| (first_review..n_win).any(|g| !obs[m][g].contains_key(&i)))
         {
             Some(format!(
                 "no {} forecast at every review (series too short, ended, or the model failed)",
@@ -318,7 +329,11 @@ pub fn replay(
         } else {
             let from = rows_until(panel, i, c0);
             let y = panel.series(i);
-            if from + span > y.len() || y[from..from + span].iter().any(|v| !v.is_finite() || *v < 0.0) {
+            if from + span > y.len()
+                || y[from..from + span]
+                    .iter()
+                    .any(|v| !v.is_finite() || *v < 0.0)
+            {
                 Some(format!("fewer than {span} valid actuals after {c0}"))
             } else if costs[i].is_none() {
                 Some("no unit costs (price missing)".to_string())
@@ -334,12 +349,23 @@ pub fn replay(
     }
     let classes: Vec<DemandClass> = series
         .iter()
-        .map(|i| obs.first().and_then(|o| o[first_review].get(i)).map_or(DemandClass::NoDemand, |o| o.class))
+        .map(|i| {
+            obs.first()
+                .and_then(|o| o[first_review].get(i))
+                .map_or(DemandClass::NoDemand, |o| o.class)
+        })
         .collect();
 
     let mut models = Vec::with_capacity(n_models);
     for (m, name) in cv.model_names.iter().enumerate() {
-        models.push(replay_model(&obs[m], &series, &demand, costs, first_review, cfg)?);
+        models.push(replay_model(
+            &obs[m],
+            &series,
+            &demand,
+            costs,
+            first_review,
+            cfg,
+        )?);
         if let Some(last) = models.last_mut() {
             last.model = name.clone();
         }
@@ -414,7 +440,13 @@ fn replay_model(
         }
         let pools = ResidualPools::fit(&scores, cfg.min_pool);
         let stepcal = StepCalibrator::fit(&steps, cfg.min_pool);
-        let rows: Vec<([Levels; 2], [bool; 2], [bool; 2], Vec<StepRecord>, Vec<StepRecord>)> = series
+        let rows: Vec<(
+            [Levels; 2],
+            [bool; 2],
+            [bool; 2],
+            Vec<StepRecord>,
+            Vec<StepRecord>,
+        )> = series
             .par_iter()
             .enumerate()
             .map(|(k, i)| -> Result<_> {
@@ -432,14 +464,18 @@ fn replay_model(
                 };
                 let unc = normal_total(o.fc, &lead, cfg.review)?;
                 let (cal, fb) = match pools.pool(o.class, h) {
-                    Some((pool, own)) => (
-                        DemandDistribution::residual(d, sd + cfg.beta, pool)?,
-                        !own,
-                    ),
+                    Some((pool, own)) => {
+                        (DemandDistribution::residual(d, sd + cfg.beta, pool)?, !own)
+                    }
                     None => (unc.clone(), true),
                 };
-                let y: f64 = demand[k][(g - first_review) * cfg.review..][..h].iter().sum();
-                let mut lv = [Levels { reorder_point: 0.0, order_up_to: 0.0 }; 2];
+                let y: f64 = demand[k][(g - first_review) * cfg.review..][..h]
+                    .iter()
+                    .sum();
+                let mut lv = [Levels {
+                    reorder_point: 0.0,
+                    order_up_to: 0.0,
+                }; 2];
                 let mut cov = [false; 2];
                 for (v, dist) in [unc, cal].into_iter().enumerate() {
                     let pd = ProtectionDemand { dist, review_mean };

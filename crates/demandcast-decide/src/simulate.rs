@@ -215,6 +215,15 @@ mod tests {
         };
         let oc = OrderConstraints::default();
         assert!(simulate(&[1.0; 4], &[lv(1.0)], &Policy::OrderUpTo, 1, 2, &oc, &c).is_err());
-        assert!(simulate(&[1.0, -1.0, 1.0], &[lv(1.0)], &Policy::OrderUpTo, 1, 2, &oc, &c).is_err());
+        assert!(simulate(
+            &[1.0, -1.0, 1.0],
+            &[lv(1.0)],
+            &Policy::OrderUpTo,
+            1,
+            2,
+            &oc,
+            &c
+        )
+        .is_err());
     }
 }

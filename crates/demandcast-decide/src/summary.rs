@@ -39,7 +39,11 @@ impl SimSummary {
         Self {
             n_products,
             cycle_service_level: ratio((o.cycles - o.stockout_cycles) as f64, o.cycles as f64),
-            fill_rate: if o.demand > 0.0 { o.served / o.demand } else { 1.0 },
+            fill_rate: if o.demand > 0.0 {
+                o.served / o.demand
+            } else {
+                1.0
+            },
             avg_inventory: ratio(o.inventory_periods, o.periods as f64),
             holding_cost: o.holding_cost,
             lost_sales_cost: o.lost_sales_cost,

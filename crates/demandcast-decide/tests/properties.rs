@@ -2,7 +2,9 @@
 //! lowers the reorder point, and calibration brings coverage closer to nominal.
 
 use demandcast_core::{Forecast, Level};
-use demandcast_decide::calibrate::{coverage, total_score, ResidualPools, StepCalibrator, StepRecord, TotalScore};
+use demandcast_decide::calibrate::{
+    coverage, total_score, ResidualPools, StepCalibrator, StepRecord, TotalScore,
+};
 use demandcast_decide::{
     simulate, DemandDistribution, Levels, OrderConstraints, Policy, ProtectionDemand,
     ServiceTarget, UnitCosts,
@@ -15,13 +17,17 @@ use std::sync::Arc;
 
 fn any_dist() -> impl Strategy<Value = DemandDistribution> {
     prop_oneof![
-        (-20.0..200.0f64, 0.0..50.0f64).prop_map(|(m, s)| DemandDistribution::normal(m, s).unwrap()),
-        (0.0..100.0f64, 0.1..10.0f64, prop::collection::vec(-5.0..5.0f64, 1..60)).prop_map(
-            |(c, s, mut r)| {
+        (-20.0..200.0f64, 0.0..50.0f64)
+            .prop_map(|(m, s)| DemandDistribution::normal(m, s).unwrap()),
+        (
+            0.0..100.0f64,
+            0.1..10.0f64,
+            prop::collection::vec(-5.0..5.0f64, 1..60)
+        )
+            .prop_map(|(c, s, mut r)| {
                 r.sort_by(f64::total_cmp);
                 DemandDistribution::residual(c, s, Arc::from(r)).unwrap()
-            }
-        ),
+            }),
         (0.0..100.0f64, 1.0..20.0f64, 50.0..150.0f64, 1.0..20.0f64).prop_map(|(m1, s1, m2, s2)| {
             DemandDistribution::mixture(vec![
                 (0.3, DemandDistribution::normal(m1, s1).unwrap()),
@@ -41,13 +47,20 @@ fn any_policy() -> impl Strategy<Value = Policy> {
 }
 
 fn any_constraints() -> impl Strategy<Value = OrderConstraints> {
-    (0.0..20.0f64, 0.1..12.0f64, prop::option::of(0.0..100.0f64), prop::option::of(0.0..300.0f64))
-        .prop_map(|(moq, pack_size, max_order, max_position)| OrderConstraints {
-            moq,
-            pack_size,
-            max_order,
-            max_position,
-        })
+    (
+        0.0..20.0f64,
+        0.1..12.0f64,
+        prop::option::of(0.0..100.0f64),
+        prop::option::of(0.0..300.0f64),
+    )
+        .prop_map(
+            |(moq, pack_size, max_order, max_position)| OrderConstraints {
+                moq,
+                pack_size,
+                max_order,
+                max_position,
+            },
+        )
 }
 
 proptest! {
@@ -110,7 +123,11 @@ fn step_records(rng: &mut StdRng, n: usize, factor: f64, level: Level) -> Vec<St
             let y = Normal::new(mu, sd).unwrap().sample(rng);
             let half = level.z() * sd * factor;
             StepRecord {
-                class: if k % 2 == 0 { DemandClass::Smooth } else { DemandClass::Erratic },
+                class: if k % 2 == 0 {
+                    DemandClass::Smooth
+                } else {
+                    DemandClass::Erratic
+                },
                 step,
                 level,
                 lo: mu - half,
@@ -160,16 +177,25 @@ fn residual_pool_total_covers_correlated_demand() {
         // a level shock shared by all steps (promotion, weather): correlated errors
         let shock = Normal::new(0.0, 0.4).unwrap().sample(rng);
         let y: f64 = (0..h)
-            .map(|_| Poisson::new((mu * (1.0 + shock)).max(0.01)).unwrap().sample(rng))
+            .map(|_| {
+                Poisson::new((mu * (1.0 + shock)).max(0.01))
+                    .unwrap()
+                    .sample(rng)
+            })
             .sum();
-        let fc = Forecast::point(vec![mu; h]).with_normal_intervals(&vec![mu.sqrt(); h], &[Level::new(95.0).unwrap()]);
+        let fc = Forecast::point(vec![mu; h])
+            .with_normal_intervals(&vec![mu.sqrt(); h], &[Level::new(95.0).unwrap()]);
         let (d, sd) = demandcast_decide::leadtime::total_and_sd(&fc, h).unwrap();
         (y, d, sd)
     };
     let scores: Vec<TotalScore> = (0..n)
         .map(|_| {
             let (y, d, sd) = draw(&mut rng);
-            TotalScore { class: DemandClass::Smooth, horizon: h, score: total_score(y, d, sd, 1.0) }
+            TotalScore {
+                class: DemandClass::Smooth,
+                horizon: h,
+                score: total_score(y, d, sd, 1.0),
+            }
         })
         .collect();
     let pools = ResidualPools::fit(&scores, 50);
@@ -181,7 +207,10 @@ fn residual_pool_total_covers_correlated_demand() {
         if y <= DemandDistribution::normal(d, sd).unwrap().quantile(0.95) {
             hit_unc += 1;
         }
-        if y <= DemandDistribution::residual(d, sd + 1.0, pool.clone()).unwrap().quantile(0.95) {
+        if y <= DemandDistribution::residual(d, sd + 1.0, pool.clone())
+            .unwrap()
+            .quantile(0.95)
+        {
             hit_cal += 1;
         }
     }

@@ -195,7 +195,10 @@ fn hierarchical_choice_serves_the_total() {
     };
     // per class by RMSSE: the mean, series by series
     let flat = mk(false).fit_auto(&p, &NoProgress).unwrap();
-    assert_eq!(flat.report().assignment.keys().collect::<Vec<_>>(), ["Mean"]);
+    assert_eq!(
+        flat.report().assignment.keys().collect::<Vec<_>>(),
+        ["Mean"]
+    );
     assert!(flat.report().hierarchical.is_none());
     // hierarchical: the weekly pattern of the total makes Weekly part of the choice
     let fitted = mk(true).fit_auto(&p, &NoProgress).unwrap();
@@ -205,7 +208,11 @@ fn hierarchical_choice_serves_the_total() {
     let chosen: Vec<&String> = r.assignment.keys().collect();
     assert_eq!(chosen.len(), 1);
     assert!(chosen[0].contains("Weekly"), "{chosen:?}");
-    assert!(hs.options["Weekly"] < hs.options["Mean"], "{:?}", hs.options);
+    assert!(
+        hs.options["Weekly"] < hs.options["Mean"],
+        "{:?}",
+        hs.options
+    );
     // the chosen assignment is never worse than any single option
     assert!(hs.options.values().all(|s| hs.chosen_score <= s + 1e-12));
     // a blend forecasts the mean of its members
@@ -223,6 +230,10 @@ fn hierarchical_choice_serves_the_total() {
         })
         .collect();
     for (a, b) in fc.series[0].mean.iter().zip(&expect) {
-        assert!((a - b).abs() < 1e-12, "{:?} vs {expect:?}", fc.series[0].mean);
+        assert!(
+            (a - b).abs() < 1e-12,
+            "{:?} vs {expect:?}",
+            fc.series[0].mean
+        );
     }
 }

@@ -42,10 +42,6 @@ pub enum ModelKind {
     Tsb,
     /// Per-series choice among the statistical models by backtest.
     Auto,
-    /// demandcast's pretrained time-series transformer (zero-shot or fine-tuned).
-    Tsfm,
-    /// Global LightGBM over lags, calendar, prices and statics (demandcast-gbm).
-    LightGbm,
 }
 
 /// What the registry knows about one model family.
@@ -80,7 +76,7 @@ const fn info(
 }
 
 /// Every model family, statistical ones first, in the order `all` expands to.
-pub const MODELS: [ModelInfo; 19] = [
+pub const MODELS: [ModelInfo; 17] = [
     info(
         ModelKind::Naive,
         "naive",
@@ -200,20 +196,6 @@ pub const MODELS: [ModelInfo; 19] = [
         "",
         "per-series choice among the statistical models by backtest",
     ),
-    info(
-        ModelKind::Tsfm,
-        "tsfm",
-        "Tsfm",
-        "[:adapter_dir]",
-        "pretrained time-series transformer, zero-shot or with a fine-tuned adapter",
-    ),
-    info(
-        ModelKind::LightGbm,
-        "lightgbm",
-        "LightGBM",
-        "[:key=value,...]",
-        "global LightGBM on lags, calendar, prices, promotions, statics (Tweedie)",
-    ),
 ];
 
 impl ModelKind {
@@ -248,7 +230,7 @@ impl ModelKind {
         MODELS
             .iter()
             .map(|m| m.kind)
-            .filter(|k| !matches!(k, ModelKind::Auto | ModelKind::Tsfm | ModelKind::LightGbm))
+            .filter(|k| *k != ModelKind::Auto)
     }
 
     /// Whether models of this family read covariates (prices, promotions,
@@ -327,6 +309,6 @@ mod tests {
         assert_eq!(ModelKind::from_name("AUTO_ETS"), Some(ModelKind::AutoEts));
         assert_eq!(ModelKind::from_name("ADIDA"), Some(ModelKind::Adida));
         assert_eq!(ModelKind::from_name("prophet"), None);
-        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 2);
+        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 1);
     }
 }

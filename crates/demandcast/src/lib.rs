@@ -50,9 +50,6 @@ pub use spec::ModelSpec;
 pub use demandcast_core as core;
 pub use demandcast_data as data;
 pub use demandcast_eval as eval;
-pub use demandcast_features as features;
-pub use demandcast_gbm as gbm;
-pub use demandcast_neural as neural;
 pub use demandcast_stats as stats;
 
 pub use demandcast_core::{

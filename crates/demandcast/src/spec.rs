@@ -83,19 +83,6 @@ pub enum ModelSpec {
     },
     /// Per-series automatic choice among the statistical models.
     Auto,
-    /// The pretrained transformer; `adapter` is a fine-tuned adapter
-    /// directory, `model_dir` the base model (default: the shipped one).
-    Tsfm {
-        #[serde(default)]
-        adapter: Option<String>,
-        #[serde(default)]
-        model_dir: Option<String>,
-    },
-    /// Global LightGBM; `params` is `key=value,...` (`demandcast_gbm::GbmParams`).
-    LightGbm {
-        #[serde(default)]
-        params: String,
-    },
 }
 
 fn default_ets_spec() -> String {
@@ -127,8 +114,6 @@ impl ModelSpec {
             ModelSpec::Imapa => ModelKind::Imapa,
             ModelSpec::Tsb { .. } => ModelKind::Tsb,
             ModelSpec::Auto => ModelKind::Auto,
-            ModelSpec::Tsfm { .. } => ModelKind::Tsfm,
-            ModelSpec::LightGbm { .. } => ModelKind::LightGbm,
         }
     }
 
@@ -171,13 +156,6 @@ impl ModelSpec {
                 alpha_p: default_tsb_alpha(),
             },
             ModelKind::Auto => ModelSpec::Auto,
-            ModelKind::Tsfm => ModelSpec::Tsfm {
-                adapter: None,
-                model_dir: None,
-            },
-            ModelKind::LightGbm => ModelSpec::LightGbm {
-                params: String::new(),
-            },
         }
     }
 
@@ -191,20 +169,6 @@ impl ModelSpec {
     pub fn parse_list(s: &str) -> Result<Vec<ModelSpec>> {
         let mut out: Vec<ModelSpec> = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            // `lightgbm:objective=tweedie,power=1.1`: a `key=value` after a
-            // lightgbm spec continues its parameters rather than naming a model.
-            if let (Some(ModelSpec::LightGbm { params }), true) =
-                (out.last(), part.contains('=') && !part.contains(':'))
-            {
-                let merged = if params.is_empty() {
-                    part.to_string()
-                } else {
-                    format!("{params},{part}")
-                };
-                out.pop();
-                out.push(lightgbm_spec(&merged)?);
-                continue;
-            }
             if part.eq_ignore_ascii_case("all") {
                 out.extend(ModelKind::statistical().map(ModelSpec::default_of));
             } else {
@@ -252,8 +216,6 @@ impl ModelSpec {
                     vec![alpha_d.to_string(), alpha_p.to_string()]
                 }
             }
-            ModelSpec::Tsfm { adapter, .. } => adapter.iter().cloned().collect(),
-            ModelSpec::LightGbm { params } if !params.is_empty() => vec![params.clone()],
             _ => Vec::new(),
         }
     }
@@ -305,10 +267,6 @@ impl FromStr for ModelSpec {
                 _ => Err(bad(v, &format!("{what} must be a whole number >= 1"))),
             }
         };
-        if kind == ModelKind::LightGbm {
-            let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
-            return lightgbm_spec(rest);
-        }
         let max_params = match kind {
             ModelKind::SeasonalNaive
             | ModelKind::WindowAverage
@@ -318,7 +276,6 @@ impl FromStr for ModelSpec {
             | ModelKind::DynamicOptimizedTheta
             | ModelKind::AutoTheta => 1,
             ModelKind::AutoEts | ModelKind::Tsb => 2,
-            ModelKind::Tsfm => 1,
             _ => 0,
         };
         if params.len() > max_params {
@@ -378,10 +335,6 @@ impl FromStr for ModelSpec {
                     damped: None,
                 }
             }
-            ModelKind::Tsfm => ModelSpec::Tsfm {
-                adapter: params.first().map(|s| s.to_string()),
-                model_dir: None,
-            },
             ModelKind::Tsb => match params.as_slice() {
                 [] => ModelSpec::default_of(ModelKind::Tsb),
                 [d, p] => ModelSpec::Tsb {
@@ -398,19 +351,6 @@ impl FromStr for ModelSpec {
             other => ModelSpec::default_of(other),
         })
     }
-}
-
-/// A validated `lightgbm` spec (parameters checked now, not after loading data).
-fn lightgbm_spec(params: &str) -> Result<ModelSpec> {
-    demandcast_gbm::GbmParams::parse(params).map_err(|e| Error::BadParameter {
-        model: "lightgbm",
-        value: params.to_string(),
-        reason: e.to_string(),
-        usage: "lightgbm[:key=value,...]".into(),
-    })?;
-    Ok(ModelSpec::LightGbm {
-        params: params.to_string(),
-    })
 }
 
 fn unit(s: &str) -> Option<f64> {
@@ -483,27 +423,6 @@ mod tests {
         assert_eq!(specs[1], ModelSpec::CrostonSba);
         assert_eq!(specs[2].column_name(false), "SeasonalNaive");
         assert_eq!(specs[2].column_name(true), "SeasonalNaive_12");
-    }
-
-    #[test]
-    fn lightgbm_parameters_may_contain_commas() {
-        let specs =
-            ModelSpec::parse_list("naive,lightgbm:objective=tweedie,power=1.2,rounds=50,tsb")
-                .unwrap();
-        assert_eq!(specs.len(), 3);
-        assert_eq!(
-            specs[1],
-            ModelSpec::LightGbm {
-                params: "objective=tweedie,power=1.2,rounds=50".into()
-            }
-        );
-        assert_eq!(
-            specs[1].to_string(),
-            "lightgbm:objective=tweedie,power=1.2,rounds=50"
-        );
-        assert_eq!(specs[1].column_name(false), "LightGBM");
-        assert!(ModelSpec::parse_list("lightgbm:objective=huber").is_err());
-        assert!(ModelSpec::parse_list("lightgbm,colour=red").is_err());
     }
 
     #[test]

@@ -1,14 +1,6 @@
 //! One file per subcommand. Each `run` takes resolved settings and does the work.
 
 pub mod backtest;
-pub mod fit;
-pub mod coldstart;
-pub mod embed;
-pub mod finetune_text;
-pub mod finetune;
 pub mod forecast;
 pub mod import_m5;
 pub mod models;
-pub mod plan;
-pub mod pretrain;
-pub mod simulate;

@@ -37,17 +37,33 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
     let id_col = &s.input.load.id_col;
     let (stock, ignored) = load_stock(&s.stock, id_col)?;
     if !ignored.is_empty() {
-        ui.note(format!("{}: columns not used: {}", s.stock.display(), ignored.join(", ")));
+        ui.note(format!(
+            "{}: columns not used: {}",
+            s.stock.display(),
+            ignored.join(", ")
+        ));
     }
     let lt_file = match &s.lead_times {
         Some(p) => load_lead_times(p, id_col)?,
         None => HashMap::new(),
     };
     let panel = load_history(&s.input, ui)?.panel;
-    let index: HashMap<&str, usize> = panel.ids().iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-    let unknown: Vec<&StockRow> = stock.iter().filter(|r| !index.contains_key(r.id.as_str())).collect();
+    let index: HashMap<&str, usize> = panel
+        .ids()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let unknown: Vec<&StockRow> = stock
+        .iter()
+        .filter(|r| !index.contains_key(r.id.as_str()))
+        .collect();
     if !unknown.is_empty() {
-        let list: Vec<String> = unknown.iter().take(5).map(|r| format!("'{}' (line {})", r.id, r.line)).collect();
+        let list: Vec<String> = unknown
+            .iter()
+            .take(5)
+            .map(|r| format!("'{}' (line {})", r.id, r.line))
+            .collect();
         return Err(UsageError::err(
             format!(
                 "{}: {} product(s) have no sales history, so no forecast: {}{}",
@@ -61,7 +77,10 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
     }
     let items = items(s, &stock, &lt_file, &panel)?;
     let review = s.policy.review;
-    let horizons: BTreeSet<usize> = items.iter().flat_map(|it| it.lead.pmf().into_iter().map(|(l, _)| l + review)).collect();
+    let horizons: BTreeSet<usize> = items
+        .iter()
+        .flat_map(|it| it.lead.pmf().into_iter().map(|(l, _)| l + review))
+        .collect();
     let h = horizons.iter().max().copied().unwrap_or(review);
 
     let mut opts = s.models.build_options(panel.freq());
@@ -72,7 +91,12 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
         .first()
         .ok_or_else(|| anyhow::anyhow!("no model was built"))?;
     let name = model.name().to_string();
-    let uses: Vec<&str> = models.forecasters.iter().filter(|m| m.uses_covariates()).map(|m| m.name()).collect();
+    let uses: Vec<&str> = models
+        .forecasters
+        .iter()
+        .filter(|m| m.uses_covariates())
+        .map(|m| m.name())
+        .collect();
 
     // Calibration: a backtest whose every window ends by the last date.
     let cv_cfg = CvConfig::new(h, s.calibration_windows)
@@ -84,17 +108,28 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
         format!("calibrating {name}"),
     );
     let cv = cross_validation(&panel, &refs, &cv_cfg, &bar).with_context(|| {
-        format!("cannot backtest {name} on {} windows for calibration", s.calibration_windows)
+        format!(
+            "cannot backtest {name} on {} windows for calibration",
+            s.calibration_windows
+        )
     })?;
     let th = ClassThresholds::default();
     let cal = calibrate_on_backtest(&panel, &cv, 0, &horizons, 1.0, 50, th);
 
     bar.set_message(format!("fitting {name}"));
-    let fitted = model.fit_with_progress(&panel, &bar).with_context(|| format!("{name} failed to fit"))?;
+    let fitted = model
+        .fit_with_progress(&panel, &bar)
+        .with_context(|| format!("{name} failed to fit"))?;
     let future = load_opt_future(s.future.as_deref(), s, &panel, h)?;
-    let base = fitted.predict(h, &s.models.levels, future.as_ref()).with_context(|| format!("{name} failed to forecast"))?;
+    let base = fitted
+        .predict(h, &s.models.levels, future.as_ref())
+        .with_context(|| format!("{name} failed to forecast"))?;
     let what_if = match load_opt_future(s.what_if.as_deref(), s, &panel, h)? {
-        Some(f) => Some(fitted.predict(h, &s.models.levels, Some(&f)).with_context(|| format!("{name} failed to forecast the what-if"))?),
+        Some(f) => Some(
+            fitted
+                .predict(h, &s.models.levels, Some(&f))
+                .with_context(|| format!("{name} failed to forecast the what-if"))?,
+        ),
         None => None,
     };
     bar.finish();
@@ -102,7 +137,12 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
 
     let classes: HashMap<&str, _> = stock
         .iter()
-        .map(|r| (r.id.as_str(), classify(panel.series(index[r.id.as_str()]), th).class))
+        .map(|r| {
+            (
+                r.id.as_str(),
+                classify(panel.series(index[r.id.as_str()]), th).class,
+            )
+        })
         .collect();
     let rows = plan_rows(&items, &base, &classes, &cal, s)?;
     let wi_rows = match &what_if {
@@ -111,16 +151,24 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
     };
     let unplanned = panel.n_series() - stock.len();
     if unplanned > 0 {
-        ui.warn(format!("{unplanned} series have no row in {} and are not planned", s.stock.display()));
+        ui.warn(format!(
+            "{unplanned} series have no row in {} and are not planned",
+            s.stock.display()
+        ));
     }
 
-    fs::create_dir_all(&s.output).with_context(|| format!("cannot create folder {}", s.output.display()))?;
-    write_file(&s.output.join("plan.csv"), |w| write_csv(w, &rows, wi_rows.as_deref()))?;
+    fs::create_dir_all(&s.output)
+        .with_context(|| format!("cannot create folder {}", s.output.display()))?;
+    write_file(&s.output.join("plan.csv"), |w| {
+        write_csv(w, &rows, wi_rows.as_deref())
+    })?;
     let calibrated_fc = calibrate_forecast(&base, &classes, &cal, &panel, th);
     let fpath = s.output.join("forecasts.csv");
     let mut fw = csv_writer(&fpath)?;
-    write_forecasts(&mut fw, &[calibrated_fc]).with_context(|| format!("cannot write {}", fpath.display()))?;
-    fw.flush().with_context(|| format!("cannot write {}", fpath.display()))?;
+    write_forecasts(&mut fw, &[calibrated_fc])
+        .with_context(|| format!("cannot write {}", fpath.display()))?;
+    fw.flush()
+        .with_context(|| format!("cannot write {}", fpath.display()))?;
     let note = covariate_note(&uses);
     let doc = json!({
         "model": name,
@@ -139,13 +187,24 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
         writeln!(w)?;
         Ok(())
     })?;
-    write_file(&s.output.join("plan.md"), |w| write_md(w, &doc, &rows, wi_rows.as_deref()))?;
+    write_file(&s.output.join("plan.md"), |w| {
+        write_md(w, &doc, &rows, wi_rows.as_deref())
+    })?;
     let n_orders = rows.iter().filter(|r| r.order > 0.0).count();
-    ui.note(format!("{} products planned, {n_orders} to order now; wrote {}", rows.len(), s.output.display()));
+    ui.note(format!(
+        "{} products planned, {n_orders} to order now; wrote {}",
+        rows.len(),
+        s.output.display()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_opt_future(p: Option<&std::path::Path>, s: &PlanSettings, panel: &Panel, h: usize) -> Result<Option<FutureCovariates>> {
+fn load_opt_future(
+    p: Option<&std::path::Path>,
+    s: &PlanSettings,
+    panel: &Panel,
+    h: usize,
+) -> Result<Option<FutureCovariates>> {
     Ok(match p {
         Some(p) => Some(load_future(p, &s.input.load, panel, h)?),
         None => None,
@@ -154,19 +213,28 @@ fn load_opt_future(p: Option<&std::path::Path>, s: &PlanSettings, panel: &Panel,
 
 /// Stock rows -> plan items, with the lead time from the lead-time file, the
 /// stock file or the flag (in that order) and per-product constraints.
-fn items(s: &PlanSettings, stock: &[StockRow], lt_file: &HashMap<String, Vec<(usize, f64)>>, panel: &Panel) -> Result<Vec<PlanItem>> {
+fn items(
+    s: &PlanSettings,
+    stock: &[StockRow],
+    lt_file: &HashMap<String, Vec<(usize, f64)>>,
+    panel: &Panel,
+) -> Result<Vec<PlanItem>> {
     stock
         .iter()
         .map(|r| {
             let lead = if let Some(pmf) = lt_file.get(&r.id) {
-                LeadTime::distribution(pmf.clone()).map_err(|e| {
-                    UsageError::err(format!("lead times of '{}': {e}", r.id), None)
-                })?
+                LeadTime::distribution(pmf.clone())
+                    .map_err(|e| UsageError::err(format!("lead times of '{}': {e}", r.id), None))?
             } else if let Some(l) = r.lead_time.or(s.lead_time) {
                 LeadTime::fixed(l)?
             } else {
                 return Err(UsageError::err(
-                    format!("{}, line {}: product '{}' has no lead time", s.stock.display(), r.line, r.id),
+                    format!(
+                        "{}, line {}: product '{}' has no lead time",
+                        s.stock.display(),
+                        r.line,
+                        r.id
+                    ),
                     Some("add a lead_time column, a --lead-times file, or a default --lead-time"),
                 ));
             };
@@ -177,14 +245,20 @@ fn items(s: &PlanSettings, stock: &[StockRow], lt_file: &HashMap<String, Vec<(us
                 max_order: r.max_order.or(base.max_order),
                 max_position: r.max_stock.or(base.max_position),
             };
-            constraints.validate().map_err(|e| UsageError::err(format!("{}, line {}: {e}", s.stock.display(), r.line), None))?;
+            constraints.validate().map_err(|e| {
+                UsageError::err(format!("{}, line {}: {e}", s.stock.display(), r.line), None)
+            })?;
             let policy = match (s.policy.policy, r.order_quantity) {
-                (Policy::ReorderQuantity { .. }, Some(q)) if q > 0.0 => Policy::ReorderQuantity { quantity: q },
+                (Policy::ReorderQuantity { .. }, Some(q)) if q > 0.0 => {
+                    Policy::ReorderQuantity { quantity: q }
+                }
                 (Policy::MinMax { .. }, Some(q)) => Policy::MinMax { gap: q },
                 (p, _) => p,
             };
             let i = panel.index_of(&r.id).unwrap_or(0);
-            let price = panel.covariate_of(&s.costs.price_col, i).and_then(|p| p.iter().rev().copied().find(|v| v.is_finite()));
+            let price = panel
+                .covariate_of(&s.costs.price_col, i)
+                .and_then(|p| p.iter().rev().copied().find(|v| v.is_finite()));
             Ok(PlanItem {
                 id: r.id.clone(),
                 on_hand: r.on_hand,
@@ -198,44 +272,104 @@ fn items(s: &PlanSettings, stock: &[StockRow], lt_file: &HashMap<String, Vec<(us
         .collect()
 }
 
-fn plan_rows(items: &[PlanItem], pf: &PanelForecast, classes: &HashMap<&str, demandcast::eval::DemandClass>, cal: &Calibration, s: &PlanSettings) -> Result<Vec<PlanRow>> {
-    let pos: HashMap<&str, usize> = pf.ids.iter().enumerate().map(|(k, id)| (id.as_str(), k)).collect();
+fn plan_rows(
+    items: &[PlanItem],
+    pf: &PanelForecast,
+    classes: &HashMap<&str, demandcast::eval::DemandClass>,
+    cal: &Calibration,
+    s: &PlanSettings,
+) -> Result<Vec<PlanRow>> {
+    let pos: HashMap<&str, usize> = pf
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| (id.as_str(), k))
+        .collect();
     items
         .iter()
         .map(|it| {
-            let fc = pos.get(it.id.as_str()).map(|&k| &pf.series[k]).ok_or_else(|| {
-                anyhow::anyhow!("the model returned no forecast for '{}'", it.id)
-            })?;
-            let class = classes.get(it.id.as_str()).copied().unwrap_or(demandcast::eval::DemandClass::NoDemand);
-            Ok(plan_item(it, fc, class, cal, s.policy.review, &s.policy.target)
-                .with_context(|| format!("cannot plan '{}'", it.id))?)
+            let fc = pos
+                .get(it.id.as_str())
+                .map(|&k| &pf.series[k])
+                .ok_or_else(|| anyhow::anyhow!("the model returned no forecast for '{}'", it.id))?;
+            let class = classes
+                .get(it.id.as_str())
+                .copied()
+                .unwrap_or(demandcast::eval::DemandClass::NoDemand);
+            Ok(
+                plan_item(it, fc, class, cal, s.policy.review, &s.policy.target)
+                    .with_context(|| format!("cannot plan '{}'", it.id))?,
+            )
         })
         .collect()
 }
 
-fn calibrate_forecast(pf: &PanelForecast, classes: &HashMap<&str, demandcast::eval::DemandClass>, cal: &Calibration, panel: &Panel, th: ClassThresholds) -> PanelForecast {
+fn calibrate_forecast(
+    pf: &PanelForecast,
+    classes: &HashMap<&str, demandcast::eval::DemandClass>,
+    cal: &Calibration,
+    panel: &Panel,
+    th: ClassThresholds,
+) -> PanelForecast {
     let mut out = pf.clone();
     for (id, fc) in out.ids.iter().zip(out.series.iter_mut()) {
         let class = classes.get(id.as_str()).copied().unwrap_or_else(|| {
-            panel.index_of(id).map_or(demandcast::eval::DemandClass::NoDemand, |i| classify(panel.series(i), th).class)
+            panel
+                .index_of(id)
+                .map_or(demandcast::eval::DemandClass::NoDemand, |i| {
+                    classify(panel.series(i), th).class
+                })
         });
         *fc = cal.steps.apply(fc, class);
     }
     out
 }
 
-const COLS: [&str; 12] = ["unique_id", "class", "lead_time", "expected_demand", "reorder_point", "order_up_to", "safety_stock", "position", "order", "stockout_risk", "days_of_cover", "calibration"];
+const COLS: [&str; 12] = [
+    "unique_id",
+    "class",
+    "lead_time",
+    "expected_demand",
+    "reorder_point",
+    "order_up_to",
+    "safety_stock",
+    "position",
+    "order",
+    "stockout_risk",
+    "days_of_cover",
+    "calibration",
+];
 
 fn values(r: &PlanRow) -> Vec<String> {
     let n = |v: f64| crate::output::num(Some(v));
-    vec![r.id.clone(), r.class.to_string(), n(r.lead_time), n(r.expected_demand), n(r.reorder_point), n(r.order_up_to), n(r.safety_stock), n(r.position), n(r.order), n(r.stockout_risk), n(r.days_of_cover), r.calibration.to_string()]
+    vec![
+        r.id.clone(),
+        r.class.to_string(),
+        n(r.lead_time),
+        n(r.expected_demand),
+        n(r.reorder_point),
+        n(r.order_up_to),
+        n(r.safety_stock),
+        n(r.position),
+        n(r.order),
+        n(r.stockout_risk),
+        n(r.days_of_cover),
+        r.calibration.to_string(),
+    ]
 }
 
 fn write_csv(w: &mut dyn Write, rows: &[PlanRow], what_if: Option<&[PlanRow]>) -> Result<()> {
     let mut c = csv::Writer::from_writer(w);
     let mut header: Vec<String> = COLS.iter().map(|s| s.to_string()).collect();
     if what_if.is_some() {
-        header.extend(["whatif_expected_demand", "whatif_order_up_to", "whatif_order"].map(String::from));
+        header.extend(
+            [
+                "whatif_expected_demand",
+                "whatif_order_up_to",
+                "whatif_order",
+            ]
+            .map(String::from),
+        );
     }
     c.write_record(&header)?;
     for (k, r) in rows.iter().enumerate() {
@@ -250,14 +384,32 @@ fn write_csv(w: &mut dyn Write, rows: &[PlanRow], what_if: Option<&[PlanRow]>) -
     Ok(())
 }
 
-fn write_md(w: &mut dyn Write, doc: &serde_json::Value, rows: &[PlanRow], what_if: Option<&[PlanRow]>) -> Result<()> {
+fn write_md(
+    w: &mut dyn Write,
+    doc: &serde_json::Value,
+    rows: &[PlanRow],
+    what_if: Option<&[PlanRow]>,
+) -> Result<()> {
     writeln!(w, "# Replenishment plan\n")?;
     writeln!(w, "Model `{}`, policy `{}`, target `{}`, review every {} periods; quantiles calibrated on {} backtest windows. Costs: {}.\n", doc["model"].as_str().unwrap_or(""), doc["policy"], doc["target"], doc["review_period"], doc["calibration_windows"], doc["costs"].as_str().unwrap_or(""))?;
-    writeln!(w, "Covariates: {}.\n", doc["covariates"].as_str().unwrap_or(""))?;
+    writeln!(
+        w,
+        "Covariates: {}.\n",
+        doc["covariates"].as_str().unwrap_or("")
+    )?;
     let n_orders = rows.iter().filter(|r| r.order > 0.0).count();
-    writeln!(w, "{} products, {n_orders} to order now, {} series without a stock row (not planned).\n", rows.len(), doc["unplanned_series"])?;
+    writeln!(
+        w,
+        "{} products, {n_orders} to order now, {} series without a stock row (not planned).\n",
+        rows.len(),
+        doc["unplanned_series"]
+    )?;
     writeln!(w, "| product | class | lead time | demand L+R | reorder point | order-up-to | safety stock | position | **order** | stock-out risk | days of cover |{}", if what_if.is_some() { " what-if demand | what-if order |" } else { "" })?;
-    writeln!(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|{}", if what_if.is_some() { "---:|---:|" } else { "" })?;
+    writeln!(
+        w,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|{}",
+        if what_if.is_some() { "---:|---:|" } else { "" }
+    )?;
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| rows[b].stockout_risk.total_cmp(&rows[a].stockout_risk));
     for k in order.into_iter().take(200) {
@@ -269,7 +421,11 @@ fn write_md(w: &mut dyn Write, doc: &serde_json::Value, rows: &[PlanRow], what_i
         writeln!(w)?;
     }
     if rows.len() > 200 {
-        writeln!(w, "\nThe 200 products with the highest stock-out risk are shown; plan.csv has all {}.", rows.len())?;
+        writeln!(
+            w,
+            "\nThe 200 products with the highest stock-out risk are shown; plan.csv has all {}.",
+            rows.len()
+        )?;
     }
     Ok(())
 }

@@ -35,7 +35,11 @@ pub fn run(s: &SimulateSettings, ui: &Ui) -> Result<ExitCode> {
     opts.horizon = Some(cfg.horizon());
     let models = demandcast::build_models(&s.models.specs, &opts)?;
     let refs: Vec<&dyn Forecaster> = models.forecasters.iter().map(|m| m.as_ref()).collect();
-    let uses_cov: Vec<&str> = refs.iter().filter(|m| m.uses_covariates()).map(|m| m.name()).collect();
+    let uses_cov: Vec<&str> = refs
+        .iter()
+        .filter(|m| m.uses_covariates())
+        .map(|m| m.name())
+        .collect();
     // Models that read no covariates: keep only the price, which the costs need.
     let panel = if uses_cov.is_empty() {
         loaded.panel.retain_covariates(|n| n == s.costs.price_col)
@@ -54,10 +58,16 @@ pub fn run(s: &SimulateSettings, ui: &Ui) -> Result<ExitCode> {
         )
     })?;
     let first_review = the_plan.cutoffs[the_plan.cutoffs.len() - cfg.reviews];
-    let costs = unit_costs(&panel, &s.costs, first_review, cfg.reviews * cfg.review + cfg.lead_time);
-    let bar = ui
-        .bars()
-        .bar(the_plan.n_fits(refs.len(), demandcast::eval::Refit::Always), "backtest");
+    let costs = unit_costs(
+        &panel,
+        &s.costs,
+        first_review,
+        cfg.reviews * cfg.review + cfg.lead_time,
+    );
+    let bar = ui.bars().bar(
+        the_plan.n_fits(refs.len(), demandcast::eval::Refit::Always),
+        "backtest",
+    );
     let cv = cross_validation(&panel, &refs, &cv_cfg, &bar).context("backtest failed")?;
     bar.set_message("simulating");
     let t_sim = Instant::now();
@@ -149,7 +159,11 @@ fn unit_costs(
                     .filter(|v| v.is_finite())
                     .collect();
                 if window.is_empty() {
-                    p[..from.min(p.len())].iter().rev().copied().find(|v| v.is_finite())
+                    p[..from.min(p.len())]
+                        .iter()
+                        .rev()
+                        .copied()
+                        .find(|v| v.is_finite())
                 } else {
                     Some(window.iter().sum::<f64>() / window.len() as f64)
                 }
@@ -205,9 +219,22 @@ fn summary_json(r: &ReplayResult, info: serde_json::Value) -> serde_json::Value 
 fn write_products(w: &mut dyn Write, panel: &Panel, r: &ReplayResult) -> Result<()> {
     let mut c = csv::Writer::from_writer(w);
     c.write_record([
-        "unique_id", "class", "model", "variant", "demand", "lost", "fill_rate", "cycles",
-        "stockout_cycles", "cycle_service_level", "avg_inventory", "orders", "holding_cost",
-        "lost_sales_cost", "ordering_cost", "total_cost",
+        "unique_id",
+        "class",
+        "model",
+        "variant",
+        "demand",
+        "lost",
+        "fill_rate",
+        "cycles",
+        "stockout_cycles",
+        "cycle_service_level",
+        "avg_inventory",
+        "orders",
+        "holding_cost",
+        "lost_sales_cost",
+        "ordering_cost",
+        "total_cost",
     ])?;
     let num = |v: f64| crate::output::num(Some(v));
     for m in &r.models {
@@ -252,12 +279,29 @@ fn write_report(
         "Policy `{}`, target `{}`, lead time {} periods, review every {} periods, {} reviews \
          (cutoffs {} to {}), {} products simulated ({} excluded), calibration on up to {} past \
          windows. Costs: {}.\n",
-        st["policy"], st["target"], st["lead_time"], st["review_period"], st["reviews"],
-        r.review_cutoffs.first().map(ToString::to_string).unwrap_or_default(),
-        r.review_cutoffs.last().map(ToString::to_string).unwrap_or_default(),
-        r.series.len(), r.excluded.len(), st["calibration_windows"], st["costs"].as_str().unwrap_or("")
+        st["policy"],
+        st["target"],
+        st["lead_time"],
+        st["review_period"],
+        st["reviews"],
+        r.review_cutoffs
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        r.review_cutoffs
+            .last()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        r.series.len(),
+        r.excluded.len(),
+        st["calibration_windows"],
+        st["costs"].as_str().unwrap_or("")
     )?;
-    writeln!(w, "Covariates: {}.\n", st["covariates"].as_str().unwrap_or(""))?;
+    writeln!(
+        w,
+        "Covariates: {}.\n",
+        st["covariates"].as_str().unwrap_or("")
+    )?;
     writeln!(w, "## Results, by total cost\n")?;
     writeln!(w, "| model | variant | cycle service level | fill rate | avg inventory | holding cost | lost-sales cost | ordering cost | total cost | orders | level coverage |")?;
     writeln!(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
@@ -304,12 +348,21 @@ fn write_report(
         writeln!(w)?;
     }
     writeln!(w, "\n## Per-step interval coverage on the review windows\n")?;
-    writeln!(w, "Conformal correction per demand class and horizon step, fitted on past windows only.\n")?;
+    writeln!(
+        w,
+        "Conformal correction per demand class and horizon step, fitted on past windows only.\n"
+    )?;
     writeln!(w, "| model | level | before | after | n |")?;
     writeln!(w, "|---|---:|---:|---:|---:|")?;
     for m in &r.models {
         for ((l, b, n), (_, a, _)) in m.coverage_before.iter().zip(&m.coverage_after) {
-            writeln!(w, "| {} | {l} | {:.2} % | {:.2} % | {n} |", m.model, 100.0 * b, 100.0 * a)?;
+            writeln!(
+                w,
+                "| {} | {l} | {:.2} % | {:.2} % | {n} |",
+                m.model,
+                100.0 * b,
+                100.0 * a
+            )?;
         }
     }
     if !r.excluded.is_empty() {

@@ -40,15 +40,25 @@ fn sales(dir: &Path) -> PathBuf {
     for k in 0..24usize {
         let base = 1 + k % 6;
         for t in 0..240 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let noise = (state >> 33) % 4;
             let y = if k % 4 == 3 {
                 // intermittent
-                if noise == 0 { 1 + (t % 3) } else { 0 }
+                if noise == 0 {
+                    1 + (t % 3)
+                } else {
+                    0
+                }
             } else {
                 base + (t % 7 == 5) as usize * 3 + noise as usize
             };
-            s.push_str(&format!("S{k:02},{},{y},{}\n", date(t), 2.0 + k as f64 * 0.5));
+            s.push_str(&format!(
+                "S{k:02},{},{y},{}\n",
+                date(t),
+                2.0 + k as f64 * 0.5
+            ));
         }
     }
     let f = dir.join("sales.csv");
@@ -66,10 +76,26 @@ fn simulate_writes_summary_products_and_report() {
     let input = sales(dir.path());
     let out = dir.path().join("sim");
     let o = demandcast(&[
-        "simulate", "--input", p(&input), "--models", "seasonal_naive,croston_sba",
-        "--policy", "order-up-to", "--service-level", "90", "--lead-time", "3",
-        "--review-period", "7", "--weeks", "4", "--calibration-windows", "4",
-        "--output", p(&out), "--quiet",
+        "simulate",
+        "--input",
+        p(&input),
+        "--models",
+        "seasonal_naive,croston_sba",
+        "--policy",
+        "order-up-to",
+        "--service-level",
+        "90",
+        "--lead-time",
+        "3",
+        "--review-period",
+        "7",
+        "--weeks",
+        "4",
+        "--calibration-windows",
+        "4",
+        "--output",
+        p(&out),
+        "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = json(&out.join("summary.json"));
@@ -77,13 +103,21 @@ fn simulate_writes_summary_products_and_report() {
     for model in ["SeasonalNaive", "CrostonSBA"] {
         for variant in ["uncalibrated", "calibrated"] {
             let v = &s["models"][model][variant];
-            for key in ["cycle_service_level", "fill_rate", "avg_inventory", "holding_cost", "lost_sales_cost", "total_cost"] {
+            for key in [
+                "cycle_service_level",
+                "fill_rate",
+                "avg_inventory",
+                "holding_cost",
+                "lost_sales_cost",
+                "total_cost",
+            ] {
                 assert!(v[key].is_number(), "{model} {variant} {key}: {v}");
             }
             let csl = v["cycle_service_level"].as_f64().unwrap();
             let fill = v["fill_rate"].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&csl) && (0.0..=1.0).contains(&fill));
-            let parts = v["holding_cost"].as_f64().unwrap() + v["lost_sales_cost"].as_f64().unwrap()
+            let parts = v["holding_cost"].as_f64().unwrap()
+                + v["lost_sales_cost"].as_f64().unwrap()
                 + v["ordering_cost"].as_f64().unwrap();
             assert!((parts - v["total_cost"].as_f64().unwrap()).abs() < 1e-6);
             // 24 products x 4 cycles
@@ -92,15 +126,24 @@ fn simulate_writes_summary_products_and_report() {
     }
     // products.csv: one row per product, model and variant; its costs add up to the summary
     let text = std::fs::read_to_string(out.join("products.csv")).expect("products.csv");
-    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     assert_eq!(rows.len(), 24 * 2 * 2);
     let sum: f64 = rows
         .iter()
         .filter(|r| r[2] == "CrostonSBA" && r[3] == "calibrated")
         .map(|r| r[15].parse::<f64>().unwrap())
         .sum();
-    let total = s["models"]["CrostonSBA"]["calibrated"]["total_cost"].as_f64().unwrap();
-    assert!((sum - total).abs() < 1e-6 * (1.0 + total), "{sum} vs {total}");
+    let total = s["models"]["CrostonSBA"]["calibrated"]["total_cost"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (sum - total).abs() < 1e-6 * (1.0 + total),
+        "{sum} vs {total}"
+    );
     let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
     assert!(md.contains("Per-step interval coverage"), "{md}");
     assert!(md.contains("ignore them"), "covariate note missing:\n{md}");
@@ -111,11 +154,22 @@ fn simulate_rejects_lead_time_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = sales(dir.path());
     let o = demandcast(&[
-        "simulate", "--input", p(&input), "--models", "naive", "--lead-time", "0",
-        "--output", p(&dir.path().join("x")),
+        "simulate",
+        "--input",
+        p(&input),
+        "--models",
+        "naive",
+        "--lead-time",
+        "0",
+        "--output",
+        p(&dir.path().join("x")),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--lead-time must be at least 1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--lead-time must be at least 1"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 fn plan(dir: &Path, stock: &str, extra: &[&str]) -> Output {
@@ -124,8 +178,18 @@ fn plan(dir: &Path, stock: &str, extra: &[&str]) -> Output {
     std::fs::write(&sf, stock).expect("write stock");
     let out = dir.join("plan");
     let mut args = vec![
-        "plan", "--input", p(&input), "--models", "seasonal_naive", "--stock", p(&sf),
-        "--calibration-windows", "3", "--output", p(&out), "--quiet",
+        "plan",
+        "--input",
+        p(&input),
+        "--models",
+        "seasonal_naive",
+        "--stock",
+        p(&sf),
+        "--calibration-windows",
+        "3",
+        "--output",
+        p(&out),
+        "--quiet",
     ];
     args.extend_from_slice(extra);
     demandcast(&args)
@@ -135,7 +199,11 @@ fn plan(dir: &Path, stock: &str, extra: &[&str]) -> Output {
 fn plan_writes_orders() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lt = dir.path().join("lt.csv");
-    std::fs::write(&lt, "unique_id,lead_time,probability\nS02,2,0.5\nS02,6,0.5\n").expect("write");
+    std::fs::write(
+        &lt,
+        "unique_id,lead_time,probability\nS02,2,0.5\nS02,6,0.5\n",
+    )
+    .expect("write");
     let o = plan(
         dir.path(),
         "unique_id,on_hand,on_order,lead_time,pack_size\nS00,0,0,3,\nS01,500,0,3,\nS02,4,2,,6\n",
@@ -144,7 +212,11 @@ fn plan_writes_orders() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = dir.path().join("plan");
     let text = std::fs::read_to_string(out.join("plan.csv")).expect("plan.csv");
-    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     assert_eq!(rows.len(), 3);
     let f = |r: &Vec<&str>, k: usize| r[k].parse::<f64>().unwrap();
     for r in &rows {
@@ -156,7 +228,11 @@ fn plan_writes_orders() {
     assert!(f(&rows[0], 8) > 0.0, "empty shelf must order");
     assert_eq!(f(&rows[1], 8), 0.0, "500 on hand orders nothing");
     assert_eq!(f(&rows[2], 8) % 6.0, 0.0, "pack size 6");
-    assert_eq!(f(&rows[2], 2), 4.0, "mean of the lead-time distribution 2/6");
+    assert_eq!(
+        f(&rows[2], 2),
+        4.0,
+        "mean of the lead-time distribution 2/6"
+    );
     let j = json(&out.join("plan.json"));
     assert_eq!(j["products"].as_array().map(Vec::len), Some(3));
     assert!(out.join("plan.md").is_file() && out.join("forecasts.csv").is_file());
@@ -165,16 +241,27 @@ fn plan_writes_orders() {
 #[test]
 fn plan_rejects_negative_stock() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = plan(dir.path(), "unique_id,on_hand\nS00,3\nS01,-2\n", &["--lead-time", "3"]);
+    let o = plan(
+        dir.path(),
+        "unique_id,on_hand\nS00,3\nS01,-2\n",
+        &["--lead-time", "3"],
+    );
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("stock.csv, line 3, column 'on_hand'") && e.contains("negative"), "{e}");
+    assert!(
+        e.contains("stock.csv, line 3, column 'on_hand'") && e.contains("negative"),
+        "{e}"
+    );
 }
 
 #[test]
 fn plan_rejects_unknown_product_and_missing_lead_time() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = plan(dir.path(), "unique_id,on_hand\nS00,3\nNOPE,1\n", &["--lead-time", "3"]);
+    let o = plan(
+        dir.path(),
+        "unique_id,on_hand\nS00,3\nNOPE,1\n",
+        &["--lead-time", "3"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("'NOPE' (line 3)"), "{}", stderr(&o));
     let o = plan(dir.path(), "unique_id,on_hand\nS00,3\n", &[]);
@@ -182,5 +269,9 @@ fn plan_rejects_unknown_product_and_missing_lead_time() {
     assert!(stderr(&o).contains("has no lead time"), "{}", stderr(&o));
     let o = plan(dir.path(), "unique_id,on_hand,lead_time\nS00,3,0\n", &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("line 2, column 'lead_time'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("line 2, column 'lead_time'"),
+        "{}",
+        stderr(&o)
+    );
 }
