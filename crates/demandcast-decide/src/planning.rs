@@ -70,6 +70,8 @@ pub fn calibrate_on_backtest(
                 }
             }
             for iv in &fc.intervals {
+                // three parallel arrays indexed by step
+                #[allow(clippy::needless_range_loop)]
                 for t in 0..iv.lower.len().min(act.len()) {
                     steps.push(StepRecord {
                         class,

@@ -43,6 +43,16 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Per product: levels (uncalibrated, calibrated), cycle hits, fill hits and
+/// the step records of the two variants.
+type ReplayRow = (
+    [Levels; 2],
+    [bool; 2],
+    [bool; 2],
+    Vec<StepRecord>,
+    Vec<StepRecord>,
+);
+
 /// Settings of a replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayConfig {
@@ -318,6 +328,8 @@ pub fn replay(
     let mut series = Vec::new();
     let mut demand: Vec<&[f64]> = Vec::new();
     let mut excluded = Vec::new();
+    // `i` indexes the panel, the per-model maps and `costs` alike
+    #[allow(clippy::needless_range_loop)]
     for i in 0..panel.n_series() {
         let reason = if let Some(m) =
             (0..n_models).find(|&m| (first_review..n_win).any(|g| !obs[m][g].contains_key(&i)))
@@ -440,13 +452,7 @@ fn replay_model(
         }
         let pools = ResidualPools::fit(&scores, cfg.min_pool);
         let stepcal = StepCalibrator::fit(&steps, cfg.min_pool);
-        let rows: Vec<(
-            [Levels; 2],
-            [bool; 2],
-            [bool; 2],
-            Vec<StepRecord>,
-            Vec<StepRecord>,
-        )> = series
+        let rows: Vec<ReplayRow> = series
             .par_iter()
             .enumerate()
             .map(|(k, i)| -> Result<_> {
