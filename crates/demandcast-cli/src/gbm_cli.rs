@@ -18,7 +18,12 @@ use std::process::ExitCode;
 ///
 /// # Errors
 /// When the list is not exactly one `lightgbm` model.
-pub fn build_lightgbm(models: &ModelSettings, freq: Freq, horizon: Option<usize>, what: &str) -> Result<LightGbm> {
+pub fn build_lightgbm(
+    models: &ModelSettings,
+    freq: Freq,
+    horizon: Option<usize>,
+    what: &str,
+) -> Result<LightGbm> {
     let [ModelSpec::LightGbm { params }] = models.specs.as_slice() else {
         return Err(crate::error::UsageError::err(
             format!("{what} works with one LightGBM model only"),
@@ -35,7 +40,12 @@ pub fn build_lightgbm(models: &ModelSettings, freq: Freq, horizon: Option<usize>
 }
 
 /// `forecast` with `--model-dir` or `--explain`.
-pub fn run_forecast(s: &ForecastSettings, ui: &Ui, model_dir: Option<&Path>, explain: Option<&Path>) -> Result<ExitCode> {
+pub fn run_forecast(
+    s: &ForecastSettings,
+    ui: &Ui,
+    model_dir: Option<&Path>,
+    explain: Option<&Path>,
+) -> Result<ExitCode> {
     s.models.init_threads()?;
     let panel = load_history(&s.input, ui)?.panel;
     let future = match &s.future {
@@ -46,7 +56,12 @@ pub fn run_forecast(s: &ForecastSettings, ui: &Ui, model_dir: Option<&Path>, exp
         Some(dir) => {
             let f = GbmFitted::load(dir, panel)
                 .with_context(|| format!("cannot load the model in {}", dir.display()))?;
-            ui.note(format!("{}: loaded {} ({} features); forecasting without retraining", dir.display(), f.name(), f.features().n_features()));
+            ui.note(format!(
+                "{}: loaded {} ({} features); forecasting without retraining",
+                dir.display(),
+                f.name(),
+                f.features().n_features()
+            ));
             f
         }
         None => {
@@ -54,11 +69,21 @@ pub fn run_forecast(s: &ForecastSettings, ui: &Ui, model_dir: Option<&Path>, exp
             fit_with_bar(&model, &panel, ui)?
         }
     };
-    let (fc, expl) = predict(&fitted, s.horizon, &s.models, future.as_ref(), explain.is_some())?;
+    let (fc, expl) = predict(
+        &fitted,
+        s.horizon,
+        &s.models,
+        future.as_ref(),
+        explain.is_some(),
+    )?;
     write_one(&s.output, &fc, ui)?;
     if let (Some(path), Some(e)) = (explain, expl) {
         write_explanation(path, &e, &fitted)?;
-        ui.note(format!("wrote contributions to {} and importances to {}", path.display(), importance_path(path).display()));
+        ui.note(format!(
+            "wrote contributions to {} and importances to {}",
+            path.display(),
+            importance_path(path).display()
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -69,7 +94,9 @@ pub fn run_forecast(s: &ForecastSettings, ui: &Ui, model_dir: Option<&Path>, exp
 /// Fitting errors, with the model's name.
 pub fn fit_with_bar(model: &LightGbm, panel: &Panel, ui: &Ui) -> Result<GbmFitted> {
     use demandcast::core::Forecaster;
-    let bar = ui.bars().bar(panel.n_series() as u64, format!("fitting {}", model.name()));
+    let bar = ui
+        .bars()
+        .bar(panel.n_series() as u64, format!("fitting {}", model.name()));
     let f = model
         .fit_gbm(panel, &bar)
         .with_context(|| format!("model {} failed to fit", model.name()))?;
@@ -87,10 +114,15 @@ fn predict(
     use demandcast::core::FittedForecaster;
     let ctx = || format!("model {} failed to forecast", f.name());
     if explain {
-        let (fc, e) = f.predict_explained(h, &models.levels, future).with_context(ctx)?;
+        let (fc, e) = f
+            .predict_explained(h, &models.levels, future)
+            .with_context(ctx)?;
         Ok((fc, Some(e)))
     } else {
-        Ok((f.predict(h, &models.levels, future).with_context(ctx)?, None))
+        Ok((
+            f.predict(h, &models.levels, future).with_context(ctx)?,
+            None,
+        ))
     }
 }
 
@@ -98,7 +130,8 @@ fn write_one(path: &Path, fc: &PanelForecast, ui: &Ui) -> Result<()> {
     let mut w = csv_writer(path)?;
     let rows = write_forecasts(&mut w, std::slice::from_ref(fc))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     if path.as_os_str() != "-" {
         ui.note(format!("wrote {rows} rows to {}", path.display()));
     }
@@ -107,7 +140,10 @@ fn write_one(path: &Path, fc: &PanelForecast, ui: &Ui) -> Result<()> {
 
 /// `<stem>.importance.csv` next to the contributions file.
 pub fn importance_path(path: &Path) -> PathBuf {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("explain");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("explain");
     path.with_file_name(format!("{stem}.importance.csv"))
 }
 
@@ -118,8 +154,10 @@ pub fn importance_path(path: &Path) -> PathBuf {
 /// I/O errors naming the file.
 pub fn write_explanation(path: &Path, e: &Explanation, f: &GbmFitted) -> Result<()> {
     let tmp = path.with_extension("csv.tmp");
-    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    e.write_csv(file).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    e.write_csv(file)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     write_importance(&importance_path(path), f)
 }

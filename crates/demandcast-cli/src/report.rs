@@ -300,6 +300,20 @@ fn write_auto(w: &mut dyn Write, a: &AutoReport) -> Result<()> {
         a.n_common_pairs,
         a.overall_choice
     )?;
+    if let Some(h) = &a.hierarchical {
+        writeln!(
+            w,
+            "Each class's model (or blend) was then chosen by a WRMSSE-style score of the whole \
+             panel over its aggregation levels (lower is better): chosen assignment {:.4}; every \
+             series on one option: {}.\n",
+            h.chosen_score,
+            h.options
+                .iter()
+                .map(|(k, v)| format!("`{k}` {v:.4}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
     table_header(w, &["demand class", "series", "chosen", "why"])?;
     for c in &a.classes {
         table_row(
@@ -397,11 +411,14 @@ pub fn print_auto_summary(ui: &Ui, a: &AutoReport) {
         .iter()
         .map(|c| format!("{} ({} series): {}", c.class, c.n_series, c.chosen))
         .collect();
-    ui.note(format!(
-        "auto chose by {}: {}",
-        a.metric.as_str(),
-        parts.join("; ")
-    ));
+    let by = match &a.hierarchical {
+        Some(h) => format!(
+            "the hierarchical backtest score ({:.4}, aggregation levels of the whole panel)",
+            h.chosen_score
+        ),
+        None => a.metric.as_str().to_string(),
+    };
+    ui.note(format!("auto chose by {by}: {}", parts.join("; ")));
     for n in &a.notes {
         ui.warn(format!("auto: {n}"));
     }

@@ -273,7 +273,11 @@ impl FittedFeatures {
         if let Some(p) = &self.price {
             let now = cx.price(t);
             put(now / cx.usual_price());
-            let before = if t >= p.change_lag { cx.price(t - p.change_lag) } else { f64::NAN };
+            let before = if t >= p.change_lag {
+                cx.price(t - p.change_lag)
+            } else {
+                f64::NAN
+            };
             put(now / before - 1.0);
             if p.group.is_some() {
                 put(cx.usual_price() / cx.group_usual_price());

@@ -47,10 +47,10 @@ mod target;
 
 pub use context::SeriesContext;
 pub use engine::{
-    usual_price, FeatureEngine, FittedFeatures, PriceState, StaticCodes, PRICE_COLUMNS, PRICE_GROUPS,
+    usual_price, FeatureEngine, FittedFeatures, PriceState, StaticCodes, PRICE_COLUMNS,
+    PRICE_GROUPS,
 };
 pub use error::{Error, Result};
 pub use matrix::{ForecastFrame, Matrix, TrainOptions, TrainSet};
 pub use spec::{Calendar, FeatureSpec, Rolling, SeasonalRolling, Stat};
 pub use target::SeriesBuffer;
-

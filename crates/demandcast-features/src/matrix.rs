@@ -90,7 +90,12 @@ impl FittedFeatures {
     /// # Errors
     /// [`Error::NoRows`] when no series has a training row; a covariate
     /// error from [`FittedFeatures::context`].
-    pub fn training_set(&self, panel: &Panel, series: &[usize], o: &TrainOptions) -> Result<TrainSet> {
+    pub fn training_set(
+        &self,
+        panel: &Panel,
+        series: &[usize],
+        o: &TrainOptions,
+    ) -> Result<TrainSet> {
         let nf = self.n_features();
         let ranges: Vec<(usize, usize, usize)> = series
             .iter()
@@ -109,8 +114,16 @@ impl FittedFeatures {
                 o.holdout
             )));
         }
-        let mut train = Matrix { x: vec![0.0; n_train * nf], y: vec![0.0; n_train], n_features: nf };
-        let mut valid = Matrix { x: vec![0.0; n_valid * nf], y: vec![0.0; n_valid], n_features: nf };
+        let mut train = Matrix {
+            x: vec![0.0; n_train * nf],
+            y: vec![0.0; n_train],
+            n_features: nf,
+        };
+        let mut valid = Matrix {
+            x: vec![0.0; n_valid * nf],
+            y: vec![0.0; n_valid],
+            n_features: nf,
+        };
         // Split the output buffers into one disjoint chunk per series, so the
         // series fill their rows in parallel without copying.
         let mut jobs = Vec::with_capacity(series.len());
@@ -144,7 +157,12 @@ impl FittedFeatures {
                 }
                 Ok(())
             })?;
-        tracing::debug!(rows = n_train, valid = n_valid, features = nf, "training rows built");
+        tracing::debug!(
+            rows = n_train,
+            valid = n_valid,
+            features = nf,
+            "training rows built"
+        );
         Ok(TrainSet {
             train,
             valid: (o.holdout > 0 && n_valid > 0).then_some(valid),
@@ -198,7 +216,11 @@ impl ForecastFrame<'_> {
         x.par_chunks_mut(nf.max(1))
             .zip(self.cxs.par_iter())
             .for_each(|(row, cx)| self.f.fill_row(cx, cx.n_obs() + step, offset, row));
-        Matrix { x, y: Vec::new(), n_features: nf }
+        Matrix {
+            x,
+            y: Vec::new(),
+            n_features: nf,
+        }
     }
 
     /// Appends one forecast per series (in frame order).

@@ -147,18 +147,46 @@ impl FeatureSpec {
         let short = if m >= 52 { 4 } else { m };
         let long = if m >= 52 { 13 } else { 4 * m };
         let mut rolling = vec![
-            Rolling { lag: 1, window: short, stat: Stat::Mean },
-            Rolling { lag: 1, window: long, stat: Stat::Mean },
-            Rolling { lag: 1, window: short.max(2), stat: Stat::Std },
+            Rolling {
+                lag: 1,
+                window: short,
+                stat: Stat::Mean,
+            },
+            Rolling {
+                lag: 1,
+                window: long,
+                stat: Stat::Mean,
+            },
+            Rolling {
+                lag: 1,
+                window: short.max(2),
+                stat: Stat::Std,
+            },
         ];
         let mut seasonal_rolling = Vec::new();
         if (2..52).contains(&m) {
-            rolling.push(Rolling { lag: m, window: m, stat: Stat::Mean });
-            rolling.push(Rolling { lag: m, window: long, stat: Stat::Mean });
-            seasonal_rolling.push(SeasonalRolling { lag: m, season: m, window: 4 });
+            rolling.push(Rolling {
+                lag: m,
+                window: m,
+                stat: Stat::Mean,
+            });
+            rolling.push(Rolling {
+                lag: m,
+                window: long,
+                stat: Stat::Mean,
+            });
+            seasonal_rolling.push(SeasonalRolling {
+                lag: m,
+                season: m,
+                window: 4,
+            });
         }
         if m >= 52 {
-            rolling.push(Rolling { lag: 1, window: 52, stat: Stat::Mean });
+            rolling.push(Rolling {
+                lag: 1,
+                window: 52,
+                stat: Stat::Mean,
+            });
         }
         let calendar = match freq {
             Freq::Daily => vec![
@@ -190,7 +218,12 @@ impl FeatureSpec {
     /// The longest look-back of any target feature, in steps.
     pub fn max_lookback(&self) -> usize {
         let l = self.lags.iter().copied().max().unwrap_or(0);
-        let r = self.rolling.iter().map(|r| r.lag + r.window - 1).max().unwrap_or(0);
+        let r = self
+            .rolling
+            .iter()
+            .map(|r| r.lag + r.window - 1)
+            .max()
+            .unwrap_or(0);
         let s = self
             .seasonal_rolling
             .iter()
@@ -210,7 +243,10 @@ mod tests {
         let s = FeatureSpec::for_freq(Freq::Daily);
         assert_eq!(s.lags, vec![1, 2, 3, 7, 14, 21, 28]);
         let names: Vec<String> = s.rolling.iter().map(Rolling::name).collect();
-        assert!(names.contains(&"rolling_mean_lag7_window_28".to_string()), "{names:?}");
+        assert!(
+            names.contains(&"rolling_mean_lag7_window_28".to_string()),
+            "{names:?}"
+        );
         assert!(names.contains(&"rolling_std_lag1_window_7".to_string()));
         // rolling mean on lag 7 over 28 days reaches back 7 + 28 - 1 days
         assert_eq!(s.max_lookback(), 34);

@@ -99,7 +99,9 @@ impl SeriesBuffer {
         if reach > end {
             return f64::NAN;
         }
-        let sum: f64 = (0..s.window).map(|j| self.y[end - s.lag - j * s.season]).sum();
+        let sum: f64 = (0..s.window)
+            .map(|j| self.y[end - s.lag - j * s.season])
+            .sum();
         sum / s.window as f64
     }
 
@@ -129,14 +131,30 @@ mod tests {
         assert_eq!(b.lag(5, 1), 2.0);
         assert_eq!(b.lag(5, 3), 5.0);
         assert!(b.lag(5, 6).is_nan());
-        let m3 = Rolling { lag: 1, window: 3, stat: Stat::Mean };
+        let m3 = Rolling {
+            lag: 1,
+            window: 3,
+            stat: Stat::Mean,
+        };
         assert!((b.rolling(5, &m3) - (5.0 + 1.0 + 2.0) / 3.0).abs() < 1e-12);
-        let m2l2 = Rolling { lag: 2, window: 2, stat: Stat::Mean };
+        let m2l2 = Rolling {
+            lag: 2,
+            window: 2,
+            stat: Stat::Mean,
+        };
         assert!((b.rolling(5, &m2l2) - 3.0).abs() < 1e-12);
-        let s4 = Rolling { lag: 1, window: 4, stat: Stat::Std };
+        let s4 = Rolling {
+            lag: 1,
+            window: 4,
+            stat: Stat::Std,
+        };
         assert!((b.rolling(5, &s4) - naive_std(&[0.0, 5.0, 1.0, 2.0])).abs() < 1e-12);
         assert!(b.rolling(2, &m3).is_nan(), "window before the start");
-        let sr = SeasonalRolling { lag: 2, season: 2, window: 2 };
+        let sr = SeasonalRolling {
+            lag: 2,
+            season: 2,
+            window: 2,
+        };
         assert!((b.seasonal_rolling(5, &sr) - (1.0 + 0.0) / 2.0).abs() < 1e-12);
         assert!((b.expanding_mean(5) - 11.0 / 5.0).abs() < 1e-12);
     }
@@ -150,8 +168,16 @@ mod tests {
             *v = 1000.0;
         }
         let (a, b) = (SeriesBuffer::new(&base), SeriesBuffer::new(&other));
-        let r = Rolling { lag: 1, window: 4, stat: Stat::Std };
-        let s = SeasonalRolling { lag: 1, season: 2, window: 2 };
+        let r = Rolling {
+            lag: 1,
+            window: 4,
+            stat: Stat::Std,
+        };
+        let s = SeasonalRolling {
+            lag: 1,
+            season: 2,
+            window: 2,
+        };
         for lag in 1..=4 {
             assert_eq!(a.lag(4, lag), b.lag(4, lag));
         }

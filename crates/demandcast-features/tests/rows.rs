@@ -3,9 +3,7 @@
 //! actuals) and future covariates, and names line up with values.
 
 use demandcast_core::{Column, Freq, FutureCovariates, NaiveDate, Panel};
-use demandcast_features::{
-    Calendar, FeatureEngine, FeatureSpec, Rolling, Stat, TrainOptions,
-};
+use demandcast_features::{Calendar, FeatureEngine, FeatureSpec, Rolling, Stat, TrainOptions};
 
 fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, dd).unwrap()
@@ -14,7 +12,11 @@ fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
 fn small_spec() -> FeatureSpec {
     FeatureSpec {
         lags: vec![1, 2],
-        rolling: vec![Rolling { lag: 1, window: 3, stat: Stat::Mean }],
+        rolling: vec![Rolling {
+            lag: 1,
+            window: 3,
+            stat: Stat::Mean,
+        }],
         seasonal_rolling: vec![],
         expanding_mean: true,
         calendar: vec![Calendar::DayOfWeek],
@@ -31,19 +33,33 @@ fn panel() -> Panel {
     Panel::from_series(
         Freq::Daily,
         vec![
-            ("a".into(), d(2024, 1, 1), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]),
-            ("b".into(), d(2024, 1, 1), vec![1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+            (
+                "a".into(),
+                d(2024, 1, 1),
+                vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0],
+            ),
+            (
+                "b".into(),
+                d(2024, 1, 1),
+                vec![1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            ),
         ],
     )
     .unwrap()
-    .with_covariate("sell_price", vec![2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0])
+    .with_covariate(
+        "sell_price",
+        vec![2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0],
+    )
     .unwrap()
     .with_static("store_id", vec!["S1".into(), "S2".into()])
     .unwrap()
 }
 
 fn col(names: &[String], n: &str) -> usize {
-    names.iter().position(|x| x == n).unwrap_or_else(|| panic!("no feature {n} in {names:?}"))
+    names
+        .iter()
+        .position(|x| x == n)
+        .unwrap_or_else(|| panic!("no feature {n} in {names:?}"))
 }
 
 #[test]
@@ -53,8 +69,17 @@ fn training_rows_are_hand_checked() {
     assert_eq!(
         f.names,
         [
-            "lag1", "lag2", "rolling_mean_lag1_window_3", "expanding_mean_lag1", "dayofweek",
-            "sell_price", "price_rel_usual", "price_change_lag7", "price_rel_store_id", "store_id", "age"
+            "lag1",
+            "lag2",
+            "rolling_mean_lag1_window_3",
+            "expanding_mean_lag1",
+            "dayofweek",
+            "sell_price",
+            "price_rel_usual",
+            "price_change_lag7",
+            "price_rel_store_id",
+            "store_id",
+            "age"
         ]
     );
     let set = f.training_set(&p, &[0], &TrainOptions::default()).unwrap();
@@ -70,7 +95,10 @@ fn training_rows_are_hand_checked() {
     assert_eq!(r[col(n, "sell_price")], 1.0);
     // usual price of a = mean(2, 2, 2, 2, 1, 1) = 10 / 6
     assert!((r[col(n, "price_rel_usual")] - 0.6).abs() < 1e-6);
-    assert!(r[col(n, "price_change_lag7")].is_nan(), "no price a week before");
+    assert!(
+        r[col(n, "price_change_lag7")].is_nan(),
+        "no price a week before"
+    );
     assert_eq!(r[col(n, "age")], 3.0);
     // store codes rank by mean sales: a (S1) sells more than b (S2)
     assert_eq!(r[col(n, "store_id")], 1.0);
@@ -84,7 +112,11 @@ fn training_rows_are_hand_checked() {
 fn holdout_and_max_history_split_rows() {
     let p = panel();
     let f = FeatureEngine { spec: small_spec() }.fit(&p);
-    let o = TrainOptions { holdout: 2, max_history: Some(3), ..TrainOptions::default() };
+    let o = TrainOptions {
+        holdout: 2,
+        max_history: Some(3),
+        ..TrainOptions::default()
+    };
     let set = f.training_set(&p, &[0, 1], &o).unwrap();
     // a: rows 3..6 -> train t=3, valid t=4,5; b: rows 3..6 -> train t=3, valid 4,5
     assert_eq!(set.train.y, vec![6.0, 1.0]);
@@ -99,7 +131,10 @@ fn forecast_rows_read_forecasts_and_future_covariates() {
         ids: vec!["b".into(), "a".into()],
         starts: vec![d(2024, 1, 7), d(2024, 1, 7)],
         indptr: vec![0, 2, 4],
-        columns: vec![Column { name: "sell_price".into(), values: vec![5.0, 5.0, 0.5, 0.5] }],
+        columns: vec![Column {
+            name: "sell_price".into(),
+            values: vec![5.0, 5.0, 0.5, 0.5],
+        }],
     };
     let mut frame = f.forecast_frame(&p, &[0, 1], Some(&fut), 2).unwrap();
     let n = &f.names;
@@ -110,10 +145,18 @@ fn forecast_rows_read_forecasts_and_future_covariates() {
     assert!(x0.row(0)[col(n, "price_change_lag7")].is_nan());
     frame.push(&[100.0, 7.0]);
     let x1 = frame.rows(1, 1);
-    assert_eq!(x1.row(0)[col(n, "lag1")], 100.0, "recursive lag reads the forecast");
+    assert_eq!(
+        x1.row(0)[col(n, "lag1")],
+        100.0,
+        "recursive lag reads the forecast"
+    );
     assert_eq!(x1.row(0)[col(n, "lag2")], 10.0);
     assert_eq!(x1.row(1)[col(n, "lag1")], 7.0);
-    assert_eq!(x1.row(0)[col(n, "dayofweek")], 0.0, "2024-01-08 is a Monday");
+    assert_eq!(
+        x1.row(0)[col(n, "dayofweek")],
+        0.0,
+        "2024-01-08 is a Monday"
+    );
     // direct view of step 2 (offset 2) reads only observed values
     let xd = frame.rows(1, 2);
     assert_eq!(xd.row(0)[col(n, "lag1")], 10.0);
@@ -123,14 +166,23 @@ fn forecast_rows_read_forecasts_and_future_covariates() {
 fn missing_future_covariates_name_the_column_and_series() {
     let p = panel();
     let f = FeatureEngine { spec: small_spec() }.fit(&p);
-    let e = f.forecast_frame(&p, &[0, 1], None, 3).unwrap_err().to_string();
+    let e = f
+        .forecast_frame(&p, &[0, 1], None, 3)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("sell_price") && e.contains("--future"), "{e}");
     let short = FutureCovariates {
         ids: vec!["a".into(), "b".into()],
         starts: vec![d(2024, 1, 7), d(2024, 1, 7)],
         indptr: vec![0, 1, 2],
-        columns: vec![Column { name: "sell_price".into(), values: vec![1.0, 1.0] }],
+        columns: vec![Column {
+            name: "sell_price".into(),
+            values: vec![1.0, 1.0],
+        }],
     };
-    let e = f.forecast_frame(&p, &[0, 1], Some(&short), 3).unwrap_err().to_string();
+    let e = f
+        .forecast_frame(&p, &[0, 1], Some(&short), 3)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("'a'") && e.contains("3 are needed"), "{e}");
 }

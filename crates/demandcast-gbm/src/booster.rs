@@ -54,13 +54,8 @@ fn lgb_params(p: &GbmParams, loss: Loss, rounds: usize, seed: u64, early: bool) 
 }
 
 fn dataset(m: &Matrix, names: &[String], reference: Option<&Dataset>) -> Result<Dataset> {
-    let mut d = Dataset::from_slice_with_reference(
-        &m.x,
-        &m.y,
-        m.n_features as i32,
-        true,
-        reference,
-    )?;
+    let mut d =
+        Dataset::from_slice_with_reference(&m.x, &m.y, m.n_features as i32, true, reference)?;
     d.set_feature_names(names)?;
     Ok(d)
 }

@@ -63,12 +63,24 @@ impl Explanation {
             let id = csv_field(&self.ids[r.series]);
             let ds = self.date(r);
             let mut order: Vec<usize> = (0..r.contributions.len()).collect();
-            order.sort_by(|&a, &b| r.contributions[b].abs().total_cmp(&r.contributions[a].abs()));
+            order.sort_by(|&a, &b| {
+                r.contributions[b]
+                    .abs()
+                    .total_cmp(&r.contributions[a].abs())
+            });
             writeln!(w, "{id},{ds},{},expected_value,,{}", self.model, r.expected)?;
             for j in order {
                 let v = r.values[j];
-                let v = if v.is_nan() { String::new() } else { v.to_string() };
-                writeln!(w, "{id},{ds},{},{},{v},{}", self.model, self.features[j], r.contributions[j])?;
+                let v = if v.is_nan() {
+                    String::new()
+                } else {
+                    v.to_string()
+                };
+                writeln!(
+                    w,
+                    "{id},{ds},{},{},{v},{}",
+                    self.model, self.features[j], r.contributions[j]
+                )?;
             }
             writeln!(w, "{id},{ds},{},raw_score,,{}", self.model, r.raw)?;
             writeln!(w, "{id},{ds},{},prediction,,{}", self.model, r.prediction)?;

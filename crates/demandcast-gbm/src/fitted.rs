@@ -2,7 +2,7 @@
 //! training history, which forecasts (recursively or directly) and explains.
 
 use crate::booster;
-use crate::explain::{Explanation, ExplainRow};
+use crate::explain::{ExplainRow, Explanation};
 use crate::params::{GbmParams, Strategy};
 use crate::{GbmError, Result};
 use demandcast_core::{
@@ -30,7 +30,10 @@ pub(crate) struct GroupModel {
 }
 
 /// The series of `panel` per group key of `group_by` (in first-seen order).
-pub(crate) fn group_series(panel: &Panel, group_by: &[String]) -> Result<Vec<(String, Vec<usize>)>> {
+pub(crate) fn group_series(
+    panel: &Panel,
+    group_by: &[String],
+) -> Result<Vec<(String, Vec<usize>)>> {
     let mut out: Vec<(String, Vec<usize>)> = Vec::new();
     for i in 0..panel.n_series() {
         let key = group_key(panel, group_by, i)?;
@@ -49,7 +52,11 @@ fn group_key(panel: &Panel, group_by: &[String], i: usize) -> Result<String> {
             let have: Vec<&str> = panel.statics().iter().map(|s| s.name.as_str()).collect();
             GbmError::Usage(format!(
                 "group_by={g}: the data has no static column '{g}' (statics: {})",
-                if have.is_empty() { "none".to_string() } else { have.join(", ") }
+                if have.is_empty() {
+                    "none".to_string()
+                } else {
+                    have.join(", ")
+                }
             ))
         })?;
         parts.push(col[i].as_str());
@@ -89,7 +96,16 @@ impl GbmFitted {
         groups: Vec<GroupModel>,
         panel: Panel,
     ) -> Self {
-        Self { name, params, features, levels, horizon, nonnegative, groups, panel }
+        Self {
+            name,
+            params,
+            features,
+            levels,
+            horizon,
+            nonnegative,
+            groups,
+            panel,
+        }
     }
 
     /// The model's name.
@@ -136,7 +152,9 @@ impl GbmFitted {
         future: Option<&FutureCovariates>,
     ) -> Result<(PanelForecast, Explanation)> {
         let r = self.run(h, levels, future, true)?;
-        let e = r.explain.ok_or_else(|| GbmError::Usage("no explanation produced".into()))?;
+        let e = r
+            .explain
+            .ok_or_else(|| GbmError::Usage("no explanation produced".into()))?;
         Ok((r.fc, e))
     }
 
@@ -224,7 +242,11 @@ impl GbmFitted {
                 .map(|hd| {
                     hd.models
                         .iter()
-                        .map(|s| s.iter().map(|m| booster::load(m)).collect::<Result<Vec<_>>>())
+                        .map(|s| {
+                            s.iter()
+                                .map(|m| booster::load(m))
+                                .collect::<Result<Vec<_>>>()
+                        })
                         .collect::<Result<Vec<_>>>()
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -310,7 +332,12 @@ impl GbmFitted {
             .collect())
     }
 
-    fn assemble(&self, means: Vec<Vec<f64>>, qs: Vec<Vec<Vec<f64>>>, levels: &[Level]) -> PanelForecast {
+    fn assemble(
+        &self,
+        means: Vec<Vec<f64>>,
+        qs: Vec<Vec<Vec<f64>>>,
+        levels: &[Level],
+    ) -> PanelForecast {
         let panel = &self.panel;
         let series = means
             .into_iter()
@@ -320,10 +347,18 @@ impl GbmFitted {
                     .iter()
                     .filter_map(|l| {
                         let k = self.levels.iter().position(|x| x == l)?;
-                        Some(Interval { level: *l, lower: q[2 * k].clone(), upper: q[2 * k + 1].clone() })
+                        Some(Interval {
+                            level: *l,
+                            lower: q[2 * k].clone(),
+                            upper: q[2 * k + 1].clone(),
+                        })
                     })
                     .collect();
-                intervals.sort_by(|a, b| a.level.partial_cmp(&b.level).unwrap_or(std::cmp::Ordering::Equal));
+                intervals.sort_by(|a, b| {
+                    a.level
+                        .partial_cmp(&b.level)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
                 let mut f = Forecast { mean, intervals };
                 if self.nonnegative {
                     f.clip_nonnegative();

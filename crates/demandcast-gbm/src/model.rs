@@ -141,10 +141,16 @@ impl LightGbm {
     ) -> Result<Vec<Head>> {
         let p = &self.params;
         let names = &features.names;
-        let mut point = Head { quantile: None, models: Vec::with_capacity(steps) };
+        let mut point = Head {
+            quantile: None,
+            models: Vec::with_capacity(steps),
+        };
         let mut qheads: Vec<Head> = quantiles
             .iter()
-            .map(|&q| Head { quantile: Some(q), models: Vec::with_capacity(steps) })
+            .map(|&q| Head {
+                quantile: Some(q),
+                models: Vec::with_capacity(steps),
+            })
             .collect();
         for step in 0..steps {
             let mut opts = TrainOptions {
@@ -158,23 +164,43 @@ impl LightGbm {
                 // refit on every row with the best round count.
                 opts.holdout = self.horizon.unwrap_or_else(|| panel.freq().season_length());
                 let set = features.training_set(panel, series, &opts)?;
-                let (_, best) = booster::train(&set, names, p, Loss::Point(p.objective), p.rounds, p.seed)?;
+                let (_, best) =
+                    booster::train(&set, names, p, Loss::Point(p.objective), p.rounds, p.seed)?;
                 tracing::info!(best_rounds = best, "early stopping");
                 rounds = best.max(1);
                 opts.holdout = 0;
             }
             let set = features.training_set(panel, series, &opts)?;
-            tracing::info!(rows = set.train.rows(), features = names.len(), step, "training");
+            tracing::info!(
+                rows = set.train.rows(),
+                features = names.len(),
+                step,
+                "training"
+            );
             let mut seeds = Vec::with_capacity(p.seeds);
             for k in 0..p.seeds {
-                let (m, _) = booster::train(&set, names, p, Loss::Point(p.objective), rounds, p.seed + k as u64)?;
+                let (m, _) = booster::train(
+                    &set,
+                    names,
+                    p,
+                    Loss::Point(p.objective),
+                    rounds,
+                    p.seed + k as u64,
+                )?;
                 seeds.push(m);
                 report();
             }
             point.models.push(seeds);
             for h in &mut qheads {
                 let q = h.quantile.unwrap_or(0.5);
-                let (m, _) = booster::train(&set, names, p, Loss::Quantile(q), p.quantile_rounds(), p.seed)?;
+                let (m, _) = booster::train(
+                    &set,
+                    names,
+                    p,
+                    Loss::Quantile(q),
+                    p.quantile_rounds(),
+                    p.seed,
+                )?;
                 h.models.push(vec![m]);
                 report();
             }

@@ -97,7 +97,8 @@ impl Default for GbmParams {
     }
 }
 
-const KEYS: &str = "objective (tweedie, poisson, l2), power, strategy (recursive, direct), rounds, \
+const KEYS: &str =
+    "objective (tweedie, poisson, l2), power, strategy (recursive, direct), rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
 group_by (statics joined by +), seed, seeds, max_history, quantile_rounds, threads";
 
@@ -111,9 +112,9 @@ impl GbmParams {
         let mut p = Self::default();
         let mut power: Option<f64> = None;
         for kv in s.split([',', ';']).map(str::trim).filter(|x| !x.is_empty()) {
-            let (k, v) = kv.split_once('=').ok_or_else(|| {
-                GbmError::Param(format!("'{kv}' is not key=value; keys: {KEYS}"))
-            })?;
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| GbmError::Param(format!("'{kv}' is not key=value; keys: {KEYS}")))?;
             let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
             let bad = |what: &str| GbmError::Param(format!("{k}={v}: {what}"));
             let num = |lo: f64, hi: f64| -> Result<f64> {
@@ -171,7 +172,11 @@ impl GbmParams {
         if let Some(pw) = power {
             match p.objective {
                 Objective::Tweedie(_) => p.objective = Objective::Tweedie(pw),
-                _ => return Err(GbmError::Param("power applies to objective=tweedie only".into())),
+                _ => {
+                    return Err(GbmError::Param(
+                        "power applies to objective=tweedie only".into(),
+                    ))
+                }
             }
         }
         Ok(p)
@@ -206,13 +211,41 @@ impl fmt::Display for GbmParams {
             }
         };
         num("rounds", self.rounds.to_string(), d.rounds.to_string());
-        num("lr", self.learning_rate.to_string(), d.learning_rate.to_string());
-        num("leaves", self.num_leaves.to_string(), d.num_leaves.to_string());
-        num("min_leaf", self.min_data_in_leaf.to_string(), d.min_data_in_leaf.to_string());
-        num("feature_fraction", self.feature_fraction.to_string(), d.feature_fraction.to_string());
-        num("bagging_fraction", self.bagging_fraction.to_string(), d.bagging_fraction.to_string());
-        num("lambda_l2", self.lambda_l2.to_string(), d.lambda_l2.to_string());
-        num("early_stopping", self.early_stopping.to_string(), d.early_stopping.to_string());
+        num(
+            "lr",
+            self.learning_rate.to_string(),
+            d.learning_rate.to_string(),
+        );
+        num(
+            "leaves",
+            self.num_leaves.to_string(),
+            d.num_leaves.to_string(),
+        );
+        num(
+            "min_leaf",
+            self.min_data_in_leaf.to_string(),
+            d.min_data_in_leaf.to_string(),
+        );
+        num(
+            "feature_fraction",
+            self.feature_fraction.to_string(),
+            d.feature_fraction.to_string(),
+        );
+        num(
+            "bagging_fraction",
+            self.bagging_fraction.to_string(),
+            d.bagging_fraction.to_string(),
+        );
+        num(
+            "lambda_l2",
+            self.lambda_l2.to_string(),
+            d.lambda_l2.to_string(),
+        );
+        num(
+            "early_stopping",
+            self.early_stopping.to_string(),
+            d.early_stopping.to_string(),
+        );
         num("group_by", self.group_by.join("+"), String::new());
         num("seed", self.seed.to_string(), d.seed.to_string());
         num("seeds", self.seeds.to_string(), d.seeds.to_string());
@@ -242,7 +275,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        for bad in ["objective=huber", "rounds=0", "power=3", "lr", "colour=red", "objective=l2,power=1.5"] {
+        for bad in [
+            "objective=huber",
+            "rounds=0",
+            "power=3",
+            "lr",
+            "colour=red",
+            "objective=l2,power=1.5",
+        ] {
             assert!(GbmParams::parse(bad).is_err(), "{bad}");
         }
     }

@@ -42,7 +42,10 @@ struct HeadFiles {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> GbmError + '_ {
-    move |source| GbmError::Io { path: path.to_path_buf(), source }
+    move |source| GbmError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -76,9 +79,15 @@ impl GbmFitted {
                     }
                     files.push(names);
                 }
-                heads.push(HeadFiles { quantile: h.quantile, files });
+                heads.push(HeadFiles {
+                    quantile: h.quantile,
+                    files,
+                });
             }
-            groups.push(GroupFiles { key: g.key.clone(), heads });
+            groups.push(GroupFiles {
+                key: g.key.clone(),
+                heads,
+            });
         }
         let manifest = Manifest {
             format: FORMAT.into(),
@@ -141,7 +150,10 @@ impl GbmFitted {
                     }
                     models.push(v);
                 }
-                heads.push(Head { quantile: h.quantile, models });
+                heads.push(Head {
+                    quantile: h.quantile,
+                    models,
+                });
             }
             groups.push(GroupModel { key: g.key, heads });
         }
