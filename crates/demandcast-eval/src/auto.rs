@@ -268,7 +268,7 @@ impl AutoSelect {
             .map(|p| class_list.iter().position(|c| *c == p.class).unwrap_or(0))
             .collect();
         let hier = (cfg.scope == SelectionScope::PerClass && cfg.hierarchical)
-            .then(|| choose_hierarchical(train, &cv, &ok, &overall, &class_of, class_list.len()))
+            .then(|| choose_hierarchical(train, &cv, &ok, &class_of, class_list.len()))
             .flatten();
         let option_name = |o: &[usize]| {
             o.iter()
@@ -500,7 +500,6 @@ fn choose_hierarchical(
     train: &Panel,
     cv: &crate::cv_result::CvResult,
     ok: &[bool],
-    overall: &[f64],
     class_of: &[usize],
     n_classes: usize,
 ) -> Option<HierChoice> {
@@ -557,7 +556,6 @@ fn choose_hierarchical(
         }
     }
     tracing::debug!(score = best, ?choice, "auto: hierarchical choice");
-    let _ = overall;
     Some(HierChoice {
         options,
         option_scores,

@@ -30,13 +30,9 @@ pub fn run(s: &BacktestSettings, ui: &Ui) -> Result<ExitCode> {
     opts.horizon = Some(s.horizon);
     let models = demandcast::build_models(&s.models.specs, &opts)?;
     let refs: Vec<&dyn Forecaster> = models.forecasters.iter().map(|m| m.as_ref()).collect();
-    // Univariate models never read covariates: keep only the price, which the
-    // WRMSSE weights need. On M5 this saves about a gigabyte of peak memory.
-    let panel = if refs.iter().any(|m| m.uses_covariates()) {
-        loaded.panel
-    } else {
-        loaded.panel.retain_covariates(|name| name == "sell_price")
-    };
+    // The loader already left out the covariates no model reads (the price
+    // stays for the WRMSSE weights): see `settings::covariates_needed`.
+    let panel = loaded.panel;
     let panel = &panel;
 
     let refit = if s.refit { Refit::Always } else { Refit::Never };
