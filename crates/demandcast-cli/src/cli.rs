@@ -45,6 +45,10 @@ pub enum Command {
     Import(ImportArgs),
     /// List the models that --models accepts.
     Models,
+    /// Replay history with a replenishment policy driven by each model's backtest forecasts.
+    Simulate(crate::decide_args::SimulateArgs),
+    /// Reorder points, order-up-to levels and today's orders from calibrated forecasts and stock.
+    Plan(crate::decide_args::PlanArgs),
 }
 
 /// The input table and how to read it.

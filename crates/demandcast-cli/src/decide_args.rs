@@ -19,7 +19,7 @@ pub enum PolicyArg {
 
 /// The replenishment policy, its target and constraints.
 #[derive(Debug, Args)]
-pub struct PolicyArgs {
+pub struct ReplenishmentArgs {
     /// Replenishment policy.
     #[arg(long, value_enum, default_value = "order-up-to", value_name = "POLICY")]
     pub policy: PolicyArg,
@@ -87,7 +87,7 @@ pub struct SimulateArgs {
     pub models: ModelArgs,
     /// Policy and target.
     #[command(flatten)]
-    pub policy: PolicyArgs,
+    pub policy: ReplenishmentArgs,
     /// Supplier lead time in periods (>= 1).
     #[arg(long, value_name = "N")]
     pub lead_time: usize,
@@ -121,7 +121,7 @@ pub struct PlanArgs {
     pub models: ModelArgs,
     /// Policy and target.
     #[command(flatten)]
-    pub policy: PolicyArgs,
+    pub policy: ReplenishmentArgs,
     /// Stock per product: unique_id, on_hand [, on_order, lead_time, moq, pack_size,
     /// max_order, max_stock, order_quantity].
     #[arg(long, value_name = "FILE")]

@@ -1,7 +1,7 @@
 //! `plan` and `simulate` flags, checked and resolved before any data is read.
 
 use crate::cli::{BacktestArgs, InputArgs, ModelArgs};
-use crate::decide_args::{CostArgs, PlanArgs, PolicyArg, PolicyArgs, SimulateArgs};
+use crate::decide_args::{CostArgs, PlanArgs, PolicyArg, ReplenishmentArgs, SimulateArgs};
 use crate::error::UsageError;
 use crate::settings::{InputSettings, ModelSettings};
 use anyhow::Result;
@@ -184,7 +184,7 @@ fn percent(v: f64, flag: &str) -> Result<f64> {
     Ok(v / 100.0)
 }
 
-fn policy(a: PolicyArgs) -> Result<PolicySettings> {
+fn policy(a: ReplenishmentArgs) -> Result<PolicySettings> {
     let review = at_least_one(a.review_period, "--review-period")?;
     let target = if let Some(f) = a.fill_rate {
         ServiceTarget::FillRate {

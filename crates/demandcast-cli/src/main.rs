@@ -9,6 +9,9 @@
 mod cli;
 mod commands;
 mod data_hints;
+mod decide_args;
+mod decide_settings;
+mod decide_stock;
 mod error;
 mod input;
 mod output;
@@ -56,6 +59,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ImportSource::M5(m5) => commands::import_m5::run(&settings::import_m5(m5)?, &ui),
         },
         Command::Models => commands::models::run(),
+        Command::Simulate(args) => commands::simulate::run(&decide_settings::simulate(args)?, &ui),
+        Command::Plan(args) => commands::plan::run(&decide_settings::plan(args)?, &ui),
     }
 }
 

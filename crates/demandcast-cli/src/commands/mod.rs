@@ -4,3 +4,5 @@ pub mod backtest;
 pub mod forecast;
 pub mod import_m5;
 pub mod models;
+pub mod plan;
+pub mod simulate;
