@@ -6,10 +6,10 @@
 # Input: demandcast's own import, made with
 #   demandcast import m5 --dir /work/shared/data/m5 --stores CA_1,TX_2 --output /tmp/m5-bench/m5.parquet
 set -euo pipefail
-BIN=${BIN:-${CARGO_TARGET_DIR:-target}/debug/demandcast}
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/demandcast}
 IN=${IN:-/tmp/m5-bench/m5.parquet}
 OUT=${OUT:-/tmp/decide-sim}
-MODELS=${MODELS:-seasonal_naive,theta,croston_sba}
+MODELS=${MODELS:-seasonal_naive,auto_ets}
 THREADS=${THREADS:-2}
 /usr/bin/time -v "$BIN" simulate --input "$IN" --models "$MODELS" \
     --policy order-up-to --service-level 95 --lead-time 7 --review-period 7 --weeks 8 \
