@@ -42,6 +42,8 @@ pub enum ModelKind {
     Tsb,
     /// Per-series choice among the statistical models by backtest.
     Auto,
+    /// Global LightGBM over lags, calendar, prices and statics (demandcast-gbm).
+    LightGbm,
 }
 
 /// What the registry knows about one model family.
@@ -76,7 +78,7 @@ const fn info(
 }
 
 /// Every model family, statistical ones first, in the order `all` expands to.
-pub const MODELS: [ModelInfo; 17] = [
+pub const MODELS: [ModelInfo; 18] = [
     info(
         ModelKind::Naive,
         "naive",
@@ -196,6 +198,13 @@ pub const MODELS: [ModelInfo; 17] = [
         "",
         "per-series choice among the statistical models by backtest",
     ),
+    info(
+        ModelKind::LightGbm,
+        "lightgbm",
+        "LightGBM",
+        "[:key=value,...]",
+        "global LightGBM on lags, calendar, prices, promotions, statics (Tweedie)",
+    ),
 ];
 
 impl ModelKind {
@@ -230,7 +239,7 @@ impl ModelKind {
         MODELS
             .iter()
             .map(|m| m.kind)
-            .filter(|k| *k != ModelKind::Auto)
+            .filter(|k| !matches!(k, ModelKind::Auto | ModelKind::LightGbm))
     }
 
     /// Whether models of this family read covariates (prices, promotions,
@@ -309,6 +318,6 @@ mod tests {
         assert_eq!(ModelKind::from_name("AUTO_ETS"), Some(ModelKind::AutoEts));
         assert_eq!(ModelKind::from_name("ADIDA"), Some(ModelKind::Adida));
         assert_eq!(ModelKind::from_name("prophet"), None);
-        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 1);
+        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 2);
     }
 }

@@ -26,6 +26,9 @@ pub struct BuildOptions {
     /// The horizon that will be forecast; `auto` backtests its candidates
     /// at this horizon (one season when `None`).
     pub horizon: Option<usize>,
+    /// Interval levels that will be asked for: models that train one model
+    /// per quantile (LightGBM) need them when fitting. Empty: point only.
+    pub levels: Vec<demandcast_core::Level>,
 }
 
 impl BuildOptions {
@@ -36,6 +39,7 @@ impl BuildOptions {
             nonnegative: true,
             conformal_windows: None,
             horizon: None,
+            levels: Vec::new(),
         }
     }
 }
@@ -94,6 +98,22 @@ impl ModelSpec {
             ModelSpec::Imapa => w.per_series(stats::Imapa::new()),
             ModelSpec::Tsb { alpha_d, alpha_p } => {
                 w.per_series(stats::Tsb::new(*alpha_d, *alpha_p))
+            }
+            ModelSpec::LightGbm { params } => {
+                let p =
+                    demandcast_gbm::GbmParams::parse(params).map_err(|e| Error::BadParameter {
+                        model: "lightgbm",
+                        value: params.clone(),
+                        reason: e.to_string(),
+                        usage: "lightgbm[:key=value,...]".into(),
+                    })?;
+                Box::new(
+                    demandcast_gbm::LightGbm::new(p)
+                        .with_name(w.alias.clone())
+                        .with_levels(&opts.levels)
+                        .with_horizon(opts.horizon)
+                        .nonnegative(opts.nonnegative),
+                )
             }
             // AutoSelect names itself `auto`; the alias does not apply.
             ModelSpec::Auto => Box::new(SharedAuto(Arc::new(crate::auto::build(opts)?))),

@@ -83,6 +83,11 @@ pub enum ModelSpec {
     },
     /// Per-series automatic choice among the statistical models.
     Auto,
+    /// Global LightGBM; `params` is `key=value,...` (`demandcast_gbm::GbmParams`).
+    LightGbm {
+        #[serde(default)]
+        params: String,
+    },
 }
 
 fn default_ets_spec() -> String {
@@ -114,6 +119,7 @@ impl ModelSpec {
             ModelSpec::Imapa => ModelKind::Imapa,
             ModelSpec::Tsb { .. } => ModelKind::Tsb,
             ModelSpec::Auto => ModelKind::Auto,
+            ModelSpec::LightGbm { .. } => ModelKind::LightGbm,
         }
     }
 
@@ -156,6 +162,9 @@ impl ModelSpec {
                 alpha_p: default_tsb_alpha(),
             },
             ModelKind::Auto => ModelSpec::Auto,
+            ModelKind::LightGbm => ModelSpec::LightGbm {
+                params: String::new(),
+            },
         }
     }
 
@@ -169,6 +178,20 @@ impl ModelSpec {
     pub fn parse_list(s: &str) -> Result<Vec<ModelSpec>> {
         let mut out: Vec<ModelSpec> = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            // `lightgbm:objective=tweedie,power=1.1`: a `key=value` after a
+            // lightgbm spec continues its parameters rather than naming a model.
+            if let (Some(ModelSpec::LightGbm { params }), true) =
+                (out.last(), part.contains('=') && !part.contains(':'))
+            {
+                let merged = if params.is_empty() {
+                    part.to_string()
+                } else {
+                    format!("{params},{part}")
+                };
+                out.pop();
+                out.push(lightgbm_spec(&merged)?);
+                continue;
+            }
             if part.eq_ignore_ascii_case("all") {
                 out.extend(ModelKind::statistical().map(ModelSpec::default_of));
             } else {
@@ -216,6 +239,7 @@ impl ModelSpec {
                     vec![alpha_d.to_string(), alpha_p.to_string()]
                 }
             }
+            ModelSpec::LightGbm { params } if !params.is_empty() => vec![params.clone()],
             _ => Vec::new(),
         }
     }
@@ -267,6 +291,10 @@ impl FromStr for ModelSpec {
                 _ => Err(bad(v, &format!("{what} must be a whole number >= 1"))),
             }
         };
+        if kind == ModelKind::LightGbm {
+            let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
+            return lightgbm_spec(rest);
+        }
         let max_params = match kind {
             ModelKind::SeasonalNaive
             | ModelKind::WindowAverage
@@ -353,6 +381,19 @@ impl FromStr for ModelSpec {
     }
 }
 
+/// A validated `lightgbm` spec (parameters checked now, not after loading data).
+fn lightgbm_spec(params: &str) -> Result<ModelSpec> {
+    demandcast_gbm::GbmParams::parse(params).map_err(|e| Error::BadParameter {
+        model: "lightgbm",
+        value: params.to_string(),
+        reason: e.to_string(),
+        usage: "lightgbm[:key=value,...]".into(),
+    })?;
+    Ok(ModelSpec::LightGbm {
+        params: params.to_string(),
+    })
+}
+
 fn unit(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|v| *v > 0.0 && *v <= 1.0)
 }
@@ -423,6 +464,27 @@ mod tests {
         assert_eq!(specs[1], ModelSpec::CrostonSba);
         assert_eq!(specs[2].column_name(false), "SeasonalNaive");
         assert_eq!(specs[2].column_name(true), "SeasonalNaive_12");
+    }
+
+    #[test]
+    fn lightgbm_parameters_may_contain_commas() {
+        let specs =
+            ModelSpec::parse_list("naive,lightgbm:objective=tweedie,power=1.2,rounds=50,tsb")
+                .unwrap();
+        assert_eq!(specs.len(), 3);
+        assert_eq!(
+            specs[1],
+            ModelSpec::LightGbm {
+                params: "objective=tweedie,power=1.2,rounds=50".into()
+            }
+        );
+        assert_eq!(
+            specs[1].to_string(),
+            "lightgbm:objective=tweedie,power=1.2,rounds=50"
+        );
+        assert_eq!(specs[1].column_name(false), "LightGBM");
+        assert!(ModelSpec::parse_list("lightgbm:objective=huber").is_err());
+        assert!(ModelSpec::parse_list("lightgbm,colour=red").is_err());
     }
 
     #[test]
