@@ -49,6 +49,8 @@ pub enum Command {
     Simulate(crate::decide_args::SimulateArgs),
     /// Reorder points, order-up-to levels and today's orders from calibrated forecasts and stock.
     Plan(crate::decide_args::PlanArgs),
+    /// Train a LightGBM model on the full history and save it (forecast later with --model-dir).
+    Fit(FitArgs),
 }
 
 /// The input table and how to read it.
@@ -171,6 +173,30 @@ pub struct ForecastArgs {
     /// Where to write the forecasts (CSV); `-` for stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+    /// Forecast with a LightGBM model saved by `demandcast fit --save DIR` (no retraining).
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// LightGBM only: write each forecast's feature contributions (SHAP) to FILE
+    /// and global importances to FILE's stem + `.importance.csv`.
+    #[arg(long, value_name = "FILE")]
+    pub explain: Option<PathBuf>,
+}
+
+/// `demandcast fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Input table.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Periods that will be forecast (needed by strategy=direct; early-stopping window).
+    #[arg(long, value_name = "H")]
+    pub horizon: Option<usize>,
+    /// Models and intervals (one lightgbm model; --levels trains its quantile models).
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Folder to save the model in (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub save: PathBuf,
 }
 
 /// `demandcast backtest`.

@@ -13,6 +13,7 @@ mod decide_args;
 mod decide_settings;
 mod decide_stock;
 mod error;
+mod gbm_cli;
 mod input;
 mod output;
 mod progress;
@@ -60,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Models => commands::models::run(),
         Command::Simulate(args) => commands::simulate::run(&decide_settings::simulate(args)?, &ui),
+        Command::Fit(args) => commands::fit::run(&settings::fit(args)?, &ui),
         Command::Plan(args) => commands::plan::run(&decide_settings::plan(args)?, &ui),
     }
 }

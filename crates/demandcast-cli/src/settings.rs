@@ -6,8 +6,8 @@
 //! before minutes of loading and fitting.
 
 use crate::cli::{
-    BacktestArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg, ModelArgs,
-    NegativeArg,
+    BacktestArgs, FitArgs, ForecastArgs, GapArg, InputArgs, LeadingZerosArg, M5Args, MissingArg,
+    ModelArgs, NegativeArg,
 };
 use crate::error::UsageError;
 use anyhow::Result;
@@ -53,6 +53,7 @@ impl ModelSettings {
     pub fn build_options(&self, freq: Freq) -> BuildOptions {
         let mut o = BuildOptions::new(self.season_length(freq));
         o.nonnegative = self.nonnegative;
+        o.levels = self.levels.clone();
         o
     }
 
@@ -83,6 +84,45 @@ pub struct ForecastSettings {
     pub models: ModelSettings,
     /// Output CSV (`-` = stdout).
     pub output: PathBuf,
+    /// Saved LightGBM model to forecast with.
+    pub model_dir: Option<PathBuf>,
+    /// LightGBM contributions file.
+    pub explain: Option<PathBuf>,
+}
+
+/// `demandcast fit`, resolved.
+#[derive(Debug, Clone)]
+pub struct FitSettings {
+    /// History.
+    pub input: InputSettings,
+    /// Horizon, if given.
+    pub horizon: Option<usize>,
+    /// Models.
+    pub models: ModelSettings,
+    /// Folder to save to.
+    pub save: PathBuf,
+}
+
+/// Resolves `fit` flags.
+pub fn fit(a: FitArgs) -> Result<FitSettings> {
+    if let Some(h) = a.horizon {
+        at_least_one(h, "--horizon")?;
+    }
+    if a.save.is_file() {
+        return Err(UsageError::err(
+            format!(
+                "--save {} is a file; the model is saved as a folder",
+                a.save.display()
+            ),
+            Some("give a folder path, e.g. --save model/"),
+        ));
+    }
+    Ok(FitSettings {
+        input: input(a.input)?,
+        horizon: a.horizon,
+        models: models(a.models)?,
+        save: a.save,
+    })
 }
 
 /// `demandcast backtest`, resolved.
@@ -136,6 +176,16 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
         horizon,
         models,
         output: a.output,
+        model_dir: match a.model_dir {
+            Some(d) if !d.join("model.json").is_file() => {
+                return Err(UsageError::err(
+                    format!("--model-dir {}: no model.json there", d.display()),
+                    Some("save a model first: demandcast fit --models lightgbm ... --save DIR"),
+                ))
+            }
+            d => d,
+        },
+        explain: a.explain,
     })
 }
 

@@ -22,6 +22,23 @@ enum Source {
         value: String,
         others: HashSet<String>,
     },
+    /// Absent from the file, but constant within each series' history (a
+    /// numeric store number, a size): each series keeps its own value.
+    Constant(usize),
+}
+
+/// The value of covariate `c` if it is the same in every row of each series
+/// (NaN rows ignored), per series; `None` when some series varies.
+fn per_series_constant(panel: &Panel, c: usize) -> Option<Vec<f64>> {
+    let col = &panel.covariates()[c].values;
+    let ptr = panel.indptr();
+    (0..panel.n_series())
+        .map(|i| {
+            let mut vals = col[ptr[i]..ptr[i + 1]].iter().filter(|v| !v.is_nan());
+            let first = vals.next().copied().unwrap_or(f64::NAN);
+            vals.all(|v| *v == first).then_some(first)
+        })
+        .collect()
 }
 
 /// Finds the source of each panel covariate; errors list those not found.
@@ -29,7 +46,7 @@ fn sources(t: &Table, panel: &Panel, skip: &[usize]) -> Result<Vec<Source>> {
     let names: Vec<&str> = panel.covariates().iter().map(|c| c.name.as_str()).collect();
     let mut out = Vec::new();
     let mut missing = Vec::new();
-    for n in &names {
+    for (c, n) in names.iter().enumerate() {
         if let Some(j) = t.find(n).filter(|j| !skip.contains(j)) {
             out.push(Source::Numeric(j));
             continue;
@@ -56,6 +73,7 @@ fn sources(t: &Table, panel: &Panel, skip: &[usize]) -> Result<Vec<Source>> {
                     others,
                 });
             }
+            None if per_series_constant(panel, c).is_some() => out.push(Source::Constant(c)),
             None => missing.push(n.to_string()),
         }
     }
@@ -78,6 +96,10 @@ fn sources(t: &Table, panel: &Panel, skip: &[usize]) -> Result<Vec<Source>> {
 /// the indicator columns `name=value` made from a text column, that text
 /// column (values without their own indicator set `name=(other)` when the
 /// panel has it). Missing values are NaN, as in the history.
+/// A covariate the file lacks is still accepted when it is constant within
+/// each series' history (a numeric store number, a pack size): each series
+/// keeps its own value over the horizon. Any other missing covariate is an
+/// error.
 ///
 /// The result has one block of exactly `h` rows per panel series, in panel
 /// order, starting one step after the series' last date; its columns are the
@@ -221,6 +243,12 @@ pub fn load_future(
                         }
                         out[slot] = v;
                     }
+                }
+            }
+            Source::Constant(c) => {
+                let per = per_series_constant(panel, *c).unwrap_or_default();
+                for (slot, v) in out.iter_mut().enumerate() {
+                    *v = per.get(slot / h.max(1)).copied().unwrap_or(f64::NAN);
                 }
             }
             Source::Flag { col, value, others } => {

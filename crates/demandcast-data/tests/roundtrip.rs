@@ -298,12 +298,41 @@ fn catalog_text_launch_and_attributes() {
 }
 
 #[test]
+fn future_file_may_omit_covariates_constant_per_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let hist = dir.path().join("h.csv");
+    std::fs::write(
+        &hist,
+        "unique_id,ds,y,price,store\nA,2024-01-01,1,1.0,7\nA,2024-01-02,2,1.5,7\nB,2024-01-01,1,2.0,9\nB,2024-01-02,2,2.0,9\n",
+    )
+    .unwrap();
+    let p = load_panel(&hist, &LoadOptions::default()).unwrap().panel;
+    let fut = dir.path().join("f.csv");
+    std::fs::write(
+        &fut,
+        "unique_id,ds,price\nA,2024-01-03,1.1\nB,2024-01-03,2.1\n",
+    )
+    .unwrap();
+    // `store` is constant within each series: each keeps its own value
+    let f = load_future(&fut, &LoadOptions::default(), &p, 1).unwrap();
+    assert_eq!(f.values_of("store", "A").unwrap().1, &[7.0]);
+    assert_eq!(f.values_of("store", "B").unwrap().1, &[9.0]);
+    assert_eq!(f.values_of("price", "B").unwrap().1, &[2.1]);
+    // `price` varies within A: leaving it out is an error
+    std::fs::write(&fut, "unique_id,ds,store\nA,2024-01-03,7\nB,2024-01-03,9\n").unwrap();
+    match load_future(&fut, &LoadOptions::default(), &p, 1) {
+        Err(Error::MissingColumn { column, .. }) => assert_eq!(column, "price"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
 fn future_validation() {
     let dir = tempfile::tempdir().unwrap();
     let hist = dir.path().join("h.csv");
     std::fs::write(
         &hist,
-        "unique_id,ds,y,price,event\nA,2024-01-01,1,1.0,\nA,2024-01-02,2,1.0,X\nB,2024-01-01,1,2.0,Y\nB,2024-01-02,2,2.0,X\n",
+        "unique_id,ds,y,price,event\nA,2024-01-01,1,1.0,\nA,2024-01-02,2,1.5,X\nB,2024-01-01,1,2.0,Y\nB,2024-01-02,2,2.0,X\n",
     )
     .unwrap();
     let p = load_panel(&hist, &LoadOptions::default()).unwrap().panel;

@@ -12,6 +12,9 @@ use std::{process::ExitCode, time::Instant};
 
 /// Runs the command.
 pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
+    if s.model_dir.is_some() || s.explain.is_some() {
+        return crate::gbm_cli::run_forecast(s, ui, s.model_dir.as_deref(), s.explain.as_deref());
+    }
     s.models.init_threads()?;
     let panel = load_history(&s.input, ui)?.panel;
     let future = match &s.future {

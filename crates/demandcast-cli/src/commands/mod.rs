@@ -1,6 +1,7 @@
 //! One file per subcommand. Each `run` takes resolved settings and does the work.
 
 pub mod backtest;
+pub mod fit;
 pub mod forecast;
 pub mod import_m5;
 pub mod models;
