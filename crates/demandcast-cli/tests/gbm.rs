@@ -13,7 +13,9 @@ use std::process::{Command, Output};
 const MODEL: &str = "lightgbm:rounds=60,leaves=8,min_leaf=5,lr=0.1";
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn run(args: &[&str]) -> Output {
@@ -54,7 +56,17 @@ fn total(p: &Path, col: &str) -> f64 {
 }
 
 fn common<'a>(input: &'a str, future: &'a str) -> Vec<&'a str> {
-    vec!["--quiet", "--input", input, "--future", future, "--horizon", "13", "--threads", "1"]
+    vec![
+        "--quiet",
+        "--input",
+        input,
+        "--future",
+        future,
+        "--horizon",
+        "13",
+        "--threads",
+        "1",
+    ]
 }
 
 #[test]
@@ -63,28 +75,60 @@ fn saved_model_forecasts_like_fit_and_forecast() {
     let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
     let model_dir = dir.path().join("model");
     run(&[
-        "--quiet", "fit", "--input", s(&input), "--models", MODEL, "--levels", "80",
-        "--threads", "1", "--save", s(&model_dir),
+        "--quiet",
+        "fit",
+        "--input",
+        s(&input),
+        "--models",
+        MODEL,
+        "--levels",
+        "80",
+        "--threads",
+        "1",
+        "--save",
+        s(&model_dir),
     ]);
     assert!(model_dir.join("model.json").is_file());
     let imp = std::fs::read_to_string(model_dir.join("importance.csv")).unwrap();
-    assert!(imp.starts_with("feature,gain,splits\n") && imp.contains("\nprice,"), "{imp}");
+    assert!(
+        imp.starts_with("feature,gain,splits\n") && imp.contains("\nprice,"),
+        "{imp}"
+    );
 
     let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
     let mut args = vec!["forecast"];
     args.extend(common(s(&input), s(&future)));
     let mut saved = args.clone();
-    saved.extend(["--model-dir", s(&model_dir), "--levels", "80", "--output", s(&a)]);
+    saved.extend([
+        "--model-dir",
+        s(&model_dir),
+        "--levels",
+        "80",
+        "--output",
+        s(&a),
+    ]);
     run(&saved);
     let mut fresh = args.clone();
     fresh.extend(["--models", MODEL, "--levels", "80", "--output", s(&b)]);
     run(&fresh);
     let (ha, ra) = read_csv(&a);
     let (hb, rb) = read_csv(&b);
-    assert_eq!(ha, ["unique_id", "ds", "LightGBM", "LightGBM-lo-80", "LightGBM-hi-80"]);
+    assert_eq!(
+        ha,
+        [
+            "unique_id",
+            "ds",
+            "LightGBM",
+            "LightGBM-lo-80",
+            "LightGBM-hi-80"
+        ]
+    );
     assert_eq!(ha, hb);
     assert_eq!(ra.len(), 10 * 13);
-    assert_eq!(ra, rb, "a saved and reloaded model forecasts exactly the same");
+    assert_eq!(
+        ra, rb,
+        "a saved and reloaded model forecasts exactly the same"
+    );
     for r in ra.values() {
         let v: Vec<f64> = r[2..].iter().map(|x| x.parse().unwrap()).collect();
         assert!(v.iter().all(|x| *x >= 0.0), "non-negative: {r:?}");
@@ -123,14 +167,19 @@ fn explanations_add_up_and_a_price_cut_raises_the_forecast() {
         run(&args);
     }
     let (b, w) = (total(&base, "LightGBM"), total(&whatif, "LightGBM"));
-    assert!(w > b * 1.05, "a 30% price cut should raise total demand: {b} -> {w}");
+    assert!(
+        w > b * 1.05,
+        "a 30% price cut should raise total demand: {b} -> {w}"
+    );
 
     // contributions + expected value = raw score; exp(raw) = forecast (Tweedie: log link)
     let text = std::fs::read_to_string(&explain).unwrap();
     let mut per: HashMap<(String, String), (f64, f64, f64, bool)> = HashMap::new();
     for l in text.lines().skip(1) {
         let v: Vec<&str> = l.split(',').collect();
-        let e = per.entry((v[0].into(), v[1].into())).or_insert((0.0, f64::NAN, f64::NAN, false));
+        let e = per
+            .entry((v[0].into(), v[1].into()))
+            .or_insert((0.0, f64::NAN, f64::NAN, false));
         let c: f64 = v[5].parse().unwrap();
         match v[3] {
             "raw_score" => e.1 = c,
@@ -145,10 +194,19 @@ fn explanations_add_up_and_a_price_cut_raises_the_forecast() {
     let (_, fc) = read_csv(&base);
     for (k, (sum, raw, pred, has_price)) in &per {
         assert!(has_price, "price contribution listed for {k:?}");
-        assert!((sum - raw).abs() < 1e-6, "{k:?}: contributions {sum} vs raw {raw}");
-        assert!((raw.exp() - pred).abs() < 1e-6 * pred.max(1.0), "{k:?}: exp(raw) vs prediction");
+        assert!(
+            (sum - raw).abs() < 1e-6,
+            "{k:?}: contributions {sum} vs raw {raw}"
+        );
+        assert!(
+            (raw.exp() - pred).abs() < 1e-6 * pred.max(1.0),
+            "{k:?}: exp(raw) vs prediction"
+        );
         let written: f64 = fc[k][2].parse().unwrap();
-        assert!((written - pred).abs() < 1e-6 * pred.max(1.0), "{k:?}: forecast file vs explanation");
+        assert!(
+            (written - pred).abs() < 1e-6 * pred.max(1.0),
+            "{k:?}: forecast file vs explanation"
+        );
     }
     assert!(dir.path().join("explain.importance.csv").is_file());
 }
@@ -159,23 +217,51 @@ fn backtest_runs_lightgbm_next_to_a_baseline() {
     let out = dir.path().join("bt");
     let models = format!("{MODEL},seasonal_naive:52");
     run(&[
-        "--quiet", "backtest", "--input", s(&data("frat_small.csv")), "--horizon", "13",
-        "--windows", "1", "--threads", "1", "--levels", "80", "--models", &models,
-        "--output", s(&out),
+        "--quiet",
+        "backtest",
+        "--input",
+        s(&data("frat_small.csv")),
+        "--horizon",
+        "13",
+        "--windows",
+        "1",
+        "--threads",
+        "1",
+        "--levels",
+        "80",
+        "--models",
+        &models,
+        "--output",
+        s(&out),
     ]);
     let (h, rows) = read_csv(&out.join("forecasts.csv"));
-    assert!(h.contains(&"LightGBM".to_string()) && h.contains(&"LightGBM-hi-80".to_string()), "{h:?}");
+    assert!(
+        h.contains(&"LightGBM".to_string()) && h.contains(&"LightGBM-hi-80".to_string()),
+        "{h:?}"
+    );
     assert_eq!(rows.len(), 10 * 13);
 }
 
 #[test]
 fn bad_parameters_fail_before_loading() {
     let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
-        .args(["forecast", "--input", s(&data("frat_small.csv")), "--horizon", "4",
-               "--models", "lightgbm:objective=huber", "--output", "-"])
+        .args([
+            "forecast",
+            "--input",
+            s(&data("frat_small.csv")),
+            "--horizon",
+            "4",
+            "--models",
+            "lightgbm:objective=huber",
+            "--output",
+            "-",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("objective=huber") && err.contains("tweedie"), "{err}");
+    assert!(
+        err.contains("objective=huber") && err.contains("tweedie"),
+        "{err}"
+    );
 }

@@ -45,9 +45,12 @@ pub struct Matrix {
 }
 
 impl Matrix {
-    /// Number of rows.
+    /// Number of rows (prediction matrices have features but no target).
     pub fn rows(&self) -> usize {
-        self.y.len()
+        match self.n_features {
+            0 => self.y.len(),
+            nf => self.x.len() / nf,
+        }
     }
 
     /// Row `r`.
