@@ -2,9 +2,11 @@
 # The main job on the committed M5 sample (46 Walmart item-store series):
 # build, import the raw M5 files, backtest six models over three 28-day
 # windows, then forecast the 28 days after the data. Results go to out/.
-# Needs only the Rust toolchain.
+# Needs the Rust toolchain; scripts/build-deps.sh adds what LightGBM's build
+# needs (CMake >= 3.28 from PyPI, libclang-dev from apt) when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
+. scripts/build-deps.sh
 
 dc() { cargo run --release --quiet -p demandcast-cli -- "$@"; }
 
