@@ -76,6 +76,9 @@ pub struct GbmFitted {
     pub(crate) nonnegative: bool,
     pub(crate) groups: Vec<GroupModel>,
     pub(crate) panel: Panel,
+    /// Conformal adjustment `[level][step]` added to each upper bound and
+    /// taken from each lower one (empty: none); see `GbmParams::calibrate`.
+    pub(crate) widen: Vec<Vec<f64>>,
 }
 
 /// Everything one forecast run produces.
@@ -105,7 +108,29 @@ impl GbmFitted {
             nonnegative,
             groups,
             panel,
+            widen: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_widen(mut self, widen: Vec<Vec<f64>>) -> Self {
+        self.widen = widen;
+        self
+    }
+
+    /// Forecasts with this crate's error type (for calibration).
+    pub(crate) fn forecast_run(
+        &self,
+        h: usize,
+        levels: &[Level],
+        future: Option<&FutureCovariates>,
+    ) -> Result<PanelForecast> {
+        self.run(h, levels, future, false).map(|r| r.fc)
+    }
+
+    /// The conformal adjustments `[level][step]` of the intervals (empty when
+    /// not calibrated), in the order of the fitted levels.
+    pub fn interval_adjustment(&self) -> &[Vec<f64>] {
+        &self.widen
     }
 
     /// The model's name.
@@ -347,10 +372,18 @@ impl GbmFitted {
                     .iter()
                     .filter_map(|l| {
                         let k = self.levels.iter().position(|x| x == l)?;
+                        let (mut lower, mut upper) = (q[2 * k].clone(), q[2 * k + 1].clone());
+                        if let Some(w) = self.widen.get(k).filter(|w| !w.is_empty()) {
+                            for (t, (lo, hi)) in lower.iter_mut().zip(&mut upper).enumerate() {
+                                let d = w[t.min(w.len() - 1)];
+                                *lo -= d;
+                                *hi += d;
+                            }
+                        }
                         Some(Interval {
                             level: *l,
-                            lower: q[2 * k].clone(),
-                            upper: q[2 * k + 1].clone(),
+                            lower,
+                            upper,
                         })
                     })
                     .collect();

@@ -8,6 +8,17 @@ use demandcast_core::{FittedForecaster, Forecaster, Level, Panel, Progress};
 use demandcast_features::{FeatureEngine, FeatureSpec, FittedFeatures, TrainOptions};
 use std::time::Instant;
 
+/// The `ceil((n + 1) level) / n` empirical quantile of `scores` (0 when empty).
+fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
+    if scores.is_empty() {
+        return 0.0;
+    }
+    scores.sort_by(f64::total_cmp);
+    let n = scores.len();
+    let k = (((n + 1) as f64) * level).ceil() as usize;
+    scores[k.clamp(1, n) - 1]
+}
+
 /// A global LightGBM model over every series of a panel (or one per group),
 /// with the feature engine's lags, rolling statistics, calendar, prices,
 /// promotions and categoricals. `fit` returns a [`GbmFitted`], which alone predicts.
@@ -118,6 +129,10 @@ impl LightGbm {
             out.push(GroupModel { key, heads });
         }
         tracing::info!(seconds = t0.elapsed().as_secs_f64(), "lightgbm fitted");
+        let widen = match (p.calibrate && !self.levels.is_empty(), self.horizon) {
+            (true, Some(h)) => self.conformal_widths(panel, h)?,
+            _ => Vec::new(),
+        };
         Ok(GbmFitted::new(
             self.name.clone(),
             p.clone(),
@@ -127,7 +142,70 @@ impl LightGbm {
             self.nonnegative,
             out,
             panel.clone(),
-        ))
+        )
+        .with_widen(widen))
+    }
+
+    /// Conformalized quantile regression (Romano, Patterson and Candès 2019):
+    /// the same model fitted on the history less its last `h` periods
+    /// forecasts them; per level and step, the score of each series is how
+    /// far its actual fell outside the interval (`max(lo - y, y - hi)`,
+    /// negative inside), and the conformal quantile of the scores is what
+    /// the final intervals are widened by (narrowed when negative).
+    /// Quantile models trained on one-step-ahead rows are too narrow many
+    /// steps ahead; this corrects them. Empty when the history is too short.
+    fn conformal_widths(&self, panel: &Panel, h: usize) -> Result<Vec<Vec<f64>>> {
+        let Some(last) = panel.max_date() else {
+            return Ok(Vec::new());
+        };
+        let cutoff = panel.freq().step(last, -(h as i64));
+        let train = panel.until(cutoff);
+        if train.n_series() == 0 {
+            return Ok(Vec::new());
+        }
+        let mut inner = self.clone();
+        inner.params.calibrate = false;
+        let series: Vec<usize> = train
+            .ids()
+            .iter()
+            .filter_map(|id| panel.index_of(id))
+            .collect();
+        let fitted = match inner.fit_gbm(&train, &demandcast_core::NoProgress) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(error = %e, "interval calibration skipped: the model does not fit the shortened history");
+                return Ok(Vec::new());
+            }
+        };
+        let future = demandcast_eval::cv::future_covariates(panel, &series, cutoff, h);
+        let fc = fitted.forecast_run(h, &self.levels, future.as_ref())?;
+        let ptr = panel.indptr();
+        let mut widen = Vec::with_capacity(self.levels.len());
+        for level in &self.levels {
+            let mut per_step = Vec::with_capacity(h);
+            for t in 0..h {
+                let mut scores: Vec<f64> = Vec::new();
+                for (j, &i) in series.iter().enumerate() {
+                    // the row of step t after the cutoff in series i
+                    let n_train = train.len_of(j);
+                    let row = n_train + t;
+                    if row >= panel.len_of(i) {
+                        continue;
+                    }
+                    let y = panel.values()[ptr[i] + row];
+                    let Some(iv) = fc.series[j].intervals.iter().find(|v| v.level == *level) else {
+                        continue;
+                    };
+                    if y.is_finite() {
+                        scores.push((iv.lower[t] - y).max(y - iv.upper[t]));
+                    }
+                }
+                per_step.push(conformal_quantile(&mut scores, level.percent() / 100.0));
+            }
+            widen.push(per_step);
+        }
+        tracing::info!(?widen, "lightgbm intervals conformalized");
+        Ok(widen)
     }
 
     fn fit_group(

@@ -72,6 +72,17 @@ pub struct GbmParams {
     pub quantile_rounds: Option<usize>,
     /// Threads LightGBM may use; default: rayon's pool size.
     pub threads: Option<usize>,
+    /// Conformalize the quantile models' intervals (CQR, Romano et al. 2019):
+    /// refit on the history less one horizon, forecast that horizon, and
+    /// widen (or narrow) each level's bounds per step by the conformal
+    /// quantile of how far the actuals fell outside them. Costs one extra
+    /// fit; only with levels and a known horizon.
+    #[serde(default = "yes")]
+    pub calibrate: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for GbmParams {
@@ -93,6 +104,7 @@ impl Default for GbmParams {
             max_history: None,
             quantile_rounds: None,
             threads: None,
+            calibrate: true,
         }
     }
 }
@@ -100,7 +112,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct), rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, quantile_rounds, threads";
+group_by (statics joined by +), seed, seeds, max_history, quantile_rounds, threads, calibrate (true, false)";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -166,6 +178,13 @@ impl GbmParams {
                 "max_history" => p.max_history = Some(int(1)?),
                 "quantile_rounds" => p.quantile_rounds = Some(int(1)?),
                 "threads" => p.threads = Some(int(1)?),
+                "calibrate" => {
+                    p.calibrate = match v.to_ascii_lowercase().as_str() {
+                        "true" | "yes" | "1" => true,
+                        "false" | "no" | "0" => false,
+                        _ => return Err(bad("expected true or false")),
+                    }
+                }
                 _ => return Err(GbmError::Param(format!("unknown key '{k}'; keys: {KEYS}"))),
             }
         }

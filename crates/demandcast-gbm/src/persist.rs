@@ -26,6 +26,9 @@ struct Manifest {
     horizon: Option<usize>,
     nonnegative: bool,
     groups: Vec<GroupFiles>,
+    /// Conformal interval adjustment `[level][step]`.
+    #[serde(default)]
+    widen: Vec<Vec<f64>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -98,6 +101,7 @@ impl GbmFitted {
             horizon: self.horizon,
             nonnegative: self.nonnegative,
             groups,
+            widen: self.widen.clone(),
         };
         let path = dir.join("model.json");
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| GbmError::Format {
@@ -166,6 +170,7 @@ impl GbmFitted {
             m.nonnegative,
             groups,
             history,
-        ))
+        )
+        .with_widen(m.widen))
     }
 }
