@@ -76,8 +76,9 @@ pub struct GbmFitted {
     pub(crate) nonnegative: bool,
     pub(crate) groups: Vec<GroupModel>,
     pub(crate) panel: Panel,
-    /// Conformal adjustment `[level][step]` added to each upper bound and
-    /// taken from each lower one (empty: none); see `GbmParams::calibrate`.
+    /// Conformal adjustment `[level][step]`, in units of each series' recent
+    /// mean demand, added to each upper bound and taken from each lower one
+    /// (empty: none); see `GbmParams::calibrate`.
     pub(crate) widen: Vec<Vec<f64>>,
 }
 
@@ -367,7 +368,10 @@ impl GbmFitted {
         let series = means
             .into_iter()
             .zip(qs)
-            .map(|(mean, q)| {
+            .enumerate()
+            .map(|(i, (mean, q))| {
+                let scale =
+                    crate::model::recent_mean(panel.series(i), self.horizon.unwrap_or(1).max(28));
                 let mut intervals: Vec<Interval> = levels
                     .iter()
                     .filter_map(|l| {
@@ -375,7 +379,7 @@ impl GbmFitted {
                         let (mut lower, mut upper) = (q[2 * k].clone(), q[2 * k + 1].clone());
                         if let Some(w) = self.widen.get(k).filter(|w| !w.is_empty()) {
                             for (t, (lo, hi)) in lower.iter_mut().zip(&mut upper).enumerate() {
-                                let d = w[t.min(w.len() - 1)];
+                                let d = w[t.min(w.len() - 1)] * scale;
                                 *lo -= d;
                                 *hi += d;
                             }

@@ -8,6 +8,20 @@ use demandcast_core::{FittedForecaster, Forecaster, Level, Panel, Progress};
 use demandcast_features::{FeatureEngine, FeatureSpec, FittedFeatures, TrainOptions};
 use std::time::Instant;
 
+/// Mean of the finite values among the last `n` of `y` (0 when none).
+pub(crate) fn recent_mean(y: &[f64], n: usize) -> f64 {
+    let tail = &y[y.len().saturating_sub(n)..];
+    let (s, c) = tail
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, c), v| (s + v.abs(), c + 1));
+    if c == 0 {
+        0.0
+    } else {
+        s / c as f64
+    }
+}
+
 /// The `ceil((n + 1) level) / n` empirical quantile of `scores` (0 when empty).
 fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
     if scores.is_empty() {
@@ -150,8 +164,9 @@ impl LightGbm {
     /// the same model fitted on the history less its last `h` periods
     /// forecasts them; per level and step, the score of each series is how
     /// far its actual fell outside the interval (`max(lo - y, y - hi)`,
-    /// negative inside), and the conformal quantile of the scores is what
-    /// the final intervals are widened by (narrowed when negative).
+    /// negative inside) divided by the series' recent mean demand, and the
+    /// conformal quantile of the scores, times each series' recent mean, is
+    /// what the final intervals are widened by (narrowed when negative).
     /// Quantile models trained on one-step-ahead rows are too narrow many
     /// steps ahead; this corrects them. Empty when the history is too short.
     fn conformal_widths(&self, panel: &Panel, h: usize) -> Result<Vec<Vec<f64>>> {
@@ -180,6 +195,12 @@ impl LightGbm {
         let future = demandcast_eval::cv::future_covariates(panel, &series, cutoff, h);
         let fc = fitted.forecast_run(h, &self.levels, future.as_ref())?;
         let ptr = panel.indptr();
+        // Scores are in units of each series' recent mean demand, so that
+        // one pooled quantile widens a fast seller's interval more than a
+        // slow one's (normalized CQR).
+        let scale: Vec<f64> = (0..train.n_series())
+            .map(|j| recent_mean(train.series(j), h.max(28)))
+            .collect();
         let mut widen = Vec::with_capacity(self.levels.len());
         for level in &self.levels {
             let mut per_step = Vec::with_capacity(h);
@@ -196,8 +217,9 @@ impl LightGbm {
                     let Some(iv) = fc.series[j].intervals.iter().find(|v| v.level == *level) else {
                         continue;
                     };
-                    if y.is_finite() {
-                        scores.push((iv.lower[t] - y).max(y - iv.upper[t]));
+                    let sc = scale[j];
+                    if y.is_finite() && sc > 0.0 {
+                        scores.push((iv.lower[t] - y).max(y - iv.upper[t]) / sc);
                     }
                 }
                 per_step.push(conformal_quantile(&mut scores, level.percent() / 100.0));
