@@ -327,3 +327,25 @@ impl Forecaster for LightGbm {
         Ok(Box::new(f))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{conformal_quantile, recent_mean};
+
+    #[test]
+    fn conformal_quantile_is_the_finite_sample_rank() {
+        // n = 9, level 0.8: rank ceil(10 * 0.8) = 8 -> the 8th smallest
+        let mut s: Vec<f64> = (1..=9).rev().map(f64::from).collect();
+        assert_eq!(conformal_quantile(&mut s, 0.8), 8.0);
+        // rank past n is clamped to the largest score
+        let mut s = vec![-1.0, 2.0];
+        assert_eq!(conformal_quantile(&mut s, 0.95), 2.0);
+        assert_eq!(conformal_quantile(&mut [], 0.8), 0.0);
+    }
+
+    #[test]
+    fn recent_mean_skips_missing_values() {
+        assert_eq!(recent_mean(&[100.0, 1.0, f64::NAN, 3.0], 3), 2.0);
+        assert_eq!(recent_mean(&[], 3), 0.0);
+    }
+}
