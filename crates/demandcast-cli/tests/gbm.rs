@@ -36,7 +36,10 @@ fn s(p: &Path) -> &str {
 }
 
 /// `(unique_id, ds) -> row` of a CSV, plus its header.
-fn read_csv(p: &Path) -> (Vec<String>, HashMap<(String, String), Vec<String>>) {
+/// Rows keyed by (unique_id, ds).
+type Rows = HashMap<(String, String), Vec<String>>;
+
+fn read_csv(p: &Path) -> (Vec<String>, Rows) {
     let text = std::fs::read_to_string(p).expect("output exists");
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();

@@ -149,14 +149,14 @@ impl FittedFeatures {
             .try_for_each(|(i, lo, split, hi, tx, ty, vx, vy)| -> Result<()> {
                 let cx = self.context(panel, i, None, 0)?;
                 let y = panel.series(i);
-                for t in lo..hi {
+                for (t, &yt) in y.iter().enumerate().take(hi).skip(lo) {
                     let (x, yy, r) = if t < split {
                         (&mut *tx, &mut *ty, t - lo)
                     } else {
                         (&mut *vx, &mut *vy, t - split)
                     };
                     self.fill_row(&cx, t, o.offset, &mut x[r * nf..(r + 1) * nf]);
-                    yy[r] = y[t] as f32;
+                    yy[r] = yt as f32;
                 }
                 Ok(())
             })?;

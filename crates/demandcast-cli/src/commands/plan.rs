@@ -296,10 +296,8 @@ fn plan_rows(
                 .get(it.id.as_str())
                 .copied()
                 .unwrap_or(demandcast::eval::DemandClass::NoDemand);
-            Ok(
-                plan_item(it, fc, class, cal, s.policy.review, &s.policy.target)
-                    .with_context(|| format!("cannot plan '{}'", it.id))?,
-            )
+            plan_item(it, fc, class, cal, s.policy.review, &s.policy.target)
+                .with_context(|| format!("cannot plan '{}'", it.id))
         })
         .collect()
 }
