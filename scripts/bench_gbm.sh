@@ -48,7 +48,7 @@ frat)
   if [ ! -f "$OUT/outputs/frat_public/data/frat_public.parquet" ]; then
     (cd "$OUT" && "$PY" "$B/frat.py" prep --split public)
   fi
-  P=${GBM_PARAMS:-"objective=tweedie,power=1.2,rounds=300,lr=0.05,leaves=31,min_leaf=20"}
+  P=${GBM_PARAMS:-"objective=tweedie,power=1.5"}
   "$PY" "$B/peers.py" run --data "$OUT/outputs/frat_public/data/frat_public.parquet" --h 13 \
     --season-length 52 --nonneg --n-jobs "$THREADS" --lgb-lags 1,2,3,4,8,13,26,52 --lgb-windows 4,13 \
     --exog price,base_price,discount,feature,display,tpr_only --static store_id,upc_id,category,manufacturer \
