@@ -82,6 +82,9 @@ fn saved_model_forecasts_like_fit_and_forecast() {
         "fit",
         "--input",
         s(&input),
+        // the horizon the intervals are calibrated for, as `forecast` below
+        "--horizon",
+        "13",
         "--models",
         MODEL,
         "--levels",
