@@ -23,8 +23,8 @@ enum Source {
         others: HashSet<String>,
     },
     /// Absent from the file, but constant within each series' history (a
-    /// numeric store number, a size): each series keeps its own value.
-    Constant(usize),
+    /// numeric store number, a size): each series' value, in panel order.
+    Constant(Vec<f64>),
 }
 
 /// The value of covariate `c` if it is the same in every row of each series
@@ -73,8 +73,10 @@ fn sources(t: &Table, panel: &Panel, skip: &[usize]) -> Result<Vec<Source>> {
                     others,
                 });
             }
-            None if per_series_constant(panel, c).is_some() => out.push(Source::Constant(c)),
-            None => missing.push(n.to_string()),
+            None => match per_series_constant(panel, c) {
+                Some(values) => out.push(Source::Constant(values)),
+                None => missing.push(n.to_string()),
+            },
         }
     }
     if !missing.is_empty() {
@@ -245,8 +247,7 @@ pub fn load_future(
                     }
                 }
             }
-            Source::Constant(c) => {
-                let per = per_series_constant(panel, *c).unwrap_or_default();
+            Source::Constant(per) => {
                 for (slot, v) in out.iter_mut().enumerate() {
                     *v = per.get(slot / h.max(1)).copied().unwrap_or(f64::NAN);
                 }

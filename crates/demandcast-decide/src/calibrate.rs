@@ -222,8 +222,8 @@ mod tests {
     }
 
     #[test]
-    fn widens_too_narrow_intervals() {
-        let l = Level::new(80.0).unwrap();
+    fn widens_too_narrow_intervals() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let l = Level::new(80.0)?;
         // every actual is 3 above an interval [0, 1]: correction 2 (score y - hi = 2)
         let recs: Vec<StepRecord> = (0..20)
             .map(|_| StepRecord {
@@ -243,5 +243,6 @@ mod tests {
         let out = c.apply(&fc, DemandClass::Smooth);
         assert_eq!(out.intervals[0].lower[0], 0.0); // clipped
         assert!((out.intervals[0].upper[0] - (0.5 + l.z() * 0.3 + 2.0)).abs() < 1e-12);
+        Ok(())
     }
 }

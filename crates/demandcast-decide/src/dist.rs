@@ -242,23 +242,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn normal_closed_forms() {
-        let d = DemandDistribution::normal(120.0, 10.0).unwrap();
+    fn normal_closed_forms() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let d = DemandDistribution::normal(120.0, 10.0)?;
         // scipy.stats.norm.ppf(0.9, 120, 10) = 132.815515655446
         assert!((d.quantile(0.9) - 132.815_515_655_446).abs() < 1e-9);
         // 10 * (norm.pdf(1) - 1 * norm.sf(1)) = 0.8331547058768
         assert!((d.expected_shortage(130.0) - 0.833_154_705_876_8).abs() < 1e-5);
         assert!((d.mean() - 120.0).abs() < 1e-6);
         // censoring: max(N(-1, 1), 0) has P(D = 0) = Phi(1)
-        let c = DemandDistribution::normal(-1.0, 1.0).unwrap();
+        let c = DemandDistribution::normal(-1.0, 1.0)?;
         assert_eq!(c.quantile(0.5), 0.0);
         assert!((c.cdf(0.0) - 0.841_344_746).abs() < 1e-6);
+        Ok(())
     }
 
     #[test]
-    fn residual_quantile_is_inverse_ecdf() {
+    fn residual_quantile_is_inverse_ecdf() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let pool: Arc<[f64]> = vec![-2.0, -1.0, 0.0, 1.0, 3.0].into();
-        let d = DemandDistribution::residual(10.0, 2.0, pool).unwrap();
+        let d = DemandDistribution::residual(10.0, 2.0, pool)?;
         // support 6, 8, 10, 12, 16
         assert_eq!(d.quantile(0.2), 6.0);
         assert_eq!(d.quantile(0.21), 8.0);
@@ -267,15 +268,17 @@ mod tests {
         assert!((d.mean() - 10.4).abs() < 1e-12);
         // shortage at 11: (12-11 + 16-11)/5
         assert!((d.expected_shortage(11.0) - 1.2).abs() < 1e-12);
+        Ok(())
     }
 
     #[test]
-    fn mixture_quantile_inverts_cdf() {
-        let a = DemandDistribution::normal(50.0, 5.0).unwrap();
-        let b = DemandDistribution::normal(100.0, 5.0).unwrap();
-        let m = DemandDistribution::mixture(vec![(1.0, a), (1.0, b)]).unwrap();
+    fn mixture_quantile_inverts_cdf() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let a = DemandDistribution::normal(50.0, 5.0)?;
+        let b = DemandDistribution::normal(100.0, 5.0)?;
+        let m = DemandDistribution::mixture(vec![(1.0, a), (1.0, b)])?;
         let q = m.quantile(0.75);
         assert!((m.cdf(q) - 0.75).abs() < 1e-6);
         assert!((m.mean() - 75.0).abs() < 1e-6);
+        Ok(())
     }
 }

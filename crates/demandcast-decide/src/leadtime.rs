@@ -165,26 +165,28 @@ mod tests {
     use demandcast_core::Level;
 
     #[test]
-    fn totals_add_variances_not_quantiles() {
-        let l95 = Level::new(95.0).unwrap();
+    fn totals_add_variances_not_quantiles() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let l95 = Level::new(95.0)?;
         let fc = Forecast::point(vec![10.0; 4]).with_normal_intervals(&[2.0; 4], &[l95]);
-        let (m, s) = total_and_sd(&fc, 4).unwrap();
+        let (m, s) = total_and_sd(&fc, 4)?;
         assert!((m - 40.0).abs() < 1e-12);
         assert!((s - 4.0).abs() < 1e-9); // sqrt(4 * 2^2)
-        let d = normal_total(&fc, &LeadTime::fixed(3).unwrap(), 1).unwrap();
+        let d = normal_total(&fc, &LeadTime::fixed(3)?, 1)?;
         let q = d.quantile(0.95);
         // 40 + 1.6449 * 4, far below the sum of step quantiles 4 * (10 + 1.6449 * 2)
         assert!((q - (40.0 + 1.644_853_626_951 * 4.0)).abs() < 1e-6);
         assert!(q < 4.0 * (10.0 + 1.644_853_626_951 * 2.0) - 5.0);
+        Ok(())
     }
 
     #[test]
-    fn bad_lead_times() {
+    fn bad_lead_times() -> std::result::Result<(), Box<dyn std::error::Error>> {
         assert!(LeadTime::fixed(0).is_err());
         assert!(LeadTime::distribution(vec![(3, 0.5), (5, 0.4)]).is_err());
         assert!(LeadTime::distribution(vec![(0, 1.0)]).is_err());
-        let lt = LeadTime::distribution(vec![(5, 0.5), (3, 0.5)]).unwrap();
+        let lt = LeadTime::distribution(vec![(5, 0.5), (3, 0.5)])?;
         assert_eq!(lt.max(), 5);
         assert!((lt.mean() - 4.0).abs() < 1e-12);
+        Ok(())
     }
 }

@@ -28,7 +28,7 @@
 //!     ProtectionDemand, ServiceTarget};
 //!
 //! // The textbook newsvendor: holding 2, shortage 18, demand N(120, 10).
-//! let d = DemandDistribution::normal(120.0, 10.0).unwrap();
+//! let d = DemandDistribution::normal(120.0, 10.0)?;
 //! assert!((newsvendor(&d, 2.0, 18.0) - 132.8).abs() < 0.05);
 //!
 //! // Order-up-to for a 95 % cycle service level, 40 units in position.
@@ -37,6 +37,7 @@
 //! let levels = Policy::OrderUpTo.levels(&pd, &target);
 //! let q = Policy::OrderUpTo.order(&levels, 40.0, &OrderConstraints::default());
 //! assert_eq!(q, (levels.order_up_to - 40.0).ceil());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 

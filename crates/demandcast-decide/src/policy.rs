@@ -223,9 +223,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn textbook_newsvendor() {
+    fn textbook_newsvendor() -> std::result::Result<(), Box<dyn std::error::Error>> {
         // Nahmias/Cachon-Terwiesch: h = 2, p = 18, N(120, 10) -> 132.8
-        let d = DemandDistribution::normal(120.0, 10.0).unwrap();
+        let d = DemandDistribution::normal(120.0, 10.0)?;
         let s = newsvendor(&d, 2.0, 18.0);
         assert!((s - 132.8155).abs() < 1e-4, "{s}");
         let pd = ProtectionDemand {
@@ -237,20 +237,22 @@ mod tests {
             shortage: 18.0,
         };
         assert!((pd.level(&t) - s).abs() < 1e-12);
+        Ok(())
     }
 
     #[test]
-    fn fill_rate_level_meets_loss_target() {
+    fn fill_rate_level_meets_loss_target() -> std::result::Result<(), Box<dyn std::error::Error>> {
         // Silver-Pyke-Peterson: order-up-to with fill rate 0.98, sigma 10,
         // E[D_R] = 50: G(k) = 0.02 * 50 / 10 = 0.1. scipy:
         // brentq(lambda k: norm.pdf(k) - k * norm.sf(k) - 0.1, 0, 3) = 0.902346347510
-        let d = DemandDistribution::normal(100.0, 10.0).unwrap();
+        let d = DemandDistribution::normal(100.0, 10.0)?;
         let pd = ProtectionDemand {
             dist: d,
             review_mean: 50.0,
         };
         let s = pd.level(&ServiceTarget::FillRate { beta: 0.98 });
         assert!((s - 109.023_463_475).abs() < 1e-3, "{s}");
+        Ok(())
     }
 
     #[test]

@@ -173,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn hand_traced_order_up_to() {
+    fn hand_traced_order_up_to() -> std::result::Result<(), Box<dyn std::error::Error>> {
         // L = 1, R = 2, K = 2: 5 periods; S = 10 then 6.
         let costs = UnitCosts {
             holding: 1.0,
@@ -189,8 +189,7 @@ mod tests {
             2,
             &OrderConstraints::default(),
             &costs,
-        )
-        .unwrap();
+        )?;
         // t0: on hand 10, IP 10 -> no order; serve 3 -> 7 (run-in, not scored)
         // t1: serve 4 -> 3 (end 3)
         // t2: review, IP 3 -> order 3 (arrives t3); serve 3 of 5, lose 2 (end 0)
@@ -204,6 +203,7 @@ mod tests {
         // cycle 0 = t1, t2 (loss at t2); cycle 1 = t3, t4 (loss at t4)
         assert_eq!(o.stockout_cycles, 2);
         assert!((o.total_cost() - (4.0 + 80.0 + 0.5)).abs() < 1e-12);
+        Ok(())
     }
 
     #[test]

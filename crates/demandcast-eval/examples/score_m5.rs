@@ -105,7 +105,7 @@ fn load(path: &str) -> Result<Panel, Box<dyn std::error::Error>> {
     Ok(Panel::from_series(Freq::Daily, y)?.with_covariate("sell_price", price)?)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     let args: Vec<String> = std::env::args().collect();
     let (input, out) = (&args[1], std::path::PathBuf::from(&args[2]));

@@ -26,14 +26,15 @@
 //! use demandcast_features::{FeatureEngine, TrainOptions};
 //! use demandcast_core::{Freq, NaiveDate, Panel};
 //!
-//! let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+//! let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("invalid date")?;
 //! let y: Vec<f64> = (0..60).map(|t| (t % 7) as f64).collect();
-//! let panel = Panel::from_series(Freq::Daily, vec![("a".into(), d0, y)]).unwrap();
+//! let panel = Panel::from_series(Freq::Daily, vec![("a".into(), d0, y)])?;
 //! let f = FeatureEngine::for_freq(Freq::Daily).fit(&panel);
 //! assert_eq!(&f.names[..3], &["lag1", "lag2", "lag3"]);
-//! let set = f.training_set(&panel, &[0], &TrainOptions::default()).unwrap();
+//! let set = f.training_set(&panel, &[0], &TrainOptions::default())?;
 //! // the first row is the target at index 2 (first sale at index 1): lag1 = y[1] = 1
 //! assert_eq!(set.train.row(0)[0], 1.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 

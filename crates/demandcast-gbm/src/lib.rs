@@ -21,17 +21,18 @@
 //! use demandcast_core::{Forecaster, Freq, NaiveDate, Panel};
 //! use demandcast_gbm::{GbmParams, LightGbm};
 //!
-//! let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+//! let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("invalid date")?;
 //! let series = (0..4)
 //!     .map(|k| {
 //!         let y = (0..120).map(|t| ((t + k) % 7) as f64).collect();
 //!         (format!("s{k}"), d0, y)
 //!     })
 //!     .collect();
-//! let panel = Panel::from_series(Freq::Daily, series).unwrap();
-//! let params = GbmParams::parse("rounds=20,leaves=8,min_leaf=5").unwrap();
-//! let fc = LightGbm::new(params).forecast(&panel, 7, &[], None).unwrap();
+//! let panel = Panel::from_series(Freq::Daily, series)?;
+//! let params = GbmParams::parse("rounds=20,leaves=8,min_leaf=5")?;
+//! let fc = LightGbm::new(params).forecast(&panel, 7, &[], None)?;
 //! assert_eq!(fc.series[0].mean.len(), 7);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 

@@ -281,15 +281,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_and_round_trips() {
-        let p = GbmParams::parse("objective=tweedie,power=1.2; rounds=50,group_by=store_id+cat_id")
-            .unwrap();
+    fn parses_and_round_trips() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let p =
+            GbmParams::parse("objective=tweedie,power=1.2; rounds=50,group_by=store_id+cat_id")?;
         assert_eq!(p.objective, Objective::Tweedie(1.2));
         assert_eq!(p.rounds, 50);
         assert_eq!(p.group_by, vec!["store_id", "cat_id"]);
-        assert_eq!(GbmParams::parse(&p.to_string()).unwrap(), p);
-        assert_eq!(GbmParams::parse("").unwrap(), GbmParams::default());
+        assert_eq!(GbmParams::parse(&p.to_string())?, p);
+        assert_eq!(GbmParams::parse("")?, GbmParams::default());
         assert_eq!(GbmParams::default().to_string(), "");
+        Ok(())
     }
 
     #[test]

@@ -8,7 +8,7 @@ use demandcast_neural::train::{with_threads, TrainEvent};
 use demandcast_neural::{pretrain, PretrainConfig};
 use std::sync::atomic::AtomicBool;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
         return Err("usage: pretrain_quick CONFIG OUT_DIR [THREADS]".into());

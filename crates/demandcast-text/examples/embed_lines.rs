@@ -4,7 +4,7 @@ use demandcast_text::{default_model_dir, write_embeddings, EmbeddingTable, Encod
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let out = PathBuf::from(args.get(1).ok_or("usage: embed_lines OUT.parquet THREADS")?);
     let threads = args.get(2).and_then(|t| t.parse().ok()).unwrap_or(1);

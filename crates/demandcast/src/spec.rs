@@ -412,11 +412,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_documented_example() {
+    fn parses_the_documented_example() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let specs = ModelSpec::parse_list(
             "auto_ets,croston_sba,seasonal_naive:7,window_average:28,tsb:0.1:0.2,auto",
-        )
-        .unwrap();
+        )?;
         assert_eq!(specs.len(), 6);
         assert_eq!(
             specs[2],
@@ -438,10 +437,11 @@ mod tests {
             }
         );
         assert_eq!(specs[5], ModelSpec::Auto);
+        Ok(())
     }
 
     #[test]
-    fn display_round_trips() {
+    fn display_round_trips() -> std::result::Result<(), Box<dyn std::error::Error>> {
         for s in [
             "naive",
             "seasonal_naive:7",
@@ -451,26 +451,28 @@ mod tests {
             "tsb",
             "auto",
         ] {
-            let spec: ModelSpec = s.parse().unwrap();
+            let spec: ModelSpec = s.parse()?;
             assert_eq!(spec.to_string(), s);
-            assert_eq!(spec.to_string().parse::<ModelSpec>().unwrap(), spec);
+            assert_eq!(spec.to_string().parse::<ModelSpec>()?, spec);
         }
+        Ok(())
     }
 
     #[test]
-    fn class_names_are_accepted() {
-        let specs = ModelSpec::parse_list("AutoETS, CrostonSBA ,SeasonalNaive:12").unwrap();
+    fn class_names_are_accepted() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let specs = ModelSpec::parse_list("AutoETS, CrostonSBA ,SeasonalNaive:12")?;
         assert_eq!(specs[0].kind(), ModelKind::AutoEts);
         assert_eq!(specs[1], ModelSpec::CrostonSba);
         assert_eq!(specs[2].column_name(false), "SeasonalNaive");
         assert_eq!(specs[2].column_name(true), "SeasonalNaive_12");
+        Ok(())
     }
 
     #[test]
-    fn lightgbm_parameters_may_contain_commas() {
+    fn lightgbm_parameters_may_contain_commas(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
         let specs =
-            ModelSpec::parse_list("naive,lightgbm:objective=tweedie,power=1.2,rounds=50,tsb")
-                .unwrap();
+            ModelSpec::parse_list("naive,lightgbm:objective=tweedie,power=1.2,rounds=50,tsb")?;
         assert_eq!(specs.len(), 3);
         assert_eq!(
             specs[1],
@@ -485,13 +487,15 @@ mod tests {
         assert_eq!(specs[1].column_name(false), "LightGBM");
         assert!(ModelSpec::parse_list("lightgbm:objective=huber").is_err());
         assert!(ModelSpec::parse_list("lightgbm,colour=red").is_err());
+        Ok(())
     }
 
     #[test]
-    fn all_expands_to_statistical_models() {
-        let specs = ModelSpec::parse_list("all").unwrap();
+    fn all_expands_to_statistical_models() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let specs = ModelSpec::parse_list("all")?;
         assert_eq!(specs.len(), 16);
         assert!(!specs.contains(&ModelSpec::Auto));
+        Ok(())
     }
 
     #[test]
@@ -518,9 +522,8 @@ mod tests {
     }
 
     #[test]
-    fn serde_form_is_tagged_by_model() {
-        let spec: ModelSpec =
-            serde_json::from_str(r#"{"model": "auto_ets", "season_length": 7}"#).unwrap();
+    fn serde_form_is_tagged_by_model() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let spec: ModelSpec = serde_json::from_str(r#"{"model": "auto_ets", "season_length": 7}"#)?;
         assert_eq!(
             spec,
             ModelSpec::AutoEts {
@@ -529,7 +532,7 @@ mod tests {
                 damped: None
             }
         );
-        let json = serde_json::to_string(&ModelSpec::CrostonSba).unwrap();
+        let json = serde_json::to_string(&ModelSpec::CrostonSba)?;
         assert_eq!(json, r#"{"model":"croston_sba"}"#);
         // a misspelt parameter is an error, not a silent default
         assert!(
@@ -537,5 +540,6 @@ mod tests {
                 .is_err()
         );
         assert!(serde_json::from_str::<ModelSpec>(r#"{"model": "prophet"}"#).is_err());
+        Ok(())
     }
 }
