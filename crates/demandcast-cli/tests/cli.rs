@@ -3,22 +3,9 @@
 //! 2 and a message naming the file, row and column.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn demandcast(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_demandcast"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
-}
+mod common;
+use common::{demandcast, path, stderr};
 
 /// Three daily series of 60 days: two weekly-seasonal, one intermittent.
 fn sales_csv(dir: &Path) -> PathBuf {

@@ -4,18 +4,10 @@
 //! names the file, line and column.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn demandcast(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_demandcast"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{demandcast, stderr};
 
 fn p(x: &Path) -> &str {
     x.to_str().expect("UTF-8 temp path")
