@@ -17,7 +17,10 @@ _dc_cmake_ok() { # is "$1" a CMake >= 3.28?
 
 _dc_sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q libclang; then
+# libclang itself (libclang.so / libclang-NN.so.N), not libclang-cpp, which
+# some images ship without it and which bindgen cannot use.
+if ! ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 &&
+    ! ldconfig -p 2>/dev/null | grep -Eq 'libclang(-[0-9.]+)?\.so'; then
     echo "== installing libclang-dev (apt)" >&2
     _dc_sudo apt-get update -qq
     _dc_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libclang-dev >/dev/null
