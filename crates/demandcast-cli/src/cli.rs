@@ -51,6 +51,10 @@ pub enum Command {
     Plan(crate::decide_args::PlanArgs),
     /// Train a LightGBM model on the full history and save it (forecast later with --model-dir).
     Fit(FitArgs),
+    /// Pretrain the time-series transformer (tsfm) on synthetic and real series.
+    Pretrain(crate::neural_args::PretrainArgs),
+    /// Fine-tune tsfm on a history (full or LoRA); use with --models tsfm --adapter DIR.
+    Finetune(crate::neural_args::FinetuneArgs),
 }
 
 /// The input table and how to read it.
@@ -150,6 +154,9 @@ pub struct ModelArgs {
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Fine-tuned adapter directory for `tsfm` (from `demandcast finetune`).
+    #[arg(long, value_name = "DIR")]
+    pub adapter: Option<std::path::PathBuf>,
 }
 
 /// `demandcast forecast`.

@@ -15,6 +15,7 @@ mod decide_stock;
 mod error;
 mod gbm_cli;
 mod input;
+mod neural_args;
 mod output;
 mod progress;
 mod report;
@@ -63,6 +64,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => commands::simulate::run(&decide_settings::simulate(args)?, &ui),
         Command::Fit(args) => commands::fit::run(&settings::fit(args)?, &ui),
         Command::Plan(args) => commands::plan::run(&decide_settings::plan(args)?, &ui),
+        Command::Pretrain(args) => commands::pretrain::run(args, &ui),
+        Command::Finetune(args) => commands::finetune::run(args, &ui),
     }
 }
 

@@ -254,7 +254,8 @@ pub fn import_m5(a: M5Args) -> Result<ImportM5Settings> {
     })
 }
 
-fn input(a: InputArgs) -> Result<InputSettings> {
+/// Resolves the input flags (file, columns, frequency, data policies).
+pub fn input(a: InputArgs) -> Result<InputSettings> {
     must_exist(&a.input)?;
     let freq = match &a.freq {
         Some(f) => Some(f.parse::<Freq>().map_err(|e| {
@@ -306,7 +307,21 @@ fn input(a: InputArgs) -> Result<InputSettings> {
 }
 
 fn models(a: ModelArgs) -> Result<ModelSettings> {
-    let specs = ModelSpec::parse_list(&a.models)?;
+    let mut specs = ModelSpec::parse_list(&a.models)?;
+    if let Some(dir) = &a.adapter {
+        if !dir.join("adapter.json").is_file() {
+            return Err(UsageError::err(
+                format!("{}: not an adapter folder (no adapter.json)", dir.display()),
+                Some("pass the --output folder of `demandcast finetune`"),
+            ));
+        }
+        // --adapter applies to every `tsfm` that names no adapter of its own.
+        for s in &mut specs {
+            if let ModelSpec::Tsfm { adapter } = s {
+                adapter.get_or_insert_with(|| dir.display().to_string());
+            }
+        }
+    }
     let levels = if a.levels.trim().eq_ignore_ascii_case("none") || a.levels.trim().is_empty() {
         Vec::new()
     } else {

@@ -103,19 +103,19 @@ impl TsfmConfig {
     /// [`Error::Config`] naming the first violated one.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Config(m));
-        if self.patch_len == 0 || self.context_len % self.patch_len != 0 {
+        if self.patch_len == 0 || !self.context_len.is_multiple_of(self.patch_len) {
             return bad(format!(
                 "context_len {} must be a positive multiple of patch_len {}",
                 self.context_len, self.patch_len
             ));
         }
-        if self.horizon_len == 0 || self.horizon_len % self.patch_len != 0 {
+        if self.horizon_len == 0 || !self.horizon_len.is_multiple_of(self.patch_len) {
             return bad(format!(
                 "horizon_len {} must be a positive multiple of patch_len {}",
                 self.horizon_len, self.patch_len
             ));
         }
-        if self.n_heads == 0 || self.d_model % self.n_heads != 0 {
+        if self.n_heads == 0 || !self.d_model.is_multiple_of(self.n_heads) {
             return bad(format!(
                 "d_model {} must be divisible by n_heads {}",
                 self.d_model, self.n_heads

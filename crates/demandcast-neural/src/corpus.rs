@@ -64,14 +64,19 @@ fn build(
             y.push(*v as f32);
             feats.extend_from_slice(&f);
         }
-        out.push(RealSeries { source, y, feats, freq });
+        out.push(RealSeries {
+            source,
+            y,
+            feats,
+            freq,
+        });
     }
     out
 }
 
 type Rows = BTreeMap<String, BTreeMap<NaiveDate, (f64, [f32; N_STEP_FEATURES])>>;
 
-fn field<'a>(r: &'a csv::StringRecord, i: usize) -> &'a str {
+fn field(r: &csv::StringRecord, i: usize) -> &str {
     r.get(i).unwrap_or("")
 }
 
@@ -84,7 +89,11 @@ struct Reader {
 }
 
 impl Reader {
-    fn rows(&mut self, path: &Path, mut each: impl FnMut(&csv::StringRecord) -> Option<()>) -> Result<()> {
+    fn rows(
+        &mut self,
+        path: &Path,
+        mut each: impl FnMut(&csv::StringRecord) -> Option<()>,
+    ) -> Result<()> {
         let mut rdr = open_csv(path)?;
         for rec in rdr.records() {
             match rec {
@@ -112,7 +121,10 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
     let z = [0f32; N_STEP_FEATURES];
     let report = |name: &str, n: usize, rd: &mut Reader| {
         if rd.bad > 0 {
-            tracing::warn!("{name}: {} rows could not be parsed and were not used", rd.bad);
+            tracing::warn!(
+                "{name}: {} rows could not be parsed and were not used",
+                rd.bad
+            );
         }
         tracing::info!("{name}: {n} series");
         rd.bad = 0;
@@ -127,10 +139,17 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
             let v: f64 = field(r, 4).parse().ok()?;
             let year = t.floor();
             let frac = t - year;
-            let d = NaiveDate::from_ymd_opt(year as i32, 1, 1)? + Duration::days((frac * 365.25) as i64);
+            let d = NaiveDate::from_ymd_opt(year as i32, 1, 1)?
+                + Duration::days((frac * 365.25) as i64);
             let id = field(r, 0).to_string();
             rows.entry(id.clone()).or_default().insert(d, (v, z));
-            let f = if frac.abs() < 1e-9 && !freq_of.contains_key(&id) { 5 } else if (frac * 4.0 - (frac * 4.0).round()).abs() < 1e-6 { 4 } else { 3 };
+            let f = if frac.abs() < 1e-9 && !freq_of.contains_key(&id) {
+                5
+            } else if (frac * 4.0 - (frac * 4.0).round()).abs() < 1e-6 {
+                4
+            } else {
+                3
+            };
             let e = freq_of.entry(id).or_insert(f);
             *e = (*e).min(f);
             Some(())
@@ -151,9 +170,19 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
     if p.exists() {
         let mut n = 0;
         rd.rows(&p, |r| {
-            let y: Vec<f32> = r.iter().skip(1).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+            let y: Vec<f32> = r
+                .iter()
+                .skip(1)
+                .filter(|s| !s.is_empty())
+                .filter_map(|s| s.parse().ok())
+                .collect();
             if y.len() >= 20 {
-                all.push(RealSeries { source: "m4_weekly", feats: vec![0.0; y.len() * N_STEP_FEATURES], y, freq: 2 });
+                all.push(RealSeries {
+                    source: "m4_weekly",
+                    feats: vec![0.0; y.len() * N_STEP_FEATURES],
+                    y,
+                    freq: 2,
+                });
                 n += 1;
             }
             Some(())
@@ -165,7 +194,9 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
     if p.exists() {
         let mut rows: Rows = BTreeMap::new();
         rd.rows(&p, |r| {
-            rows.entry(field(r, 2).into()).or_default().insert(ymd(field(r, 3))?, (field(r, 4).parse().ok()?, z));
+            rows.entry(field(r, 2).into())
+                .or_default()
+                .insert(ymd(field(r, 3))?, (field(r, 4).parse().ok()?, z));
             Some(())
         })?;
         let s = build("aus_retail", rows, 3, 24);
@@ -178,7 +209,9 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
         let mut rows: Rows = BTreeMap::new();
         rd.rows(&p, |r| {
             let key = format!("{}|{}|{}", field(r, 1), field(r, 2), field(r, 5));
-            rows.entry(key).or_default().insert(ymd(field(r, 0))?, (field(r, 7).parse().ok()?, z));
+            rows.entry(key)
+                .or_default()
+                .insert(ymd(field(r, 0))?, (field(r, 7).parse().ok()?, z));
             Some(())
         })?;
         let s = build("aus_pbs", rows, 3, 24);
@@ -202,7 +235,9 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
                 f[F_EVENT] = 1.0;
             }
             let key = format!("{}|{}", field(r, 0), field(r, 1));
-            rows.entry(key).or_default().insert(ymd(field(r, 3))?, (field(r, 2).parse().ok()?, f));
+            rows.entry(key)
+                .or_default()
+                .insert(ymd(field(r, 3))?, (field(r, 2).parse().ok()?, f));
             Some(())
         })?;
         let s = build("stallion", rows, 3, 24);
@@ -222,7 +257,9 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
                 f[F_PROMO] = 1.0;
             }
             let v: f64 = field(r, 4).parse().ok()?;
-            rows.entry(field(r, 0).into()).or_default().insert(ymd(field(r, 3))?, (v.max(0.0), f));
+            rows.entry(field(r, 0).into())
+                .or_default()
+                .insert(ymd(field(r, 3))?, (v.max(0.0), f));
             Some(())
         })?;
         let s = build("walmart", rows, 2, 20);
@@ -235,12 +272,16 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
         let mut rows: Rows = BTreeMap::new();
         rd.rows(&p, |r| {
             let ds = field(r, 1);
-            let d = NaiveDate::parse_from_str(ds, "%d-%m-%Y").or_else(|_| NaiveDate::parse_from_str(ds, "%d/%m/%y")).ok()?;
+            let d = NaiveDate::parse_from_str(ds, "%d-%m-%Y")
+                .or_else(|_| NaiveDate::parse_from_str(ds, "%d/%m/%y"))
+                .ok()?;
             let mut f = z;
             if field(r, 3) == "1" {
                 f[F_EVENT] = 1.0;
             }
-            rows.entry(field(r, 0).into()).or_default().insert(d, (field(r, 2).parse().ok()?, f));
+            rows.entry(field(r, 0).into())
+                .or_default()
+                .insert(d, (field(r, 2).parse().ok()?, f));
             Some(())
         })?;
         let s = build("walmart_stores", rows, 2, 20);
@@ -290,7 +331,12 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<RealSeries>> {
 
 /// Cuts a random training window from a random series (context up to
 /// `context_len`, `horizon` targets, NaN past the end), scaled by a random factor.
-pub fn real_window(rng: &mut StdRng, corpus: &[RealSeries], context_len: usize, horizon: usize) -> Option<Window> {
+pub fn real_window(
+    rng: &mut StdRng,
+    corpus: &[RealSeries],
+    context_len: usize,
+    horizon: usize,
+) -> Option<Window> {
     if corpus.is_empty() {
         return None;
     }
@@ -325,7 +371,10 @@ pub fn mixup(rng: &mut StdRng, ws: &[Window]) -> Option<Window> {
     let first = ws.first()?;
     let c = ws.iter().map(|w| w.context.len()).min()?;
     let h = first.target.len();
-    let mut lam: Vec<f32> = ws.iter().map(|_| -rng.random_range(1e-3f32..1.0).ln()).collect();
+    let mut lam: Vec<f32> = ws
+        .iter()
+        .map(|_| -rng.random_range(1e-3f32..1.0).ln())
+        .collect();
     let tot: f32 = lam.iter().sum();
     lam.iter_mut().for_each(|l| *l /= tot);
     let level = (rng.random_range(-1.0f32..4.0)).exp();

@@ -73,7 +73,11 @@ pub fn cov_role(name: &str) -> Option<CovRole> {
         Some(CovRole::BasePrice)
     } else if has("price") {
         Some(CovRole::Price)
-    } else if has("promo") || has("feature") || has("display") || has("tpr") || has("discount")
+    } else if has("promo")
+        || has("feature")
+        || has("display")
+        || has("tpr")
+        || has("discount")
         || has("markdown")
     {
         Some(CovRole::Promo)
@@ -97,7 +101,10 @@ pub fn covariate_slots(
     out: &mut [f32],
 ) {
     let k = N_STEP_FEATURES;
-    let base = cols.iter().find(|(r, _)| *r == CovRole::BasePrice).map(|c| c.1);
+    let base = cols
+        .iter()
+        .find(|(r, _)| *r == CovRole::BasePrice)
+        .map(|c| c.1);
     for t in 0..n {
         let o = &mut out[t * k..(t + 1) * k];
         for (role, v) in cols {
@@ -118,7 +125,11 @@ pub fn covariate_slots(
                 CovRole::Promo => {
                     // Flags (0/1) pass through; discounts given as amounts or
                     // percentages are squashed to (0, 1).
-                    let p = if (0.0..=1.0).contains(&x) { x } else { 1.0 - (-x.abs()).exp() };
+                    let p = if (0.0..=1.0).contains(&x) {
+                        x
+                    } else {
+                        1.0 - (-x.abs()).exp()
+                    };
                     o[F_PROMO] = o[F_PROMO].max(p as f32);
                 }
                 CovRole::Event => {
@@ -151,7 +162,11 @@ pub fn static_bucket(name: &str, value: &str, n_buckets: usize) -> u32 {
 
 /// The median of the positive finite values, if any.
 pub fn median_positive(v: &[f64]) -> Option<f64> {
-    let mut x: Vec<f64> = v.iter().copied().filter(|x| x.is_finite() && *x > 0.0).collect();
+    let mut x: Vec<f64> = v
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .collect();
     if x.is_empty() {
         return None;
     }
@@ -180,7 +195,11 @@ mod tests {
         let promo = [0.0, 1.0, 25.0];
         let mut out = vec![0f32; 3 * N_STEP_FEATURES];
         covariate_slots(
-            &[(CovRole::Price, &price), (CovRole::BasePrice, &base), (CovRole::Promo, &promo)],
+            &[
+                (CovRole::Price, &price),
+                (CovRole::BasePrice, &base),
+                (CovRole::Promo, &promo),
+            ],
             None,
             3,
             &mut out,

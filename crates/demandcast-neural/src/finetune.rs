@@ -10,8 +10,8 @@ use crate::nn::LoraSpec;
 use crate::optim::AdamW;
 use crate::panel::{series_statics, window_at, CovariateUse};
 use crate::store::{
-    load_tensors, read_config, save_tensors, write_atomic, AdapterMeta, FinetuneMode,
-    ADAPTER_META, ADAPTER_WEIGHTS, WEIGHTS,
+    load_tensors, read_config, save_tensors, write_atomic, AdapterMeta, FinetuneMode, ADAPTER_META,
+    ADAPTER_WEIGHTS, WEIGHTS,
 };
 use crate::train::{train_loop, TrainEvent, TrainHooks, TrainOptions, TrainReport, WindowSource};
 use crate::window::Window;
@@ -92,7 +92,16 @@ impl WindowSource for PanelSource<'_> {
         let end = self.train_end[i];
         let lo = 4.min(end - 1);
         let origin = rng.random_range(lo..end);
-        let w = window_at(self.panel, i, origin, end, &self.cfg, &self.covs, None, &self.statics[i]);
+        let w = window_at(
+            self.panel,
+            i,
+            origin,
+            end,
+            &self.cfg,
+            &self.covs,
+            None,
+            &self.statics[i],
+        );
         // Skip windows whose targets are all zero before any sale (not yet launched).
         Some(w)
     }
@@ -140,16 +149,26 @@ pub fn finetune(
     }
     cfg.validate()?;
     let dev = default_device();
-    let covs = if opts.use_covariates { CovariateUse::of(panel) } else { CovariateUse::default() };
+    let covs = if opts.use_covariates {
+        CovariateUse::of(panel)
+    } else {
+        CovariateUse::default()
+    };
     let vh = opts.val_horizon;
-    let train_end: Vec<usize> = (0..panel.n_series()).map(|i| panel.len_of(i).saturating_sub(vh)).collect();
-    let eligible: Vec<usize> = (0..panel.n_series()).filter(|&i| train_end[i] >= 8).collect();
+    let train_end: Vec<usize> = (0..panel.n_series())
+        .map(|i| panel.len_of(i).saturating_sub(vh))
+        .collect();
+    let eligible: Vec<usize> = (0..panel.n_series())
+        .filter(|&i| train_end[i] >= 8)
+        .collect();
     if eligible.is_empty() {
         return Err(Error::Train(format!(
             "no series is longer than the validation window of {vh} periods plus 8"
         )));
     }
-    let statics: Vec<Vec<u32>> = (0..panel.n_series()).map(|i| series_statics(panel, i, &cfg)).collect();
+    let statics: Vec<Vec<u32>> = (0..panel.n_series())
+        .map(|i| series_statics(panel, i, &cfg))
+        .collect();
     // Validation: the last `vh` periods of a fixed sample of series.
     let step = if opts.max_val_series > 0 && eligible.len() > opts.max_val_series {
         eligible.len() as f64 / opts.max_val_series as f64
@@ -164,14 +183,32 @@ pub fn finetune(
     }
     let val: Vec<Window> = val_ids
         .iter()
-        .map(|&i| window_at(panel, i, train_end[i], panel.len_of(i), &cfg, &covs, None::<&FutureCovariates>, &statics[i]))
+        .map(|&i| {
+            window_at(
+                panel,
+                i,
+                train_end[i],
+                panel.len_of(i),
+                &cfg,
+                &covs,
+                None::<&FutureCovariates>,
+                &statics[i],
+            )
+        })
         .collect();
     let base = load_tensors(&model_dir.join(WEIGHTS), &dev)?;
     let varmap = VarMap::new();
     let (model, vars) = match opts.mode {
         FinetuneMode::Full => {
-            let m = Tsfm::new(&cfg, VarBuilder::from_varmap(&varmap, DType::F32, &dev), None)?;
-            let data = varmap.data().lock().map_err(|_| Error::Train("lock poisoned".into()))?;
+            let m = Tsfm::new(
+                &cfg,
+                VarBuilder::from_varmap(&varmap, DType::F32, &dev),
+                None,
+            )?;
+            let data = varmap
+                .data()
+                .lock()
+                .map_err(|_| Error::Train("lock poisoned".into()))?;
             for (name, var) in data.iter() {
                 let t = base.get(name).ok_or_else(|| Error::Model {
                     path: model_dir.display().to_string(),
@@ -181,50 +218,109 @@ pub fn finetune(
             }
             let frozen = |n: &str| {
                 (0..opts.freeze_layers).any(|l| n.starts_with(&format!("layers.{l}.")))
-                    || (opts.freeze_layers > 0 && !n.starts_with("layers.") && !n.starts_with("head.") && !n.starts_with("norm."))
+                    || (opts.freeze_layers > 0
+                        && !n.starts_with("layers.")
+                        && !n.starts_with("head.")
+                        && !n.starts_with("norm."))
             };
-            let vars: Vec<(String, Var)> =
-                data.iter().filter(|(k, _)| !frozen(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let vars: Vec<(String, Var)> = data
+                .iter()
+                .filter(|(k, _)| !frozen(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             (m, vars)
         }
         FinetuneMode::Lora => {
-            let spec = LoraSpec { rank: opts.rank.max(1), alpha: opts.alpha };
+            let spec = LoraSpec {
+                rank: opts.rank.max(1),
+                alpha: opts.alpha,
+            };
             let m = Tsfm::new(
                 &cfg,
                 VarBuilder::from_tensors(base, DType::F32, &dev),
                 Some((VarBuilder::from_varmap(&varmap, DType::F32, &dev), spec)),
             )?;
-            let data = varmap.data().lock().map_err(|_| Error::Train("lock poisoned".into()))?;
+            let data = varmap
+                .data()
+                .lock()
+                .map_err(|_| Error::Train("lock poisoned".into()))?;
             let vars = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             (m, vars)
         }
     };
     let n_train: usize = vars.iter().map(|(_, v)| v.elem_count()).sum();
-    tracing::info!("fine-tuning {} weights ({:?}), {} series, {} validation series", n_train, opts.mode, eligible.len(), val.len());
+    tracing::info!(
+        "fine-tuning {} weights ({:?}), {} series, {} validation series",
+        n_train,
+        opts.mode,
+        eligible.len(),
+        val.len()
+    );
     let mut opt = AdamW::new(vars, opts.train.adamw());
-    let src = PanelSource { panel, cfg: cfg.clone(), covs, statics, train_end, eligible };
-    let mut hooks = Hooks { on_event, best: HashMap::new() };
+    let src = PanelSource {
+        panel,
+        cfg: cfg.clone(),
+        covs,
+        statics,
+        train_end,
+        eligible,
+    };
+    let mut hooks = Hooks {
+        on_event,
+        best: HashMap::new(),
+    };
     // Validation before any step: the zero-shot baseline the adapter must beat.
     let v0 = crate::train::eval_loss(&model, &cfg, &val, 256, &dev)?;
-    let mut report = TrainReport { best_val: v0, ..Default::default() };
+    let mut report = TrainReport {
+        best_val: v0,
+        ..Default::default()
+    };
     report.curve.push((0, f32::NAN, v0));
-    hooks.event(TrainEvent::Validation { step: 0, loss: v0, best: true });
+    hooks.event(TrainEvent::Validation {
+        step: 0,
+        loss: v0,
+        best: true,
+    });
     hooks.best(0, &opt)?;
-    let report = train_loop(&model, &mut opt, &src, &val, &opts.train, 0, report, &mut hooks, stop, &dev)?;
+    let report = train_loop(
+        &model,
+        &mut opt,
+        &src,
+        &val,
+        &opts.train,
+        0,
+        report,
+        &mut hooks,
+        stop,
+        &dev,
+    )?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut weights = hooks.best;
     if opts.mode == FinetuneMode::Full {
         // A full adapter is a complete model: add the frozen weights too.
-        let data = varmap.data().lock().map_err(|_| Error::Train("lock poisoned".into()))?;
+        let data = varmap
+            .data()
+            .lock()
+            .map_err(|_| Error::Train("lock poisoned".into()))?;
         for (k, v) in data.iter() {
-            weights.entry(k.clone()).or_insert_with(|| v.as_tensor().clone());
+            weights
+                .entry(k.clone())
+                .or_insert_with(|| v.as_tensor().clone());
         }
     }
     save_tensors(&out.join(ADAPTER_WEIGHTS), &weights)?;
     let meta = AdapterMeta {
         mode: opts.mode,
-        rank: if opts.mode == FinetuneMode::Lora { opts.rank.max(1) } else { 0 },
-        alpha: if opts.mode == FinetuneMode::Lora { opts.alpha } else { 0.0 },
+        rank: if opts.mode == FinetuneMode::Lora {
+            opts.rank.max(1)
+        } else {
+            0
+        },
+        alpha: if opts.mode == FinetuneMode::Lora {
+            opts.alpha
+        } else {
+            0.0
+        },
         config: base_cfg,
         summary: serde_json::json!({
             "steps": report.steps,

@@ -56,7 +56,11 @@ impl Forecaster for TsfmForecaster {
             panel: train.clone(),
             covs,
             threads: self.threads,
-            batch_size: if self.batch_size == 0 { 256 } else { self.batch_size },
+            batch_size: if self.batch_size == 0 {
+                256
+            } else {
+                self.batch_size
+            },
         }))
     }
 }
@@ -87,6 +91,9 @@ fn interp(qs: &[f32], v: &[f32], p: f64) -> f64 {
     f64::from(v[v.len() - 1])
 }
 
+/// One window's forecast in original units: quantiles (horizon_len × n_q) and the mean (horizon_len).
+pub type WindowForecast = (Vec<Vec<f32>>, Vec<f32>);
+
 /// Runs the model over `windows` in batches; returns per window the quantiles
 /// (horizon_len × n_q) and the mean (horizon_len), in original units.
 ///
@@ -96,10 +103,10 @@ pub fn predict_windows(
     loaded: &LoadedModel,
     windows: &[Window],
     batch_size: usize,
-) -> crate::Result<Vec<(Vec<Vec<f32>>, Vec<f32>)>> {
+) -> crate::Result<Vec<WindowForecast>> {
     let cfg: &TsfmConfig = &loaded.config;
     let chunks: Vec<&[Window]> = windows.chunks(batch_size.max(1)).collect();
-    let parts: Vec<crate::Result<Vec<(Vec<Vec<f32>>, Vec<f32>)>>> = chunks
+    let parts: Vec<crate::Result<Vec<WindowForecast>>> = chunks
         .par_iter()
         .map(|chunk| {
             let refs: Vec<&Window> = chunk.iter().collect();
@@ -107,12 +114,14 @@ pub fn predict_windows(
             let out = loaded.model.forward(&b.inputs, false)?;
             let q = out.quantiles.to_vec3::<f32>()?;
             let m = out.mean.to_vec2::<f32>()?;
-            Ok(q
-                .into_iter()
+            Ok(q.into_iter()
                 .zip(m)
                 .zip(&b.scales)
                 .map(|((qq, mm), s)| {
-                    let qq = qq.into_iter().map(|r| r.into_iter().map(|x| x * s).collect()).collect();
+                    let qq = qq
+                        .into_iter()
+                        .map(|r| r.into_iter().map(|x| x * s).collect())
+                        .collect();
                     (qq, mm.into_iter().map(|x| x * s).collect())
                 })
                 .collect())
@@ -151,8 +160,14 @@ impl FittedTsfm {
                     .iter()
                     .map(|&level| Interval {
                         level,
-                        lower: q[..h].iter().map(|r| interp(&cfg.quantiles, r, level.lo_quantile())).collect(),
-                        upper: q[..h].iter().map(|r| interp(&cfg.quantiles, r, level.hi_quantile())).collect(),
+                        lower: q[..h]
+                            .iter()
+                            .map(|r| interp(&cfg.quantiles, r, level.lo_quantile()))
+                            .collect(),
+                        upper: q[..h]
+                            .iter()
+                            .map(|r| interp(&cfg.quantiles, r, level.hi_quantile()))
+                            .collect(),
                     })
                     .collect();
                 Forecast { mean, intervals }
@@ -176,8 +191,10 @@ impl FittedForecaster for FittedTsfm {
                 cfg.horizon_len
             )));
         }
-        let series = with_threads(self.threads_or_all(), || self.forecast_block(h, levels, future))
-            .map_err(core_err)?;
+        let series = with_threads(self.threads_or_all(), || {
+            self.forecast_block(h, levels, future)
+        })
+        .map_err(core_err)?;
         let p = &self.panel;
         for i in 0..p.n_series() {
             if p.len_of(i) < cfg.patch_len {
@@ -193,7 +210,9 @@ impl FittedForecaster for FittedTsfm {
             model: self.name.clone(),
             freq: p.freq(),
             ids: p.ids().to_vec(),
-            starts: (0..p.n_series()).map(|i| p.freq().step(p.last_date(i), 1)).collect(),
+            starts: (0..p.n_series())
+                .map(|i| p.freq().step(p.last_date(i), 1))
+                .collect(),
             levels: sorted,
             series,
             notes,

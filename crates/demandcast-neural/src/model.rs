@@ -91,7 +91,9 @@ impl Tsfm {
         let mut layers = Vec::with_capacity(cfg.n_layers);
         for i in 0..cfg.n_layers {
             let lvb = vb.pp(format!("layers.{i}"));
-            let lo = lora.as_ref().map(|(l, s)| (l.pp(format!("layers.{i}")), *s));
+            let lo = lora
+                .as_ref()
+                .map(|(l, s)| (l.pp(format!("layers.{i}")), *s));
             let lin = |name: &str, a: usize, b: usize| {
                 let lora_vb = lo.as_ref().map(|(l, s)| (l.pp(name), *s));
                 Lin::new(&lvb.pp(name), a, b, lora_vb.as_ref().map(|(l, s)| (l, *s)))
@@ -111,7 +113,14 @@ impl Tsfm {
         Ok(Self {
             cfg: cfg.clone(),
             embed: ResMlp::new(&vb.pp("embed"), in_dim, cfg.d_ff, d)?,
-            pos: vb.get_with_hints((n_tok, d), "pos", Init::Randn { mean: 0.0, stdev: 0.02 })?,
+            pos: vb.get_with_hints(
+                (n_tok, d),
+                "pos",
+                Init::Randn {
+                    mean: 0.0,
+                    stdev: 0.02,
+                },
+            )?,
             statics: Embed::new(&vb.pp("statics"), cfg.n_static_buckets, d)?,
             freq: Embed::new(&vb.pp("freq"), N_FREQ_IDS, d)?,
             text: Lin::new(&vb.pp("text"), cfg.text_dim, d, None)?,
@@ -143,11 +152,19 @@ impl Tsfm {
         }
         // Patch tokens: [y (p), mask (p), features (p*k)] per patch.
         let feats = x.feats.reshape((b, nc + nf, p * k))?;
-        let y_all = Tensor::cat(&[&x.y, &Tensor::zeros((b, nf * p), DType::F32, x.y.device())?], 1)?
-            .reshape((b, nc + nf, p))?;
-        let m_all =
-            Tensor::cat(&[&x.mask, &Tensor::zeros((b, nf * p), DType::F32, x.y.device())?], 1)?
-                .reshape((b, nc + nf, p))?;
+        let y_all = Tensor::cat(
+            &[&x.y, &Tensor::zeros((b, nf * p), DType::F32, x.y.device())?],
+            1,
+        )?
+        .reshape((b, nc + nf, p))?;
+        let m_all = Tensor::cat(
+            &[
+                &x.mask,
+                &Tensor::zeros((b, nf * p), DType::F32, x.y.device())?,
+            ],
+            1,
+        )?
+        .reshape((b, nc + nf, p))?;
         let tok_in = Tensor::cat(&[&y_all, &m_all, &feats], 2)?;
         let patches = self.embed.forward(&tok_in, drop, train)?;
         // Static token.
@@ -160,8 +177,14 @@ impl Tsfm {
         let mut h = dropout(&h, drop, train)?;
         // Keys that are all padding are masked out (a large negative bias).
         let ctx_valid = x.mask.reshape((b, nc, p))?.max(D::Minus1)?;
-        let valid = Tensor::cat(&[&Tensor::ones((b, 1), DType::F32, x.y.device())?, &ctx_valid,
-            &Tensor::ones((b, nf), DType::F32, x.y.device())?], 1)?;
+        let valid = Tensor::cat(
+            &[
+                &Tensor::ones((b, 1), DType::F32, x.y.device())?,
+                &ctx_valid,
+                &Tensor::ones((b, nf), DType::F32, x.y.device())?,
+            ],
+            1,
+        )?;
         let bias = ((valid - 1.0)? * 1e4)?.reshape((b, 1, 1, 1 + nc + nf))?;
         for layer in &self.layers {
             h = (&h + self.attention(layer, &layer.n1.forward(&h)?, &bias, train)?)?;
@@ -200,7 +223,11 @@ impl Tsfm {
         let v = split(l.v.forward(x)?)?;
         let att = (q.matmul(&k.t()?)? / (dh as f64).sqrt())?.broadcast_add(bias)?;
         let att = dropout(&softmax(&att)?, self.cfg.dropout, train)?;
-        let o = att.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b, t, d))?;
+        let o = att
+            .matmul(&v)?
+            .transpose(1, 2)?
+            .contiguous()?
+            .reshape((b, t, d))?;
         l.o.forward(&o)
     }
 }

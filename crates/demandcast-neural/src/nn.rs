@@ -39,7 +39,10 @@ impl Lin {
         let w = vb.get_with_hints(
             (out_dim, in_dim),
             "weight",
-            Init::Randn { mean: 0.0, stdev: std },
+            Init::Randn {
+                mean: 0.0,
+                stdev: std,
+            },
         )?;
         let b = vb.get_with_hints(out_dim, "bias", Init::Const(0.0))?;
         let lora = match lora {
@@ -47,7 +50,10 @@ impl Lin {
                 let a = lvb.get_with_hints(
                     (spec.rank, in_dim),
                     "lora_a",
-                    Init::Randn { mean: 0.0, stdev: std },
+                    Init::Randn {
+                        mean: 0.0,
+                        stdev: std,
+                    },
                 )?;
                 let bb = lvb.get_with_hints((out_dim, spec.rank), "lora_b", Init::Const(0.0))?;
                 Some((a, bb, spec.alpha / spec.rank as f64))
@@ -134,7 +140,12 @@ pub struct ResMlp {
 
 impl ResMlp {
     /// Loads (or initialises) the three layers under `vb`.
-    pub fn new(vb: &VarBuilder, in_dim: usize, hid: usize, out: usize) -> candle_core::Result<Self> {
+    pub fn new(
+        vb: &VarBuilder,
+        in_dim: usize,
+        hid: usize,
+        out: usize,
+    ) -> candle_core::Result<Self> {
         Ok(Self {
             hidden: Lin::new(&vb.pp("hidden"), in_dim, hid, None)?,
             out: Lin::new(&vb.pp("out"), hid, out, None)?,
@@ -159,7 +170,14 @@ impl Embed {
     /// Loads (or initialises, N(0, 0.02)) `weight` of shape (n × dim).
     pub fn new(vb: &VarBuilder, n: usize, dim: usize) -> candle_core::Result<Self> {
         Ok(Self {
-            table: vb.get_with_hints((n, dim), "weight", Init::Randn { mean: 0.0, stdev: 0.02 })?,
+            table: vb.get_with_hints(
+                (n, dim),
+                "weight",
+                Init::Randn {
+                    mean: 0.0,
+                    stdev: 0.02,
+                },
+            )?,
         })
     }
 

@@ -25,7 +25,13 @@ pub struct AdamWConfig {
 
 impl Default for AdamWConfig {
     fn default() -> Self {
-        Self { beta1: 0.9, beta2: 0.98, eps: 1e-8, weight_decay: 0.01, clip: 1.0 }
+        Self {
+            beta1: 0.9,
+            beta2: 0.98,
+            eps: 1e-8,
+            weight_decay: 0.01,
+            clip: 1.0,
+        }
     }
 }
 
@@ -53,7 +59,13 @@ impl AdamW {
     /// An optimiser over `vars` (sorted by name, so that state files are stable).
     pub fn new(mut vars: Vec<(String, Var)>, cfg: AdamWConfig) -> Self {
         vars.sort_by(|a, b| a.0.cmp(&b.0));
-        Self { cfg, vars, m: HashMap::new(), v: HashMap::new(), t: 0 }
+        Self {
+            cfg,
+            vars,
+            m: HashMap::new(),
+            v: HashMap::new(),
+            t: 0,
+        }
     }
 
     /// The optimised variables.
@@ -80,7 +92,11 @@ impl AdamW {
             gs.push(g);
         }
         let norm = sq.sqrt() as f32;
-        let clip = if self.cfg.clip > 0.0 && norm > self.cfg.clip { self.cfg.clip / norm } else { 1.0 };
+        let clip = if self.cfg.clip > 0.0 && norm > self.cfg.clip {
+            self.cfg.clip / norm
+        } else {
+            1.0
+        };
         self.t += 1;
         let c = self.cfg;
         let bc1 = 1.0 - c.beta1.powi(self.t);
@@ -90,9 +106,19 @@ impl AdamW {
             let Some(g) = g else { continue };
             let shape = var.shape().clone();
             let mut w = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
-            let m = self.m.entry(name.clone()).or_insert_with(|| vec![0.0; w.len()]);
-            let v = self.v.entry(name.clone()).or_insert_with(|| vec![0.0; w.len()]);
-            let decay = if shape.rank() >= 2 { c.weight_decay } else { 0.0 };
+            let m = self
+                .m
+                .entry(name.clone())
+                .or_insert_with(|| vec![0.0; w.len()]);
+            let v = self
+                .v
+                .entry(name.clone())
+                .or_insert_with(|| vec![0.0; w.len()]);
+            let decay = if shape.rank() >= 2 {
+                c.weight_decay
+            } else {
+                0.0
+            };
             for i in 0..w.len() {
                 let gi = g[i] * clip;
                 m[i] = c.beta1 * m[i] + (1.0 - c.beta1) * gi;
@@ -114,11 +140,17 @@ impl AdamW {
         for (name, var) in &self.vars {
             for (p, store) in [("m", &self.m), ("v", &self.v)] {
                 if let Some(x) = store.get(name) {
-                    out.insert(format!("{p}.{name}"), Tensor::from_vec(x.clone(), var.shape(), var.device())?);
+                    out.insert(
+                        format!("{p}.{name}"),
+                        Tensor::from_vec(x.clone(), var.shape(), var.device())?,
+                    );
                 }
             }
         }
-        out.insert("t".into(), Tensor::new(&[self.t as f32], &candle_core::Device::Cpu)?);
+        out.insert(
+            "t".into(),
+            Tensor::new(&[self.t as f32], &candle_core::Device::Cpu)?,
+        );
         Ok(out)
     }
 
@@ -136,7 +168,12 @@ impl AdamW {
             }
         }
         if let Some(t) = st.get("t") {
-            self.t = t.flatten_all()?.to_vec1::<f32>()?.first().copied().unwrap_or(0.0) as i32;
+            self.t = t
+                .flatten_all()?
+                .to_vec1::<f32>()?
+                .first()
+                .copied()
+                .unwrap_or(0.0) as i32;
         }
         Ok(())
     }
@@ -160,10 +197,19 @@ mod tests {
     fn minimises_a_quadratic() {
         // f(w) = sum((w - 3)^2): AdamW without decay must approach 3.
         let w = Var::from_vec(vec![0f32, 10.0], 2, &Device::Cpu).unwrap();
-        let cfg = AdamWConfig { weight_decay: 0.0, clip: 0.0, ..Default::default() };
+        let cfg = AdamWConfig {
+            weight_decay: 0.0,
+            clip: 0.0,
+            ..Default::default()
+        };
         let mut opt = AdamW::new(vec![("w".into(), w.clone())], cfg);
         for _ in 0..500 {
-            let loss = (w.as_tensor() - 3.0).unwrap().sqr().unwrap().sum_all().unwrap();
+            let loss = (w.as_tensor() - 3.0)
+                .unwrap()
+                .sqr()
+                .unwrap()
+                .sum_all()
+                .unwrap();
             let g = loss.backward().unwrap();
             opt.step(&g, 0.05).unwrap();
         }

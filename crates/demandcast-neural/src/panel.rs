@@ -63,7 +63,12 @@ pub fn series_features(
         let mut v: Vec<f64> = hist.iter().take(n).copied().collect();
         if v.len() < n {
             let from_future = future.and_then(|f| f.values_of(name, panel.id(i)));
-            let mut last = hist.iter().rev().copied().find(|x| x.is_finite()).unwrap_or(f64::NAN);
+            let mut last = hist
+                .iter()
+                .rev()
+                .copied()
+                .find(|x| x.is_finite())
+                .unwrap_or(f64::NAN);
             for t in v.len()..n {
                 let d = panel.freq().step(panel.start(i), t as i64);
                 let fv = from_future.and_then(|(s, vals)| {
@@ -122,7 +127,13 @@ pub fn window_at(
     let h = cfg.horizon_len;
     let feats = series_features(panel, i, c0, origin, h, covs, future);
     let target: Vec<f32> = (origin..origin + h)
-        .map(|t| if t < target_end.min(y.len()) { y[t] as f32 } else { f32::NAN })
+        .map(|t| {
+            if t < target_end.min(y.len()) {
+                y[t] as f32
+            } else {
+                f32::NAN
+            }
+        })
         .collect();
     Window {
         context: y[c0..origin].iter().map(|&v| v as f32).collect(),

@@ -6,7 +6,9 @@ use crate::model::{default_device, Tsfm};
 use crate::optim::AdamW;
 use crate::store::{load_tensors, save_tensors, write_atomic, CONFIG, WEIGHTS};
 use crate::synth::synth_window;
-use crate::train::{draw_batch, train_loop, TrainEvent, TrainHooks, TrainOptions, TrainReport, WindowSource};
+use crate::train::{
+    draw_batch, train_loop, TrainEvent, TrainHooks, TrainOptions, TrainReport, WindowSource,
+};
 use crate::window::Window;
 use crate::{Error, Result};
 use candle_core::{DType, Var};
@@ -91,7 +93,8 @@ impl WindowSource for Mixture {
                 let k = rng.random_range(1..=2);
                 let mut ws = vec![w];
                 for _ in 0..k {
-                    if let Some(o) = real_window(rng, &self.corpus, self.context_len, self.horizon) {
+                    if let Some(o) = real_window(rng, &self.corpus, self.context_len, self.horizon)
+                    {
                         if o.freq == ws[0].freq {
                             ws.push(o);
                         }
@@ -113,8 +116,14 @@ struct Hooks<'a> {
 }
 
 fn varmap_tensors(vm: &VarMap) -> Result<std::collections::HashMap<String, candle_core::Tensor>> {
-    let data = vm.data().lock().map_err(|_| Error::Train("variable map lock poisoned".into()))?;
-    Ok(data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect())
+    let data = vm
+        .data()
+        .lock()
+        .map_err(|_| Error::Train("variable map lock poisoned".into()))?;
+    Ok(data
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+        .collect())
 }
 
 impl TrainHooks for Hooks<'_> {
@@ -154,11 +163,21 @@ pub fn pretrain(
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let dev = default_device();
     let mix = Mixture::new(cfg)?;
-    tracing::info!("pretraining mixture: {} real series, synthetic on the fly", mix.n_real());
+    tracing::info!(
+        "pretraining mixture: {} real series, synthetic on the fly",
+        mix.n_real()
+    );
     let varmap = VarMap::new();
-    let model = Tsfm::new(&cfg.model, VarBuilder::from_varmap(&varmap, DType::F32, &dev), None)?;
+    let model = Tsfm::new(
+        &cfg.model,
+        VarBuilder::from_varmap(&varmap, DType::F32, &dev),
+        None,
+    )?;
     let vars: Vec<(String, Var)> = {
-        let d = varmap.data().lock().map_err(|_| Error::Train("lock poisoned".into()))?;
+        let d = varmap
+            .data()
+            .lock()
+            .map_err(|_| Error::Train("lock poisoned".into()))?;
         d.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     };
     let n_params: usize = vars.iter().map(|(_, v)| v.elem_count()).sum();
@@ -181,14 +200,26 @@ pub fn pretrain(
         report.interrupted = false;
         tracing::info!("resuming at step {start}");
     }
-    let cfg_json = serde_json::to_vec_pretty(&cfg.model).map_err(|e| Error::Train(e.to_string()))?;
+    let cfg_json =
+        serde_json::to_vec_pretty(&cfg.model).map_err(|e| Error::Train(e.to_string()))?;
     write_atomic(&out.join(CONFIG), &cfg_json)?;
     let run_json = serde_json::to_vec_pretty(cfg).map_err(|e| Error::Train(e.to_string()))?;
     write_atomic(&out.join("pretrain.json"), &run_json)?;
     // Validation windows from a seed no training batch uses.
-    let val = draw_batch(&mix, cfg.train.seed ^ 0x5EED_0F_7A11, usize::MAX >> 24, cfg.val_windows);
-    let mut hooks = Hooks { out: out.to_path_buf(), varmap: &varmap, on_event };
-    let report = train_loop(&model, &mut opt, &mix, &val, &cfg.train, start, report, &mut hooks, stop, &dev)?;
+    let val = draw_batch(
+        &mix,
+        cfg.train.seed ^ 0x005E_ED0F_7A11,
+        usize::MAX >> 24,
+        cfg.val_windows,
+    );
+    let mut hooks = Hooks {
+        out: out.to_path_buf(),
+        varmap: &varmap,
+        on_event,
+    };
+    let report = train_loop(
+        &model, &mut opt, &mix, &val, &cfg.train, start, report, &mut hooks, stop, &dev,
+    )?;
     if !report.interrupted {
         save_tensors(&out.join(WEIGHTS), &varmap_tensors(&varmap)?)?;
     }

@@ -68,7 +68,10 @@ pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
     if src.join(WEIGHTS).exists() {
         return src;
     }
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
         let p = dir.join("models/tsfm");
         if p.join(WEIGHTS).exists() {
             return p;
@@ -157,22 +160,34 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
             if meta.config != cfg {
                 return Err(Error::Model {
                     path: a.display().to_string(),
-                    message: format!("adapter was made for another base model than {}", dir.display()),
+                    message: format!(
+                        "adapter was made for another base model than {}",
+                        dir.display()
+                    ),
                 });
             }
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {
-                FinetuneMode::Full => Tsfm::new(&cfg, VarBuilder::from_tensors(w, DType::F32, &dev), None)?,
+                FinetuneMode::Full => {
+                    Tsfm::new(&cfg, VarBuilder::from_tensors(w, DType::F32, &dev), None)?
+                }
                 FinetuneMode::Lora => Tsfm::new(
                     &cfg,
                     VarBuilder::from_tensors(base, DType::F32, &dev),
                     Some((
                         VarBuilder::from_tensors(w, DType::F32, &dev),
-                        LoraSpec { rank: meta.rank, alpha: meta.alpha },
+                        LoraSpec {
+                            rank: meta.rank,
+                            alpha: meta.alpha,
+                        },
                     )),
                 )?,
             }
         }
     };
-    Ok(LoadedModel { model, config: cfg, device: dev })
+    Ok(LoadedModel {
+        model,
+        config: cfg,
+        device: dev,
+    })
 }

@@ -17,9 +17,7 @@
 //! model reads are informative, and promotions/prices/events are written to
 //! the same feature slots real covariates use.
 
-use crate::features::{
-    calendar, F_BENEFIT, F_EVENT, F_PRICE, F_PROMO, N_STEP_FEATURES,
-};
+use crate::features::{calendar, F_BENEFIT, F_EVENT, F_PRICE, F_PROMO, N_STEP_FEATURES};
 use crate::window::Window;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::rngs::StdRng;
@@ -35,14 +33,18 @@ enum Gran {
 }
 
 fn normal(rng: &mut StdRng, sd: f64) -> f64 {
-    Normal::new(0.0, sd.max(1e-12)).map(|d| d.sample(rng)).unwrap_or(0.0)
+    Normal::new(0.0, sd.max(1e-12))
+        .map(|d| d.sample(rng))
+        .unwrap_or(0.0)
 }
 
 fn poisson(rng: &mut StdRng, lambda: f64) -> f64 {
     if lambda <= 1e-9 {
         return 0.0;
     }
-    Poisson::new(lambda.min(1e7)).map(|d| d.sample(rng)).unwrap_or(lambda)
+    Poisson::new(lambda.min(1e7))
+        .map(|d| d.sample(rng))
+        .unwrap_or(lambda)
 }
 
 /// Negative binomial with mean `mu` and shape `k` (variance `mu + mu²/k`), as a Gamma-Poisson mixture.
@@ -62,7 +64,12 @@ fn log_uniform(rng: &mut StdRng, lo: f64, hi: f64) -> f64 {
 fn rbf_draw(rng: &mut StdRng, n: usize, ls: f64) -> Vec<f64> {
     let m = 24;
     let comps: Vec<(f64, f64)> = (0..m)
-        .map(|_| (normal(rng, 1.0 / ls), rng.random_range(0.0..std::f64::consts::TAU)))
+        .map(|_| {
+            (
+                normal(rng, 1.0 / ls),
+                rng.random_range(0.0..std::f64::consts::TAU),
+            )
+        })
         .collect();
     let w: Vec<f64> = (0..m).map(|_| normal(rng, 1.0)).collect();
     let norm = (2.0 / m as f64).sqrt();
@@ -137,7 +144,9 @@ fn kernel_series(rng: &mut StdRng, n: usize, gran: Gran) -> Vec<f64> {
     }
     let sd = {
         let m = y.iter().sum::<f64>() / n as f64;
-        (y.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n as f64).sqrt().max(1e-6)
+        (y.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n as f64)
+            .sqrt()
+            .max(1e-6)
     };
     let level = log_uniform(rng, 0.5, 1000.0);
     if rng.random_bool(0.5) {
@@ -191,7 +200,9 @@ fn retail_daily(rng: &mut StdRng, start: NaiveDate, n: usize) -> (Vec<f64>, Vec<
         log_trend[t] = log_trend[t - 1] + slope;
     }
     let lt_end = log_trend[n - 1];
-    log_trend.iter_mut().for_each(|v| *v -= lt_end * rng.random_range(0.0..1.0));
+    log_trend
+        .iter_mut()
+        .for_each(|v| *v -= lt_end * rng.random_range(0.0..1.0));
     let weekly: Vec<f64> = {
         let s = rng.random_range(0.0..0.45);
         let weekend = rng.random_range(-0.2..0.5);
@@ -210,7 +221,11 @@ fn retail_daily(rng: &mut StdRng, start: NaiveDate, n: usize) -> (Vec<f64>, Vec<
     let has_price = rng.random_bool(0.7);
     let elasticity = -log_uniform(rng, 0.3, 4.0);
     let promo_lift = rng.random_range(0.0..1.5);
-    let promo_rate = if has_price { rng.random_range(0.0..0.03) } else { 0.0 };
+    let promo_rate = if has_price {
+        rng.random_range(0.0..0.03)
+    } else {
+        0.0
+    };
     let mut regular = 1.0f64;
     let mut promo_left = 0usize;
     let mut disc = 0.0;
@@ -219,7 +234,11 @@ fn retail_daily(rng: &mut StdRng, start: NaiveDate, n: usize) -> (Vec<f64>, Vec<
     let ramp = rng.random_range(1.0..60.0);
     let phase_out = rng.random_bool(0.08).then(|| rng.random_range(n / 2..n));
     let decay = rng.random_range(5.0..90.0);
-    let stockout_p = if rng.random_bool(0.15) { rng.random_range(0.001..0.01) } else { 0.0 };
+    let stockout_p = if rng.random_bool(0.15) {
+        rng.random_range(0.001..0.01)
+    } else {
+        0.0
+    };
     let mut stockout_left = 0usize;
     // Observation noise.
     let noise = rng.random_range(0..10);
@@ -278,7 +297,11 @@ fn retail_daily(rng: &mut StdRng, start: NaiveDate, n: usize) -> (Vec<f64>, Vec<
         }
         let mut mu = level * lg.exp();
         if let Some(l) = launch {
-            mu *= if t < l { 0.0 } else { (((t - l) as f64 + 1.0) / ramp).min(1.0) };
+            mu *= if t < l {
+                0.0
+            } else {
+                (((t - l) as f64 + 1.0) / ramp).min(1.0)
+            };
         }
         if let Some(p) = phase_out {
             if t >= p {
@@ -314,12 +337,7 @@ fn retail_daily(rng: &mut StdRng, start: NaiveDate, n: usize) -> (Vec<f64>, Vec<
 }
 
 /// Sums daily values (and averages features, OR-ing flags) into weeks or months.
-fn aggregate(
-    start: NaiveDate,
-    y: &[f64],
-    feats: &[f32],
-    gran: Gran,
-) -> (Vec<f64>, Vec<f32>) {
+fn aggregate(start: NaiveDate, y: &[f64], feats: &[f32], gran: Gran) -> (Vec<f64>, Vec<f32>) {
     let k = N_STEP_FEATURES;
     let key = |t: usize| -> i64 {
         let d = start + Duration::days(t as i64);
@@ -398,7 +416,11 @@ pub fn synth_window(rng: &mut StdRng, context_len: usize, horizon: usize) -> Win
                 Gran::Week => start + Duration::days(7 * t as i64),
                 Gran::Month => start + Duration::days((30.44 * t as f64) as i64),
             };
-            calendar(d, gran == Gran::Day, &mut f[t * N_STEP_FEATURES..(t + 1) * N_STEP_FEATURES]);
+            calendar(
+                d,
+                gran == Gran::Day,
+                &mut f[t * N_STEP_FEATURES..(t + 1) * N_STEP_FEATURES],
+            );
         }
         (y, f)
     } else {
@@ -437,7 +459,11 @@ mod tests {
             let w = synth_window(&mut rng, 128, 32);
             assert_eq!(w.target.len(), 32);
             assert_eq!(w.feats.len(), (w.context.len() + 32) * N_STEP_FEATURES);
-            assert!(w.context.iter().chain(&w.target).all(|v| v.is_finite() && *v >= 0.0));
+            assert!(w
+                .context
+                .iter()
+                .chain(&w.target)
+                .all(|v| v.is_finite() && *v >= 0.0));
             assert!(w.feats.iter().all(|v| v.is_finite()));
         }
     }

@@ -61,7 +61,11 @@ impl Default for TrainOptions {
 impl TrainOptions {
     /// The AdamW settings these options imply.
     pub fn adamw(&self) -> AdamWConfig {
-        AdamWConfig { weight_decay: self.weight_decay, clip: self.grad_clip, ..Default::default() }
+        AdamWConfig {
+            weight_decay: self.weight_decay,
+            clip: self.grad_clip,
+            ..Default::default()
+        }
     }
 }
 
@@ -116,7 +120,13 @@ pub fn draw_batch(src: &dyn WindowSource, seed: u64, step: usize, n: usize) -> V
 ///
 /// # Errors
 /// Tensor failures.
-pub fn eval_loss(model: &Tsfm, cfg: &TsfmConfig, windows: &[Window], batch: usize, dev: &Device) -> Result<f32> {
+pub fn eval_loss(
+    model: &Tsfm,
+    cfg: &TsfmConfig,
+    windows: &[Window],
+    batch: usize,
+    dev: &Device,
+) -> Result<f32> {
     let mut tot = 0f64;
     let mut n = 0usize;
     for chunk in windows.chunks(batch.max(1)) {
@@ -193,7 +203,9 @@ pub fn train_loop(
         }
         let ws = draw_batch(src, opts.seed, step, opts.batch_size);
         if ws.is_empty() {
-            return Err(crate::Error::Train("the data source produced no training window".into()));
+            return Err(crate::Error::Train(
+                "the data source produced no training window".into(),
+            ));
         }
         let refs: Vec<&Window> = ws.iter().collect();
         let batch = collate(&cfg, &refs, dev)?;
@@ -201,7 +213,10 @@ pub fn train_loop(
         let l = loss(&cfg, &out, &batch)?;
         let lv = l.to_scalar::<f32>()?;
         if !lv.is_finite() {
-            return Err(crate::Error::Train(format!("loss is {lv} at step {}", step + 1)));
+            return Err(crate::Error::Train(format!(
+                "loss is {lv} at step {}",
+                step + 1
+            )));
         }
         let grads = l.backward()?;
         let lr = lr_at(step, opts.steps, opts.warmup, opts.lr, opts.min_lr_ratio);
@@ -212,12 +227,18 @@ pub fn train_loop(
         acc.1 += 1;
         hooks.event(TrainEvent::Step { step, loss: lv, lr });
         let last = step == opts.steps;
-        if opts.val_every > 0 && (step % opts.val_every == 0 || last) && !val.is_empty() {
+        if opts.val_every > 0 && (step.is_multiple_of(opts.val_every) || last) && !val.is_empty() {
             let v = eval_loss(model, &cfg, val, opts.batch_size.max(64), dev)?;
             let best = report.best_val.is_nan() || v < report.best_val;
-            report.curve.push((step, (acc.0 / acc.1.max(1) as f64) as f32, v));
+            report
+                .curve
+                .push((step, (acc.0 / acc.1.max(1) as f64) as f32, v));
             acc = (0.0, 0);
-            hooks.event(TrainEvent::Validation { step, loss: v, best });
+            hooks.event(TrainEvent::Validation {
+                step,
+                loss: v,
+                best,
+            });
             if best {
                 report.best_val = v;
                 report.best_step = step;
@@ -231,7 +252,7 @@ pub fn train_loop(
                 }
             }
         }
-        if opts.checkpoint_every > 0 && step % opts.checkpoint_every == 0 && !last {
+        if opts.checkpoint_every > 0 && step.is_multiple_of(opts.checkpoint_every) && !last {
             hooks.checkpoint(step, opt, &report)?;
         }
     }
@@ -256,7 +277,10 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> Result<T> + Sen
 ///
 /// # Errors
 /// Tensor failures.
-pub fn grad_norms(grads: &candle_core::backprop::GradStore, vars: &[(String, candle_core::Var)]) -> Result<Vec<(String, f32)>> {
+pub fn grad_norms(
+    grads: &candle_core::backprop::GradStore,
+    vars: &[(String, candle_core::Var)],
+) -> Result<Vec<(String, f32)>> {
     let mut out = Vec::new();
     for (n, v) in vars {
         let g = match grads.get(v.as_tensor()) {

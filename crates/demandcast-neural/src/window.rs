@@ -146,7 +146,7 @@ pub fn loss(cfg: &TsfmConfig, out: &Outputs, batch: &Batch) -> candle_core::Resu
     let y = batch.target.unsqueeze(2)?;
     let m = batch.target_mask.unsqueeze(2)?;
     let diff = y.broadcast_sub(&out.quantiles)?; // y - q̂
-    // pinball = max(τ·diff, (τ-1)·diff) = τ·diff + relu(-diff)
+                                                 // pinball = max(τ·diff, (τ-1)·diff) = τ·diff + relu(-diff)
     let pin = (diff.broadcast_mul(&q)? + diff.neg()?.relu()?)?;
     let n_scored = (batch.target_mask.sum_all()?.to_dtype(DType::F32)? + 1e-6)?;
     let pin = pin
@@ -154,6 +154,10 @@ pub fn loss(cfg: &TsfmConfig, out: &Outputs, batch: &Batch) -> candle_core::Resu
         .sum_all()?
         .div(&(&n_scored * cfg.quantiles.len() as f64)?)?;
     let yc = batch.target.clamp(0.0, MSE_CLIP)?;
-    let se = (yc - &out.mean)?.sqr()?.mul(&batch.target_mask)?.sum_all()?.div(&n_scored)?;
+    let se = (yc - &out.mean)?
+        .sqr()?
+        .mul(&batch.target_mask)?
+        .sum_all()?
+        .div(&n_scored)?;
     pin + (se * MEAN_WEIGHT)?
 }

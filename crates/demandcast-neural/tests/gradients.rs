@@ -20,7 +20,11 @@ fn windows(cfg: &TsfmConfig, n: usize) -> Vec<Window> {
             let mut w = synth_window(&mut rng, cfg.context_len, cfg.horizon_len);
             // Exercise the static and text inputs too.
             w.statics = vec![1 + (i as u32 % 5), 7];
-            w.text = Some((0..cfg.text_dim).map(|j| ((i + j) % 3) as f32 - 1.0).collect());
+            w.text = Some(
+                (0..cfg.text_dim)
+                    .map(|j| ((i + j) % 3) as f32 - 1.0)
+                    .collect(),
+            );
             w
         })
         .collect()
@@ -53,7 +57,11 @@ fn every_weight_gets_a_gradient_full() {
     let vars = vars_of(&vm);
     assert!(vars.len() > 30, "only {} variables", vars.len());
     let norms = grad_norms(&g, &vars).unwrap();
-    let dead: Vec<&String> = norms.iter().filter(|(_, n)| !(*n > 0.0)).map(|(n, _)| n).collect();
+    let dead: Vec<&String> = norms
+        .iter()
+        .filter(|(_, n)| n.is_nan() || *n <= 0.0)
+        .map(|(n, _)| n)
+        .collect();
     assert!(dead.is_empty(), "no gradient for {dead:?}");
     // Non-negative, non-crossing quantiles.
     let q = out.quantiles.to_vec3::<f32>().unwrap();
@@ -61,7 +69,14 @@ fn every_weight_gets_a_gradient_full() {
         assert!(row[0] >= 0.0);
         assert!(row.windows(2).all(|w| w[1] >= w[0]), "{row:?}");
     }
-    assert!(out.mean.flatten_all().unwrap().to_vec1::<f32>().unwrap().iter().all(|m| *m >= 0.0));
+    assert!(out
+        .mean
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap()
+        .iter()
+        .all(|m| *m >= 0.0));
 }
 
 #[test]
@@ -75,7 +90,10 @@ fn every_lora_weight_gets_a_gradient_and_base_is_frozen() {
         .map(|(k, v)| (k, v.as_tensor().clone()))
         .collect();
     let lora = VarMap::new();
-    let spec = LoraSpec { rank: 4, alpha: 8.0 };
+    let spec = LoraSpec {
+        rank: 4,
+        alpha: 8.0,
+    };
     let model = Tsfm::new(
         &cfg,
         VarBuilder::from_tensors(tensors, DType::F32, &dev),
@@ -88,7 +106,8 @@ fn every_lora_weight_gets_a_gradient_and_base_is_frozen() {
     // (as after one optimiser step) and check both.
     for (n, v) in &vars {
         if n.ends_with("lora_b") {
-            v.set(&(v.as_tensor().ones_like().unwrap() * 0.01).unwrap()).unwrap();
+            v.set(&(v.as_tensor().ones_like().unwrap() * 0.01).unwrap())
+                .unwrap();
         }
     }
     let ws = windows(&cfg, 8);
@@ -97,6 +116,10 @@ fn every_lora_weight_gets_a_gradient_and_base_is_frozen() {
     let out = model.forward(&b.inputs, true).unwrap();
     let g = loss(&cfg, &out, &b).unwrap().backward().unwrap();
     let norms = grad_norms(&g, &vars).unwrap();
-    let dead: Vec<&String> = norms.iter().filter(|(_, n)| !(*n > 0.0)).map(|(n, _)| n).collect();
+    let dead: Vec<&String> = norms
+        .iter()
+        .filter(|(_, n)| n.is_nan() || *n <= 0.0)
+        .map(|(n, _)| n)
+        .collect();
     assert!(dead.is_empty(), "no gradient for {dead:?}");
 }

@@ -44,6 +44,8 @@ pub enum ModelKind {
     Auto,
     /// Global LightGBM over lags, calendar, prices and statics (demandcast-gbm).
     LightGbm,
+    /// demandcast's pretrained time-series transformer (demandcast-neural).
+    Tsfm,
 }
 
 /// What the registry knows about one model family.
@@ -78,7 +80,7 @@ const fn info(
 }
 
 /// Every model family, statistical ones first, in the order `all` expands to.
-pub const MODELS: [ModelInfo; 18] = [
+pub const MODELS: [ModelInfo; 19] = [
     info(
         ModelKind::Naive,
         "naive",
@@ -205,6 +207,13 @@ pub const MODELS: [ModelInfo; 18] = [
         "[:key=value,...]",
         "global LightGBM on lags, calendar, prices, promotions, statics (Tweedie)",
     ),
+    info(
+        ModelKind::Tsfm,
+        "tsfm",
+        "Tsfm",
+        "[:adapter=DIR]",
+        "pretrained transformer, zero-shot or with a fine-tuned adapter (quantiles)",
+    ),
 ];
 
 impl ModelKind {
@@ -239,7 +248,7 @@ impl ModelKind {
         MODELS
             .iter()
             .map(|m| m.kind)
-            .filter(|k| !matches!(k, ModelKind::Auto | ModelKind::LightGbm))
+            .filter(|k| !matches!(k, ModelKind::Auto | ModelKind::LightGbm | ModelKind::Tsfm))
     }
 
     /// Whether models of this family read covariates (prices, promotions,
@@ -318,6 +327,6 @@ mod tests {
         assert_eq!(ModelKind::from_name("AUTO_ETS"), Some(ModelKind::AutoEts));
         assert_eq!(ModelKind::from_name("ADIDA"), Some(ModelKind::Adida));
         assert_eq!(ModelKind::from_name("prophet"), None);
-        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 2);
+        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 3);
     }
 }

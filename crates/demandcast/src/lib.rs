@@ -52,6 +52,7 @@ pub use demandcast_data as data;
 pub use demandcast_eval as eval;
 pub use demandcast_features as features;
 pub use demandcast_gbm as gbm;
+pub use demandcast_neural as neural;
 pub use demandcast_stats as stats;
 
 pub use demandcast_core::{

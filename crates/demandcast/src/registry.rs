@@ -115,6 +115,11 @@ impl ModelSpec {
                         .nonnegative(opts.nonnegative),
                 )
             }
+            ModelSpec::Tsfm { adapter } => Box::new(demandcast_neural::TsfmForecaster {
+                alias: Some(w.alias.clone()),
+                adapter: adapter.as_ref().map(std::path::PathBuf::from),
+                ..Default::default()
+            }),
             // AutoSelect names itself `auto`; the alias does not apply.
             ModelSpec::Auto => Box::new(SharedAuto(Arc::new(crate::auto::build(opts)?))),
         })

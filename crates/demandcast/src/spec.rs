@@ -88,6 +88,12 @@ pub enum ModelSpec {
         #[serde(default)]
         params: String,
     },
+    /// The pretrained transformer; `adapter` is a fine-tuned adapter
+    /// directory (from `demandcast finetune`), none for zero-shot.
+    Tsfm {
+        #[serde(default)]
+        adapter: Option<String>,
+    },
 }
 
 fn default_ets_spec() -> String {
@@ -120,6 +126,7 @@ impl ModelSpec {
             ModelSpec::Tsb { .. } => ModelKind::Tsb,
             ModelSpec::Auto => ModelKind::Auto,
             ModelSpec::LightGbm { .. } => ModelKind::LightGbm,
+            ModelSpec::Tsfm { .. } => ModelKind::Tsfm,
         }
     }
 
@@ -165,6 +172,7 @@ impl ModelSpec {
             ModelKind::LightGbm => ModelSpec::LightGbm {
                 params: String::new(),
             },
+            ModelKind::Tsfm => ModelSpec::Tsfm { adapter: None },
         }
     }
 
@@ -240,6 +248,7 @@ impl ModelSpec {
                 }
             }
             ModelSpec::LightGbm { params } if !params.is_empty() => vec![params.clone()],
+            ModelSpec::Tsfm { adapter: Some(dir) } => vec![format!("adapter={dir}")],
             _ => Vec::new(),
         }
     }
@@ -294,6 +303,19 @@ impl FromStr for ModelSpec {
         if kind == ModelKind::LightGbm {
             let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
             return lightgbm_spec(rest);
+        }
+        if kind == ModelKind::Tsfm {
+            // `tsfm:adapter=DIR`; the directory may itself contain `:`.
+            let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
+            if rest.is_empty() {
+                return Ok(ModelSpec::Tsfm { adapter: None });
+            }
+            return match rest.split_once('=') {
+                Some(("adapter", dir)) if !dir.trim().is_empty() => Ok(ModelSpec::Tsfm {
+                    adapter: Some(dir.trim().to_string()),
+                }),
+                _ => Err(bad(rest, "the only parameter is adapter=DIR")),
+            };
         }
         let max_params = match kind {
             ModelKind::SeasonalNaive

@@ -18,7 +18,7 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
             None,
         ));
     }
-    let input = crate::settings::input_settings(a.input)?;
+    let input = crate::settings::input(a.input)?;
     let panel = load_history(&input, ui)?.panel;
     let model_dir = resolve_model_dir(a.model_dir.as_deref());
     let opts = FinetuneOptions {
@@ -65,7 +65,10 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
                 TrainEvent::Step { .. } => demandcast::core::Progress::inc(&bar, 1),
                 TrainEvent::Validation { step, loss, best } => {
                     bar.set_message(format!("val {loss:.4}"));
-                    tracing::info!("step {step}: validation loss {loss:.4}{}", if best { " (best)" } else { "" });
+                    tracing::info!(
+                        "step {step}: validation loss {loss:.4}{}",
+                        if best { " (best)" } else { "" }
+                    );
                 }
             },
             &stop,

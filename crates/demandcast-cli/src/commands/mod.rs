@@ -1,9 +1,11 @@
 //! One file per subcommand. Each `run` takes resolved settings and does the work.
 
 pub mod backtest;
+pub mod finetune;
 pub mod fit;
 pub mod forecast;
 pub mod import_m5;
 pub mod models;
 pub mod plan;
+pub mod pretrain;
 pub mod simulate;

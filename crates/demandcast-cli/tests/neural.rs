@@ -31,7 +31,18 @@ fn pretrain_forecast_finetune_adapter() {
     .unwrap();
     let model = d.join("model");
     let m = model.to_str().unwrap();
-    ok(&run(&["pretrain", "--config", cfg.to_str().unwrap(), "--output", m, "--threads", "1"], &model));
+    ok(&run(
+        &[
+            "pretrain",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--output",
+            m,
+            "--threads",
+            "1",
+        ],
+        &model,
+    ));
     for f in ["config.json", "model.safetensors", "loss.csv"] {
         assert!(model.join(f).exists(), "{f} missing");
     }
@@ -45,28 +56,57 @@ fn pretrain_forecast_finetune_adapter() {
                 31..=59 => format!("2024-02-{:02}", t - 30),
                 _ => format!("2024-03-{:02}", t - 59),
             };
-            s.push_str(&format!("{id},{date},{},{}\n", (t % 7) + 1, if t % 20 < 3 { 1.5 } else { 2.0 }));
+            s.push_str(&format!(
+                "{id},{date},{},{}\n",
+                (t % 7) + 1,
+                if t % 20 < 3 { 1.5 } else { 2.0 }
+            ));
         }
     }
     let input = d.join("sales.csv");
     std::fs::write(&input, s).unwrap();
     let out = d.join("fc.csv");
     let args = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = ["forecast", "--input", input.to_str().unwrap(), "--horizon", "14",
-            "--models", "tsfm", "--threads", "1", "--output", out.to_str().unwrap()]
-            .iter().map(|x| x.to_string()).collect();
+        let mut v: Vec<String> = [
+            "forecast",
+            "--input",
+            input.to_str().unwrap(),
+            "--horizon",
+            "14",
+            "--models",
+            "tsfm",
+            "--threads",
+            "1",
+            "--output",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
         v.extend(extra.iter().map(|x| x.to_string()));
         v
     };
     let a = args(&[]);
-    ok(&run(&a.iter().map(String::as_str).collect::<Vec<_>>(), &model));
+    ok(&run(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &model,
+    ));
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |n: &str| header.iter().position(|h| *h == n).unwrap_or_else(|| panic!("no {n} in {header:?}"));
+    let col = |n: &str| {
+        header
+            .iter()
+            .position(|h| *h == n)
+            .unwrap_or_else(|| panic!("no {n} in {header:?}"))
+    };
     let (pm, lo, hi) = (col("Tsfm"), col("Tsfm-lo-80"), col("Tsfm-hi-80"));
     let rows: Vec<Vec<f64>> = lines
-        .map(|l| l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
         .collect();
     assert_eq!(rows.len(), 28);
     for r in &rows {
@@ -75,14 +115,42 @@ fn pretrain_forecast_finetune_adapter() {
     }
     // LoRA fine-tuning writes a small adapter that forecasts load over the base.
     let adapter = d.join("adapter");
-    ok(&run(&["finetune", "--input", input.to_str().unwrap(), "--mode", "lora", "--rank", "2",
-        "--steps", "3", "--batch-size", "4", "--val-every", "1", "--val-horizon", "14",
-        "--threads", "1", "--output", adapter.to_str().unwrap()], &model));
+    ok(&run(
+        &[
+            "finetune",
+            "--input",
+            input.to_str().unwrap(),
+            "--mode",
+            "lora",
+            "--rank",
+            "2",
+            "--steps",
+            "3",
+            "--batch-size",
+            "4",
+            "--val-every",
+            "1",
+            "--val-horizon",
+            "14",
+            "--threads",
+            "1",
+            "--output",
+            adapter.to_str().unwrap(),
+        ],
+        &model,
+    ));
     let meta = std::fs::read_to_string(adapter.join("adapter.json")).unwrap();
     assert!(meta.contains("\"lora\""), "{meta}");
-    let lora = std::fs::metadata(adapter.join("adapter.safetensors")).unwrap().len();
-    let base = std::fs::metadata(model.join("model.safetensors")).unwrap().len();
+    let lora = std::fs::metadata(adapter.join("adapter.safetensors"))
+        .unwrap()
+        .len();
+    let base = std::fs::metadata(model.join("model.safetensors"))
+        .unwrap()
+        .len();
     assert!(lora * 2 < base, "adapter {lora} bytes vs base {base}");
     let a = args(&["--adapter", adapter.to_str().unwrap()]);
-    ok(&run(&a.iter().map(String::as_str).collect::<Vec<_>>(), &model));
+    ok(&run(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &model,
+    ));
 }
