@@ -51,6 +51,10 @@ pub enum Command {
     Plan(crate::decide_args::PlanArgs),
     /// Train a LightGBM model on the full history and save it (forecast later with --model-dir).
     Fit(FitArgs),
+    /// Embed each catalogue product's text (MiniLM sentence vectors) into a table.
+    Embed(crate::text_args::EmbedArgs),
+    /// Fine-tune MiniLM + a regression head on launch demand (full, LoRA or head only).
+    FinetuneText(crate::text_args::FinetuneTextArgs),
     /// Pretrain the time-series transformer (tsfm) on synthetic and real series.
     Pretrain(crate::neural_args::PretrainArgs),
     /// Fine-tune tsfm on a history (full or LoRA); use with --models tsfm --adapter DIR.
@@ -180,6 +184,12 @@ pub struct ForecastArgs {
     /// Where to write the forecasts (CSV); `-` for stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+    /// Cold start: products of --catalog without history.
+    #[command(
+        flatten,
+        next_help_heading = "Cold start (catalogue products without history)"
+    )]
+    pub cold_start: crate::text_args::ColdStartArgs,
     /// Forecast with a LightGBM model saved by `demandcast fit --save DIR` (no retraining).
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,

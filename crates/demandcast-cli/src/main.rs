@@ -20,6 +20,8 @@ mod output;
 mod progress;
 mod report;
 mod settings;
+mod text_args;
+mod text_output;
 mod ui;
 
 use clap::Parser;
@@ -64,6 +66,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => commands::simulate::run(&decide_settings::simulate(args)?, &ui),
         Command::Fit(args) => commands::fit::run(&settings::fit(args)?, &ui),
         Command::Plan(args) => commands::plan::run(&decide_settings::plan(args)?, &ui),
+        Command::Embed(args) => commands::embed::run(&text_args::embed(args)?, &ui),
+        Command::FinetuneText(args) => commands::finetune_text::run(args, &ui),
         Command::Pretrain(args) => commands::pretrain::run(args, &ui),
         Command::Finetune(args) => commands::finetune::run(args, &ui),
     }

@@ -108,6 +108,29 @@ pub fn write_forecasts(
             rows += 1;
         }
     }
+    // Series that only later models forecast (cold-start products) follow,
+    // with their own dates; columns of models without them stay empty.
+    let mut done: std::collections::HashSet<&str> = first.ids.iter().map(String::as_str).collect();
+    for (k, f) in forecasts.iter().enumerate().skip(1) {
+        for (i, id) in f.ids.iter().enumerate() {
+            if !done.insert(id.as_str()) {
+                continue;
+            }
+            for t in 0..f.series[i].h() {
+                rec.clear();
+                rec.push(id.clone());
+                rec.push(f.date(i, t).to_string());
+                for (m, (g, idx)) in forecasts.iter().zip(&index).enumerate() {
+                    match idx.get(id.as_str()) {
+                        Some(&j) if m >= k => model_values(&g.series[j], &g.levels, t, &mut rec),
+                        _ => rec.extend(std::iter::repeat_n(String::new(), 1 + 2 * g.levels.len())),
+                    }
+                }
+                w.write_record(&rec)?;
+                rows += 1;
+            }
+        }
+    }
     Ok(rows)
 }
 

@@ -84,6 +84,8 @@ pub struct ForecastSettings {
     pub models: ModelSettings,
     /// Output CSV (`-` = stdout).
     pub output: PathBuf,
+    /// Cold start of catalogue products without history.
+    pub cold_start: crate::text_args::ColdStartSettings,
     /// Saved LightGBM model to forecast with.
     pub model_dir: Option<PathBuf>,
     /// LightGBM contributions file.
@@ -176,6 +178,7 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
         horizon,
         models,
         output: a.output,
+        cold_start: crate::text_args::cold_start(a.cold_start)?,
         model_dir: match a.model_dir {
             Some(d) if !d.join("model.json").is_file() => {
                 return Err(UsageError::err(

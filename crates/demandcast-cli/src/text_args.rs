@@ -108,11 +108,24 @@ pub struct ColdStartSettings {
 /// Resolves the model folder and cache path.
 pub fn text_model(a: TextModelArgs) -> Result<TextModelSettings> {
     if a.text_batch_size == 0 {
-        return Err(UsageError::err("--text-batch-size must be at least 1", None));
+        return Err(UsageError::err(
+            "--text-batch-size must be at least 1",
+            None,
+        ));
     }
     let model_dir = match a.text_model {
         Some(d) => d,
-        None => demandcast_text::default_model_dir(Path::new(".")),
+        None => {
+            // The current folder's ../shared (a checkout's root), else the
+            // one beside the source tree this binary was built from.
+            let here = demandcast_text::default_model_dir(Path::new("."));
+            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            if here.join("config.json").is_file() {
+                here
+            } else {
+                demandcast_text::default_model_dir(&src)
+            }
+        }
     };
     let cache = a.embedding_cache.unwrap_or_else(default_cache);
     Ok(TextModelSettings {
@@ -145,7 +158,10 @@ pub fn embed(a: EmbedArgs) -> Result<EmbedSettings> {
     };
     if !ext_ok {
         return Err(UsageError::err(
-            format!("--output {}: use a .parquet or .csv file", a.output.display()),
+            format!(
+                "--output {}: use a .parquet or .csv file",
+                a.output.display()
+            ),
             None,
         ));
     }

@@ -102,7 +102,11 @@ impl WindowSource for PanelSource<'_> {
             None,
             &self.statics[i],
         );
-        // Skip windows whose targets are all zero before any sale (not yet launched).
+        // A window cut before the product's first sale has nothing to scale
+        // by (see the pretraining mixture): redrawn.
+        if w.context.iter().all(|v| !v.is_finite() || *v == 0.0) {
+            return None;
+        }
         Some(w)
     }
 }

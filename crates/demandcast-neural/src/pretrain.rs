@@ -87,6 +87,21 @@ impl Mixture {
 
 impl WindowSource for Mixture {
     fn draw(&self, rng: &mut StdRng) -> Option<Window> {
+        // A context without any sale (a product before its launch) gives the
+        // model nothing to scale by: its targets, in units of a fallback scale
+        // of 1, would dominate the loss of a batch. Such windows are redrawn;
+        // new products are the cold-start model's job (demandcast-text).
+        let w = self.draw_any(rng)?;
+        let observed = w.context.iter().rev().take(self.context_len);
+        if observed.filter(|v| v.is_finite()).all(|v| *v == 0.0) {
+            return None;
+        }
+        Some(w)
+    }
+}
+
+impl Mixture {
+    fn draw_any(&self, rng: &mut StdRng) -> Option<Window> {
         if !self.corpus.is_empty() && rng.random_bool(self.real_fraction) {
             let w = real_window(rng, &self.corpus, self.context_len, self.horizon)?;
             if rng.random_bool(self.mixup_prob) {

@@ -127,13 +127,13 @@ pub fn collate(cfg: &TsfmConfig, ws: &[&Window], dev: &Device) -> candle_core::R
 }
 
 /// Largest scaled target the loss sees.
-const TARGET_CLIP: f32 = 100.0;
+const TARGET_CLIP: f32 = 30.0;
 
 /// Weight of the squared error of the mean output in the training loss.
 const MEAN_WEIGHT: f64 = 0.25;
 /// Scaled targets above this are clipped in the squared-error term, so that a
 /// single spike (a bulk order) does not dominate a batch.
-const MSE_CLIP: f64 = 25.0;
+const MSE_CLIP: f64 = 10.0;
 
 /// The training loss: mean pinball loss over quantiles and scored steps, plus
 /// [`MEAN_WEIGHT`] × the squared error of the mean output.

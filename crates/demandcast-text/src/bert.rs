@@ -89,9 +89,7 @@ impl Linear {
 
 impl Module for Linear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = x
-            .broadcast_matmul(&self.w.t()?)?
-            .broadcast_add(&self.b)?;
+        let y = x.broadcast_matmul(&self.w.t()?)?.broadcast_add(&self.b)?;
         match &self.lora {
             None => Ok(y),
             Some((a, b, s)) => {
@@ -172,8 +170,7 @@ impl Embeddings {
             .index_select(&type_ids.flatten_all()?, 0)?
             .reshape((b, t, h))?;
         let pos = self.position.narrow(0, 0, t)?.unsqueeze(0)?;
-        self.norm
-            .forward(&(words + types)?.broadcast_add(&pos)?)
+        self.norm.forward(&(words + types)?.broadcast_add(&pos)?)
     }
 }
 
@@ -190,7 +187,11 @@ struct Layer {
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, c: &BertConfig, lora: Option<(VarBuilder, LoraConfig)>) -> Result<Self> {
+    fn load(
+        vb: VarBuilder,
+        c: &BertConfig,
+        lora: Option<(VarBuilder, LoraConfig)>,
+    ) -> Result<Self> {
         let h = c.hidden_size;
         let att = vb.pp("attention");
         let sa = att.pp("self");
@@ -218,12 +219,15 @@ impl Layer {
         let (b, t, h) = x.dims3()?;
         let dh = h / self.heads;
         let split = |y: Tensor| -> Result<Tensor> {
-            y.reshape((b, t, self.heads, dh))?.transpose(1, 2)?.contiguous()
+            y.reshape((b, t, self.heads, dh))?
+                .transpose(1, 2)?
+                .contiguous()
         };
         let q = split(self.q.forward(x)?)?;
         let k = split(self.k.forward(x)?)?;
         let v = split(self.v.forward(x)?)?;
-        let scores = (q.matmul(&k.t()?.contiguous()?)? / (dh as f64).sqrt())?.broadcast_add(bias)?;
+        let scores =
+            (q.matmul(&k.t()?.contiguous()?)? / (dh as f64).sqrt())?.broadcast_add(bias)?;
         let ctx = softmax_last(&scores)?
             .matmul(&v)?
             .transpose(1, 2)?
@@ -250,11 +254,17 @@ impl BertModel {
     ///
     /// # Errors
     /// A missing or mis-shaped weight.
-    pub fn load(vb: VarBuilder, c: &BertConfig, lora: Option<(VarBuilder, LoraConfig)>) -> Result<Self> {
+    pub fn load(
+        vb: VarBuilder,
+        c: &BertConfig,
+        lora: Option<(VarBuilder, LoraConfig)>,
+    ) -> Result<Self> {
         let embeddings = Embeddings::load(vb.pp("embeddings"), c)?;
         let layers = (0..c.num_hidden_layers)
             .map(|i| {
-                let l = lora.as_ref().map(|(v, lc)| (v.pp(format!("layer.{i}")), *lc));
+                let l = lora
+                    .as_ref()
+                    .map(|(v, lc)| (v.pp(format!("layer.{i}")), *lc));
                 Layer::load(vb.pp(format!("encoder.layer.{i}")), c, l)
             })
             .collect::<Result<Vec<_>>>()?;

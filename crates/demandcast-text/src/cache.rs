@@ -67,8 +67,10 @@ impl EmbeddingCache {
         while !r.is_empty() {
             let mut key = [0u8; 32];
             let mut dim = [0u8; 4];
-            r.read_exact(&mut key).map_err(|_| bad("truncated record"))?;
-            r.read_exact(&mut dim).map_err(|_| bad("truncated record"))?;
+            r.read_exact(&mut key)
+                .map_err(|_| bad("truncated record"))?;
+            r.read_exact(&mut dim)
+                .map_err(|_| bad("truncated record"))?;
             let dim = u32::from_le_bytes(dim) as usize;
             if r.len() < dim * 4 {
                 return Err(bad("truncated vector"));

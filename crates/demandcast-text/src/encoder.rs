@@ -80,12 +80,11 @@ impl TextEncoder {
         let cfg_path = file(dir, "config.json")?;
         let tok_path = file(dir, "tokenizer.json")?;
         let w_path = file(dir, "model.safetensors")?;
-        let config: BertConfig = serde_json::from_slice(&std::fs::read(&cfg_path)?).map_err(|e| {
-            Error::ModelFiles {
+        let config: BertConfig =
+            serde_json::from_slice(&std::fs::read(&cfg_path)?).map_err(|e| Error::ModelFiles {
                 dir: dir.to_path_buf(),
                 message: format!("config.json: {e}"),
-            }
-        })?;
+            })?;
         let mut tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| Error::ModelFiles {
             dir: dir.to_path_buf(),
             message: format!("tokenizer.json: {e}"),
@@ -106,7 +105,11 @@ impl TextEncoder {
         // Read (not memory-mapped: the workspace forbids `unsafe`); the same
         // bytes give the model's fingerprint.
         let weights = std::fs::read(&w_path)?;
-        let model_id = fingerprint(&[&std::fs::read(&cfg_path)?, &std::fs::read(&tok_path)?, &weights]);
+        let model_id = fingerprint(&[
+            &std::fs::read(&cfg_path)?,
+            &std::fs::read(&tok_path)?,
+            &weights,
+        ]);
         let device = Device::Cpu;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)?;
         let model = BertModel::load(vb, &config, None)?;

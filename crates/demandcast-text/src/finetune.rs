@@ -114,7 +114,10 @@ impl Head {
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let h = x.matmul(&self.w1.t()?)?.broadcast_add(&self.b1)?.gelu_erf()?;
+        let h = x
+            .matmul(&self.w1.t()?)?
+            .broadcast_add(&self.b1)?
+            .gelu_erf()?;
         h.matmul(&self.w2.t()?)?.broadcast_add(&self.b2)?.squeeze(1)
     }
 }
@@ -123,7 +126,10 @@ impl Head {
 /// whole path is differentiable.
 fn pool(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
     let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-    let mean = hidden.broadcast_mul(&m)?.sum(1)?.broadcast_div(&m.sum(1)?)?;
+    let mean = hidden
+        .broadcast_mul(&m)?
+        .sum(1)?
+        .broadcast_div(&m.sum(1)?)?;
     let norm = (mean.sqr()?.sum_keepdim(1)? + 1e-12)?.sqrt()?;
     mean.broadcast_div(&norm)
 }
@@ -169,16 +175,21 @@ impl TextRegressor {
     /// Missing model files, candle errors.
     pub fn new(model_dir: &Path, mode: FinetuneMode, train: &[Example], seed: u64) -> Result<Self> {
         let device = Device::Cpu;
-        let config: BertConfig = serde_json::from_slice(&std::fs::read(model_dir.join("config.json"))?)
-            .map_err(|e| Error::ModelFiles {
-                dir: model_dir.to_path_buf(),
-                message: format!("config.json: {e}"),
-            })?;
+        let config: BertConfig = serde_json::from_slice(&std::fs::read(
+            model_dir.join("config.json"),
+        )?)
+        .map_err(|e| Error::ModelFiles {
+            dir: model_dir.to_path_buf(),
+            message: format!("config.json: {e}"),
+        })?;
         let weights = model_dir.join("model.safetensors");
         let n_extra = train.first().map_or(0, |e| e.extra.len());
         let extras: Vec<&[f32]> = train.iter().map(|e| e.extra.as_slice()).collect();
         let (extra_mean, extra_std) = standardise(n_extra, &extras);
-        let targets: Vec<&[f32]> = train.iter().map(|e| std::slice::from_ref(&e.target)).collect();
+        let targets: Vec<&[f32]> = train
+            .iter()
+            .map(|e| std::slice::from_ref(&e.target))
+            .collect();
         let (tm, ts) = standardise(1, &targets);
         device.set_seed(seed)?;
         let head_map = VarMap::new();
@@ -189,12 +200,20 @@ impl TextRegressor {
         let (encoder, mut named) = match mode {
             FinetuneMode::Full => {
                 let mut map = VarMap::new();
-                let enc = BertModel::load(VarBuilder::from_varmap(&map, DType::F32, &device), &config, None)?;
+                let enc = BertModel::load(
+                    VarBuilder::from_varmap(&map, DType::F32, &device),
+                    &config,
+                    None,
+                )?;
                 map.load(&weights)?;
                 (Some(enc), named_vars(&map, "encoder.")?)
             }
             FinetuneMode::Lora(lc) => {
-                let base = VarBuilder::from_buffered_safetensors(std::fs::read(&weights)?, DType::F32, &device)?;
+                let base = VarBuilder::from_buffered_safetensors(
+                    std::fs::read(&weights)?,
+                    DType::F32,
+                    &device,
+                )?;
                 let map = VarMap::new();
                 let enc = BertModel::load(
                     base,
@@ -232,7 +251,12 @@ impl TextRegressor {
 
     /// Standardised predictions for a batch; `frozen` supplies precomputed
     /// embeddings in `Head` mode.
-    fn forward(&self, enc: &TextEncoder, ex: &[&Example], frozen: Option<&Tensor>) -> Result<Tensor> {
+    fn forward(
+        &self,
+        enc: &TextEncoder,
+        ex: &[&Example],
+        frozen: Option<&Tensor>,
+    ) -> Result<Tensor> {
         let emb = match (&self.encoder, frozen) {
             (Some(model), _) => {
                 let texts: Vec<&str> = ex.iter().map(|e| e.text.as_str()).collect();
@@ -277,7 +301,10 @@ impl TextRegressor {
         for chunk in ex.chunks(64) {
             let refs: Vec<&Example> = chunk.iter().collect();
             let p = self.forward(enc, &refs, None)?.detach().to_vec1::<f32>()?;
-            out.extend(p.into_iter().map(|v| v * self.target_std + self.target_mean));
+            out.extend(
+                p.into_iter()
+                    .map(|v| v * self.target_std + self.target_mean),
+            );
         }
         Ok(out)
     }
@@ -313,7 +340,10 @@ impl TextRegressor {
             "head_hidden": HIDDEN,
         });
         let tmp = dir.join("regressor.json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&meta).map_err(|e| Error::Invalid(e.to_string()))?)?;
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(&meta).map_err(|e| Error::Invalid(e.to_string()))?,
+        )?;
         std::fs::rename(&tmp, dir.join("regressor.json"))?;
         Ok(())
     }
@@ -349,16 +379,24 @@ pub fn finetune(
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<(TextRegressor, Vec<EpochReport>)> {
     if examples.len() < 10 {
-        return Err(Error::Invalid(format!("{} examples: fine-tuning needs at least 10", examples.len())));
+        return Err(Error::Invalid(format!(
+            "{} examples: fine-tuning needs at least 10",
+            examples.len()
+        )));
     }
     let k = examples[0].extra.len();
     if let Some(e) = examples.iter().find(|e| e.extra.len() != k) {
-        return Err(Error::Invalid(format!("example '{}' has {} extra inputs, not {k}", e.text, e.extra.len())));
+        return Err(Error::Invalid(format!(
+            "example '{}' has {} extra inputs, not {k}",
+            e.text,
+            e.extra.len()
+        )));
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(o.seed);
     let mut idx: Vec<usize> = (0..examples.len()).collect();
     idx.shuffle(&mut rng);
-    let n_val = ((examples.len() as f64 * o.validation_fraction).round() as usize).clamp(1, examples.len() - 1);
+    let n_val = ((examples.len() as f64 * o.validation_fraction).round() as usize)
+        .clamp(1, examples.len() - 1);
     let (val_idx, train_idx) = idx.split_at(n_val);
     let train: Vec<Example> = train_idx.iter().map(|&i| examples[i].clone()).collect();
     let val: Vec<&Example> = val_idx.iter().map(|&i| &examples[i]).collect();
@@ -382,7 +420,12 @@ pub fn finetune(
         Ok(s / val.len() as f64)
     };
     let mut best = (val_loss(&model)?, model.snapshot()?);
-    tracing::info!(train = train.len(), val = val.len(), initial_val_loss = best.0, "fine-tuning");
+    tracing::info!(
+        train = train.len(),
+        val = val.len(),
+        initial_val_loss = best.0,
+        "fine-tuning"
+    );
     let mut reports = Vec::new();
     let mut since_best = 0;
     let mut steps = 0;
@@ -403,13 +446,27 @@ pub fn finetune(
             tn += batch.len();
             steps += 1;
             if o.max_steps.is_some_and(|m| steps >= m) {
-                let r = epoch_end(&model, epoch, tl / tn as f64, val_loss(&model)?, &mut best, t0)?;
+                let r = epoch_end(
+                    &model,
+                    epoch,
+                    tl / tn as f64,
+                    val_loss(&model)?,
+                    &mut best,
+                    t0,
+                )?;
                 on_epoch(&r);
                 reports.push(r);
                 break 'epochs;
             }
         }
-        let r = epoch_end(&model, epoch, tl / tn.max(1) as f64, val_loss(&model)?, &mut best, t0)?;
+        let r = epoch_end(
+            &model,
+            epoch,
+            tl / tn.max(1) as f64,
+            val_loss(&model)?,
+            &mut best,
+            t0,
+        )?;
         on_epoch(&r);
         since_best = if r.best { 0 } else { since_best + 1 };
         reports.push(r);
@@ -427,7 +484,10 @@ fn named_vars(map: &VarMap, prefix: &str) -> Result<Vec<(String, Var)>> {
         .data()
         .lock()
         .map_err(|_| Error::Invalid("variable map lock poisoned".into()))?;
-    let mut v: Vec<(String, Var)> = d.iter().map(|(k, v)| (format!("{prefix}{k}"), v.clone())).collect();
+    let mut v: Vec<(String, Var)> = d
+        .iter()
+        .map(|(k, v)| (format!("{prefix}{k}"), v.clone()))
+        .collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(v)
 }

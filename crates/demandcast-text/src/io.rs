@@ -34,7 +34,10 @@ fn is_parquet(path: &Path) -> bool {
 pub fn write_embeddings(path: &Path, t: &EmbeddingTable) -> Result<()> {
     let dim = t.vectors.first().map_or(0, Vec::len);
     if let Some((i, _)) = t.vectors.iter().enumerate().find(|(_, v)| v.len() != dim) {
-        return Err(Error::Invalid(format!("embedding of '{}' has another width", t.ids[i])));
+        return Err(Error::Invalid(format!(
+            "embedding of '{}' has another width",
+            t.ids[i]
+        )));
     }
     let tmp = path.with_extension("tmp");
     let file_err = |e: &dyn std::fmt::Display| Error::File {
@@ -46,14 +49,18 @@ pub fn write_embeddings(path: &Path, t: &EmbeddingTable) -> Result<()> {
         let mut cols: Vec<ArrayRef> = vec![Arc::new(StringArray::from_iter_values(&t.ids))];
         for j in 0..dim {
             fields.push(Field::new(format!("text_{j}"), DataType::Float32, false));
-            cols.push(Arc::new(Float32Array::from_iter_values(t.vectors.iter().map(|v| v[j]))));
+            cols.push(Arc::new(Float32Array::from_iter_values(
+                t.vectors.iter().map(|v| v[j]),
+            )));
         }
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| file_err(&e))?;
+        let batch =
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| file_err(&e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .build();
         let f = std::fs::File::create(&tmp)?;
-        let mut w = ArrowWriter::try_new(f, batch.schema(), Some(props)).map_err(|e| file_err(&e))?;
+        let mut w =
+            ArrowWriter::try_new(f, batch.schema(), Some(props)).map_err(|e| file_err(&e))?;
         w.write(&batch).map_err(|e| file_err(&e))?;
         w.close().map_err(|e| file_err(&e))?;
     } else {
@@ -112,7 +119,11 @@ pub fn read_embeddings(path: &Path) -> Result<EmbeddingTable> {
             .ok_or_else(|| file_err("unique_id is not a string column".into()))?;
         let mut cols = Vec::new();
         for (j, fld) in schema.fields().iter().enumerate() {
-            if let Some(k) = fld.name().strip_prefix("text_").and_then(|k| k.parse::<usize>().ok()) {
+            if let Some(k) = fld
+                .name()
+                .strip_prefix("text_")
+                .and_then(|k| k.parse::<usize>().ok())
+            {
                 let c = batch
                     .column(j)
                     .as_any()
@@ -127,7 +138,8 @@ pub fn read_embeddings(path: &Path) -> Result<EmbeddingTable> {
         }
         for r in 0..batch.num_rows() {
             t.ids.push(ids.value(r).to_string());
-            t.vectors.push(cols.iter().map(|(_, c)| c.value(r)).collect());
+            t.vectors
+                .push(cols.iter().map(|(_, c)| c.value(r)).collect());
         }
     }
     Ok(t)

@@ -29,7 +29,7 @@ mod io;
 mod statics;
 
 pub use cache::{cache_key, EmbeddingCache};
-pub use io::{read_embeddings, write_embeddings, EmbeddingTable};
-pub use statics::{with_text_covariates, TextProjection};
 pub use encoder::{default_model_dir, EncoderOptions, TextEncoder, MODEL_DIR_ENV};
 pub use error::{Error, Result};
+pub use io::{read_embeddings, write_embeddings, EmbeddingTable};
+pub use statics::{with_text_covariates, TextProjection};

@@ -54,7 +54,9 @@ impl TextProjection {
         }
         let mut components = Vec::with_capacity(k);
         for c in 0..k {
-            let mut v: Vec<f64> = (0..d).map(|i| 1.0 + ((i * 7 + c * 13) % 11) as f64 / 11.0).collect();
+            let mut v: Vec<f64> = (0..d)
+                .map(|i| 1.0 + ((i * 7 + c * 13) % 11) as f64 / 11.0)
+                .collect();
             let mut lambda = 0.0;
             for _ in 0..200 {
                 let mut w: Vec<f64> = (0..d)
@@ -87,7 +89,13 @@ impl TextProjection {
     pub fn project(&self, v: &[f32]) -> Vec<f64> {
         self.components
             .iter()
-            .map(|c| c.iter().zip(v).zip(&self.mean).map(|((a, x), m)| a * (*x as f64 - m)).sum())
+            .map(|c| {
+                c.iter()
+                    .zip(v)
+                    .zip(&self.mean)
+                    .map(|((a, x), m)| a * (*x as f64 - m))
+                    .sum()
+            })
             .collect()
     }
 }
@@ -104,11 +112,18 @@ pub fn with_text_covariates(
     vectors: &[Vec<f32>],
     projection: &TextProjection,
 ) -> Result<Panel> {
-    let pos: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let pos: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     let feats: Vec<Option<Vec<f64>>> = panel
         .ids()
         .iter()
-        .map(|id| pos.get(id.as_str()).map(|&i| projection.project(&vectors[i])))
+        .map(|id| {
+            pos.get(id.as_str())
+                .map(|&i| projection.project(&vectors[i]))
+        })
         .collect();
     let k = projection.components.len();
     let mut panel = panel;
@@ -143,10 +158,18 @@ mod tests {
         let s = std::f64::consts::FRAC_1_SQRT_2;
         assert!((c[0] - s).abs() < 1e-6 && (c[1] - s).abs() < 1e-6 && c[2].abs() < 1e-4);
         // Projection of a centred point onto the first component.
-        let z = p.project(&[1.0 + p.mean[0] as f32, 1.0 + p.mean[1] as f32, p.mean[2] as f32]);
+        let z = p.project(&[
+            1.0 + p.mean[0] as f32,
+            1.0 + p.mean[1] as f32,
+            p.mean[2] as f32,
+        ]);
         assert!((z[0] - 2.0 * s).abs() < 1e-5);
         // Components are orthogonal.
-        let dot: f64 = p.components[0].iter().zip(&p.components[1]).map(|(a, b)| a * b).sum();
+        let dot: f64 = p.components[0]
+            .iter()
+            .zip(&p.components[1])
+            .map(|(a, b)| a * b)
+            .sum();
         assert!(dot.abs() < 1e-6);
     }
 }

@@ -10,24 +10,45 @@ use serde_json::Value;
 fn golden() -> (Vec<String>, Vec<Vec<u32>>, Vec<Vec<f64>>) {
     let path = common::model_dir().join("golden_embeddings.json");
     let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    let texts = v["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+    let texts = v["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
     let ids = v["input_ids"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect())
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as u32)
+                .collect()
+        })
         .collect();
     let emb = v["embeddings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        })
         .collect();
     (texts, ids, emb)
 }
 
 fn encoder(batch_size: usize) -> TextEncoder {
-    let opts = EncoderOptions { threads: 1, batch_size, ..Default::default() };
+    let opts = EncoderOptions {
+        threads: 1,
+        batch_size,
+        ..Default::default()
+    };
     TextEncoder::load(&common::model_dir(), opts).unwrap()
 }
 
@@ -45,7 +66,11 @@ fn matches_sentence_transformers() {
         assert_eq!(got.len(), 3);
         for (g, w) in got.iter().zip(&want) {
             assert_eq!(g.len(), 384);
-            let maxdiff = g.iter().zip(w).map(|(a, b)| (*a as f64 - b).abs()).fold(0.0, f64::max);
+            let maxdiff = g
+                .iter()
+                .zip(w)
+                .map(|(a, b)| (*a as f64 - b).abs())
+                .fold(0.0, f64::max);
             assert!(maxdiff < 2e-6, "batch {bs}: max |diff| {maxdiff}");
             let norm: f32 = g.iter().map(|x| x * x).sum::<f32>().sqrt();
             assert!((norm - 1.0).abs() < 1e-5);
@@ -62,7 +87,9 @@ fn cache_reuses_vectors_and_survives_reopen() {
     let refs: Vec<&str> = vec![&texts[0], &texts[1], &texts[0]];
     let mut c = EmbeddingCache::open(&path).unwrap();
     let mut calls = Vec::new();
-    let v = c.embed_all(&enc, &refs, &mut |d, t| calls.push((d, t))).unwrap();
+    let v = c
+        .embed_all(&enc, &refs, &mut |d, t| calls.push((d, t)))
+        .unwrap();
     // Two distinct texts embedded, the duplicate shares its vector.
     assert_eq!(calls.last(), Some(&(2, 2)));
     assert_eq!(v[0], v[2]);

@@ -66,7 +66,12 @@ pub fn run(
             past += 1;
         }
         let pred = fitted.predict(&emb.vectors[r], catalog.launch_price[r]);
-        for (rank, a) in pred.analogues.iter().take(s.cold_start.show_analogues).enumerate() {
+        for (rank, a) in pred
+            .analogues
+            .iter()
+            .take(s.cold_start.show_analogues)
+            .enumerate()
+        {
             rows.push(vec![
                 catalog.ids[r].clone(),
                 launch.to_string(),
@@ -90,7 +95,10 @@ pub fn run(
     }
     if let Some(path) = analogues_path(s) {
         write_analogues(&path, &rows)?;
-        ui.note(format!("wrote the new products' analogues to {}", path.display()));
+        ui.note(format!(
+            "wrote the new products' analogues to {}",
+            path.display()
+        ));
     }
     Ok(Some(PanelForecast {
         model: MODEL_NAME.to_string(),
@@ -106,7 +114,9 @@ pub fn run(
 fn report_backtest(f: &FittedColdStart, ui: &Ui) {
     let p = &f.params;
     if f.backtest.n_launches == 0 {
-        ui.warn("no recent launches in the history to backtest cold-start settings; using defaults");
+        ui.warn(
+            "no recent launches in the history to backtest cold-start settings; using defaults",
+        );
         return;
     }
     ui.note(format!(
@@ -126,7 +136,10 @@ fn report_backtest(f: &FittedColdStart, ui: &Ui) {
 /// The grid date of the period holding `d`: for period-start frequencies
 /// (MS, QS, YS) the start on or before it, else the first date on or after it.
 fn snap(freq: Freq, d: NaiveDate, anchor: NaiveDate) -> NaiveDate {
-    let starts_period = matches!(freq, Freq::MonthStart | Freq::QuarterStart | Freq::YearStart);
+    let starts_period = matches!(
+        freq,
+        Freq::MonthStart | Freq::QuarterStart | Freq::YearStart
+    );
     let mut g = anchor;
     // Walk from the last history date; launches are at most a few years away.
     while g < d {

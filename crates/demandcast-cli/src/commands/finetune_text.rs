@@ -23,7 +23,7 @@ pub fn run(a: FinetuneTextArgs, ui: &Ui) -> Result<ExitCode> {
     }
     let text = crate::text_args::text_model(a.text.clone())?;
     let threads = crate::text_args::threads(a.threads);
-    let input = crate::settings::input_settings(a.input)?;
+    let input = crate::settings::input(a.input)?;
     let panel = load_history(&input, ui)?.panel;
     let catalog = load_catalog(&a.catalog, &input.load.id_col)?;
     let o = ColdStartOptions {
@@ -43,7 +43,10 @@ pub fn run(a: FinetuneTextArgs, ui: &Ui) -> Result<ExitCode> {
         .filter(|t| t.observed || !a.observed_only)
         .map(|t| Example {
             text: catalog.text[t.row].clone(),
-            extra: vec![catalog.launch_price[t.row].filter(|p| *p > 0.0).unwrap_or(median_price).ln() as f32],
+            extra: vec![catalog.launch_price[t.row]
+                .filter(|p| *p > 0.0)
+                .unwrap_or(median_price)
+                .ln() as f32],
             target: t.total.max(0.0).ln_1p() as f32,
         })
         .collect();
@@ -103,7 +106,10 @@ pub fn run(a: FinetuneTextArgs, ui: &Ui) -> Result<ExitCode> {
         "seconds": t0.elapsed().as_secs_f64(),
         "epochs": reports,
     });
-    std::fs::write(a.output.join("report.json"), serde_json::to_vec_pretty(&report)?)?;
+    std::fs::write(
+        a.output.join("report.json"),
+        serde_json::to_vec_pretty(&report)?,
+    )?;
     ui.note(format!(
         "wrote the fine-tuned regressor to {} ({:.0} s)",
         a.output.display(),

@@ -21,9 +21,10 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         Some(p) => Some(load_future(p, &s.input.load, &panel, s.horizon)?),
         None => None,
     };
-    if let Some(path) = &s.catalog {
-        check_catalog(path, &s.input.load.id_col, &panel, ui)?;
-    }
+    let catalog = match &s.catalog {
+        Some(path) => Some(check_catalog(path, &s.input.load.id_col, &panel, ui)?),
+        None => None,
+    };
     let mut opts = s.models.build_options(panel.freq());
     opts.horizon = Some(s.horizon);
     tracing::info!(season_length = opts.season_length, "building models");
@@ -63,6 +64,10 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     if let Some(report) = models.auto.as_ref().and_then(|a| a.last_report()) {
         crate::report::print_auto_summary(ui, &report);
     }
+    // Catalogue products without history: text-analogue cold start.
+    if let Some(c) = &catalog {
+        forecasts.extend(crate::commands::coldstart::run(&panel, c, s, ui)?);
+    }
 
     let mut w = csv_writer(&s.output)?;
     let rows = write_forecasts(&mut w, &forecasts)
@@ -84,7 +89,12 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
 
 /// Loads the catalogue and warns about series it does not describe. The
 /// statistical models do not use it; loading it validates the file early.
-fn check_catalog(path: &std::path::Path, id_col: &str, panel: &Panel, ui: &Ui) -> Result<()> {
+fn check_catalog(
+    path: &std::path::Path,
+    id_col: &str,
+    panel: &Panel,
+    ui: &Ui,
+) -> Result<demandcast::core::Catalog> {
     let catalog = load_catalog(path, id_col)?;
     let known: std::collections::HashSet<&str> = catalog.ids.iter().map(String::as_str).collect();
     let missing = panel
@@ -104,5 +114,5 @@ fn check_catalog(path: &std::path::Path, id_col: &str, panel: &Panel, ui: &Ui) -
         path.display(),
         catalog.len()
     ));
-    Ok(())
+    Ok(catalog)
 }

@@ -1,7 +1,10 @@
 //! One file per subcommand. Each `run` takes resolved settings and does the work.
 
 pub mod backtest;
+pub mod coldstart;
+pub mod embed;
 pub mod finetune;
+pub mod finetune_text;
 pub mod fit;
 pub mod forecast;
 pub mod import_m5;

@@ -206,10 +206,13 @@ impl AnaloguePool {
         } else {
             match p.aggregate {
                 Aggregate::Median => weighted_median(&vals, &ws),
-                Aggregate::GeoMean => {
-                    (vals.iter().zip(&ws).map(|(v, w)| w * v.max(0.0).ln_1p()).sum::<f64>() / wsum)
-                        .exp_m1()
-                }
+                Aggregate::GeoMean => (vals
+                    .iter()
+                    .zip(&ws)
+                    .map(|(v, w)| w * v.max(0.0).ln_1p())
+                    .sum::<f64>()
+                    / wsum)
+                    .exp_m1(),
                 Aggregate::Mean => vals.iter().zip(&ws).map(|(v, w)| w * v).sum::<f64>() / wsum,
             }
         } * p.scale;
@@ -267,7 +270,10 @@ mod tests {
     #[test]
     fn median_matches_numpy_rule() {
         // np: o=argsort(v); c=cumsum(w[o]); v[o][searchsorted(c, c[-1]/2)] -> 3.0
-        assert_eq!(weighted_median(&[5.0, 1.0, 3.0, 10.0], &[1.0, 1.0, 2.0, 0.5]), 3.0);
+        assert_eq!(
+            weighted_median(&[5.0, 1.0, 3.0, 10.0], &[1.0, 1.0, 2.0, 0.5]),
+            3.0
+        );
         assert_eq!(weighted_median(&[2.0], &[1.0]), 2.0);
     }
 

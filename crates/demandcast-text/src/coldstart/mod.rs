@@ -14,7 +14,7 @@ mod profile;
 mod select;
 
 pub use analogue::{
-    weighted_median, Aggregate, Analogue, AnaloguePool, AnalogueParams, AnaloguePrediction,
+    weighted_median, Aggregate, Analogue, AnalogueParams, AnaloguePool, AnaloguePrediction,
     Reference,
 };
 pub use profile::{estimate_ramp, launch_profiles, mean_shape, LaunchProfile, ProfileOptions};
@@ -116,7 +116,9 @@ impl ColdStart {
             )));
         }
         if o.horizon == 0 || o.grid.is_empty() {
-            return Err(Error::Invalid("cold start needs a horizon >= 1 and a parameter grid".into()));
+            return Err(Error::Invalid(
+                "cold start needs a horizon >= 1 and a parameter grid".into(),
+            ));
         }
         let cutoff = panel
             .max_date()
@@ -125,7 +127,8 @@ impl ColdStart {
         let (pool, ramp) = build_pool(panel, info, &rows, cutoff, o, None);
         if pool.is_empty() {
             return Err(Error::Invalid(
-                "no product with history has a catalogue row: cold-start analogues need both".into(),
+                "no product with history has a catalogue row: cold-start analogues need both"
+                    .into(),
             ));
         }
         let backtest = select::backtest(panel, info, &rows, cutoff, o);
@@ -247,7 +250,15 @@ pub fn launch_targets(panel: &Panel, catalog: &Catalog, o: &ColdStartOptions) ->
         .iter()
         .filter_map(|p| {
             let row = rows[p.series]?;
-            let r = Reference::from_profile(p, String::new(), String::new(), None, o.horizon, ramp, &shape)?;
+            let r = Reference::from_profile(
+                p,
+                String::new(),
+                String::new(),
+                None,
+                o.horizon,
+                ramp,
+                &shape,
+            )?;
             Some(LaunchTarget {
                 row,
                 total: r.total,

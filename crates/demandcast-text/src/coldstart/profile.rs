@@ -173,7 +173,11 @@ mod tests {
             vec![
                 ("old".into(), s0, vec![2.0; 20]),
                 // launched 10 weeks in: 4-week curve then level 1
-                ("new".into(), f.step(s0, 10), vec![5.0, 4.0, 3.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+                (
+                    "new".into(),
+                    f.step(s0, 10),
+                    vec![5.0, 4.0, 3.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+                ),
             ],
         )
         .unwrap();

@@ -78,7 +78,11 @@ pub(super) fn backtest(
     // Validation launches grouped by launch period: (catalogue row, actual).
     let mut groups: BTreeMap<NaiveDate, Vec<(usize, f64)>> = BTreeMap::new();
     for p in launch_profiles(panel, cutoff, &po) {
-        if p.observed && p.curve.len() == h && p.first_sale > first_launch && p.first_sale <= last_launch {
+        if p.observed
+            && p.curve.len() == h
+            && p.first_sale > first_launch
+            && p.first_sale <= last_launch
+        {
             if let Some(r) = rows[p.series] {
                 groups
                     .entry(p.first_sale)
@@ -119,7 +123,13 @@ pub(super) fn backtest(
             rows: Vec::new(),
         };
     }
-    let wape = |s: f64, fs: &[f64]| fs.iter().zip(&a).map(|(x, y)| (s * x - y).abs()).sum::<f64>() / asum;
+    let wape = |s: f64, fs: &[f64]| {
+        fs.iter()
+            .zip(&a)
+            .map(|(x, y)| (s * x - y).abs())
+            .sum::<f64>()
+            / asum
+    };
     let rows: Vec<BacktestRow> = o
         .grid
         .iter()

@@ -80,20 +80,64 @@ fn embed_then_cold_start_forecast() {
     let dir = t.path();
     fixture(dir);
     let cat = dir.join("cat.csv");
-    run(dir, &["embed", "--catalog", cat.to_str().unwrap(), "--output", dir.join("e.csv").to_str().unwrap(), "--threads", "1"]);
+    run(
+        dir,
+        &[
+            "embed",
+            "--catalog",
+            cat.to_str().unwrap(),
+            "--output",
+            dir.join("e.csv").to_str().unwrap(),
+            "--threads",
+            "1",
+        ],
+    );
     let e = std::fs::read_to_string(dir.join("e.csv")).unwrap();
     assert_eq!(e.lines().count(), 9);
     assert!(e.lines().next().unwrap().ends_with(",text_383"));
     // Second run: everything from the cache.
-    let err = run(dir, &["embed", "--catalog", cat.to_str().unwrap(), "--output", dir.join("e2.csv").to_str().unwrap()]);
-    assert!(err.contains("all 8 texts were in the embedding cache"), "{err}");
+    let err = run(
+        dir,
+        &[
+            "embed",
+            "--catalog",
+            cat.to_str().unwrap(),
+            "--output",
+            dir.join("e2.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains("all 8 texts were in the embedding cache"),
+        "{err}"
+    );
 
     let out = dir.join("f.csv");
-    run(dir, &["forecast", "--input", dir.join("h.csv").to_str().unwrap(), "--catalog", cat.to_str().unwrap(),
-        "--horizon", "4", "--models", "naive", "--levels", "none", "--output", out.to_str().unwrap(), "--threads", "1"]);
+    run(
+        dir,
+        &[
+            "forecast",
+            "--input",
+            dir.join("h.csv").to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+            "--horizon",
+            "4",
+            "--models",
+            "naive",
+            "--levels",
+            "none",
+            "--output",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+        ],
+    );
     let f = std::fs::read_to_string(&out).unwrap();
     let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
-    let col = head.iter().position(|c| *c == "ColdStart").expect("ColdStart column");
+    let col = head
+        .iter()
+        .position(|c| *c == "ColdStart")
+        .expect("ColdStart column");
     let rows = |id: &str| -> Vec<(String, f64)> {
         f.lines()
             .filter(|l| l.starts_with(&format!("{id},")))
@@ -111,7 +155,11 @@ fn embed_then_cold_start_forecast() {
     // No launch date: the first forecast week after the history (ends 2024-06-30).
     assert_eq!(cushion[0].0, "2024-07-07");
     let tot = |v: &[(String, f64)]| v.iter().map(|x| x.1).sum::<f64>();
-    assert!(tot(&mug) > 4.0 * 50.0 && tot(&mug) < 4.0 * 300.0, "mug {}", tot(&mug));
+    assert!(
+        tot(&mug) > 4.0 * 50.0 && tot(&mug) < 4.0 * 300.0,
+        "mug {}",
+        tot(&mug)
+    );
     assert!(tot(&cushion) < 4.0 * 20.0, "cushion {}", tot(&cushion));
     // The analogues file names mugs for the mug.
     let a = std::fs::read_to_string(dir.join("f.analogues.csv")).unwrap();
