@@ -121,11 +121,11 @@ impl TsfmConfig {
                 self.d_model, self.n_heads
             ));
         }
-        if self.quantiles.is_empty()
+        if self.quantiles.len() < 2
             || self.quantiles.windows(2).any(|w| w[1] <= w[0])
             || self.quantiles.iter().any(|&q| q <= 0.0 || q >= 1.0)
         {
-            return bad("quantiles must be ascending, in (0, 1)".into());
+            return bad("quantiles must be at least two levels, ascending, in (0, 1)".into());
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return bad(format!("dropout {} must be in [0, 1)", self.dropout));

@@ -45,7 +45,12 @@ impl Forecaster for TsfmForecaster {
     ) -> demandcast_core::Result<Box<dyn FittedForecaster>> {
         let dir = resolve_model_dir(self.model_dir.as_deref());
         let loaded = load_model(&dir, self.adapter.as_deref()).map_err(core_err)?;
-        let covs = CovariateUse::of(train);
+        // An adapter fine-tuned without covariates forecasts without them.
+        let covs = if loaded.use_covariates {
+            CovariateUse::of(train)
+        } else {
+            CovariateUse::default()
+        };
         if !covs.ignored.is_empty() {
             tracing::info!("tsfm does not read covariates {:?}", covs.ignored);
         }

@@ -7,8 +7,9 @@
 //! embeddings, the optional text embedding, the frequency and the log scale.
 //! All tokens attend to each other (bidirectional); the horizon tokens are
 //! decoded by a residual MLP into `patch_len × (n_quantiles + 1)` values: the
-//! quantiles (built as a cumulative sum of softplus increments, hence
-//! non-negative and non-crossing) and a mean (softplus) for squared-error metrics.
+//! quantiles (a free lowest quantile plus a cumulative sum of softplus
+//! increments, cut at zero: non-negative, non-crossing, and able to say
+//! "exactly zero" for the lower quantiles of intermittent demand) and a mean (softplus) for squared-error metrics.
 
 use crate::config::TsfmConfig;
 use crate::nn::{dropout, softmax, softplus, Embed, Lin, LoraSpec, Norm, ResMlp};
@@ -200,7 +201,12 @@ impl Tsfm {
             .forward(&fut, drop, train)?
             .reshape((b, nf * p, n_q + 1))?;
         let raw_q = out.narrow(2, 0, n_q)?;
-        let quantiles = softplus(&raw_q)?.cumsum(2)?;
+        // The lowest quantile is free (it may be exactly zero, as the lower
+        // quantiles of intermittent demand are); the others add softplus
+        // increments, so they never cross; the relu keeps them non-negative.
+        let first = raw_q.narrow(2, 0, 1)?;
+        let steps = softplus(&raw_q.narrow(2, 1, n_q - 1)?)?;
+        let quantiles = Tensor::cat(&[&first, &steps], 2)?.cumsum(2)?.relu()?;
         let mean = softplus(&out.narrow(2, n_q, 1)?.squeeze(2)?)?;
         Ok(Outputs { quantiles, mean })
     }

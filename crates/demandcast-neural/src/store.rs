@@ -138,6 +138,9 @@ pub struct LoadedModel {
     pub config: TsfmConfig,
     /// The device it runs on.
     pub device: Device,
+    /// Whether it reads the panel's covariates (false for an adapter
+    /// fine-tuned with them switched off, the ablation of `finetune --no-covariates`).
+    pub use_covariates: bool,
 }
 
 /// Loads the model in `dir`, with the adapter in `adapter` applied over it.
@@ -148,6 +151,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
     let cfg = read_config(dir)?;
     let dev = default_device();
     let base = load_tensors(&dir.join(WEIGHTS), &dev)?;
+    let mut use_covariates = true;
     let model = match adapter {
         None => Tsfm::new(&cfg, VarBuilder::from_tensors(base, DType::F32, &dev), None)?,
         Some(a) => {
@@ -166,6 +170,8 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
                     ),
                 });
             }
+            use_covariates =
+                meta.summary.get("covariates") != Some(&serde_json::Value::Bool(false));
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {
                 FinetuneMode::Full => {
@@ -189,5 +195,6 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
         model,
         config: cfg,
         device: dev,
+        use_covariates,
     })
 }
