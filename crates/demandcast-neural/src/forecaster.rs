@@ -5,6 +5,7 @@ use crate::panel::{series_statics, window_at, CovariateUse};
 use crate::store::{load_model, resolve_model_dir, LoadedModel};
 use crate::train::with_threads;
 use crate::window::{collate, Window};
+use chrono::Datelike;
 use demandcast_core::{
     FittedForecaster, Forecast, Forecaster, FutureCovariates, Interval, Level, Panel,
     PanelForecast, Progress, SeriesNote,
@@ -27,6 +28,8 @@ pub struct TsfmForecaster {
     pub threads: usize,
     /// Series per forward pass (0 = 256).
     pub batch_size: usize,
+    /// Daily data: skip the day-of-week reseasonalisation ([`crate::weekday`]).
+    pub no_weekday_index: bool,
 }
 
 fn core_err(e: impl std::fmt::Display) -> demandcast_core::Error {
@@ -61,6 +64,7 @@ impl Forecaster for TsfmForecaster {
             panel: train.clone(),
             covs,
             threads: self.threads,
+            weekday_index: !self.no_weekday_index,
             batch_size: if self.batch_size == 0 {
                 256
             } else {
@@ -78,6 +82,7 @@ pub struct FittedTsfm {
     covs: CovariateUse,
     threads: usize,
     batch_size: usize,
+    weekday_index: bool,
 }
 
 /// Quantile `p` interpolated linearly on the model's grid `qs` (values `v`),
@@ -157,21 +162,35 @@ impl FittedTsfm {
             })
             .collect();
         let preds = predict_windows(&self.loaded, &windows, self.batch_size)?;
+        let dow = if self.weekday_index {
+            crate::weekday::weekday_indices(p)
+        } else {
+            None
+        };
         Ok(preds
             .into_iter()
-            .map(|(q, m)| {
-                let mean: Vec<f64> = m[..h].iter().map(|&x| f64::from(x)).collect();
+            .enumerate()
+            .map(|(i, (q, m))| {
+                // The weekday index of each forecast step (1 without one).
+                let f: Vec<f64> = (0..h)
+                    .map(|t| match &dow {
+                        Some(idx) => {
+                            let d = p.freq().step(p.last_date(i), t as i64 + 1);
+                            idx[i][d.weekday().num_days_from_monday() as usize]
+                        }
+                        None => 1.0,
+                    })
+                    .collect();
+                let mean: Vec<f64> = (0..h).map(|t| f64::from(m[t]) * f[t]).collect();
                 let intervals = levels
                     .iter()
                     .map(|&level| Interval {
                         level,
-                        lower: q[..h]
-                            .iter()
-                            .map(|r| interp(&cfg.quantiles, r, level.lo_quantile()))
+                        lower: (0..h)
+                            .map(|t| interp(&cfg.quantiles, &q[t], level.lo_quantile()) * f[t])
                             .collect(),
-                        upper: q[..h]
-                            .iter()
-                            .map(|r| interp(&cfg.quantiles, r, level.hi_quantile()))
+                        upper: (0..h)
+                            .map(|t| interp(&cfg.quantiles, &q[t], level.hi_quantile()) * f[t])
                             .collect(),
                     })
                     .collect();

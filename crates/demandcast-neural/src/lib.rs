@@ -26,6 +26,7 @@ pub mod pretrain;
 pub mod store;
 pub mod synth;
 pub mod train;
+pub mod weekday;
 pub mod window;
 
 pub use config::TsfmConfig;

@@ -61,7 +61,7 @@ pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(p) = explicit {
         return p.to_path_buf();
     }
-    if let Some(p) = std::env::var_os(MODEL_DIR_ENV) {
+    if let Some(p) = std::env::var_os(MODEL_DIR_ENV).filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/tsfm");
