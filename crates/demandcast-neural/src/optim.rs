@@ -194,9 +194,9 @@ mod tests {
     }
 
     #[test]
-    fn minimises_a_quadratic() {
+    fn minimises_a_quadratic() -> candle_core::Result<()> {
         // f(w) = sum((w - 3)^2): AdamW without decay must approach 3.
-        let w = Var::from_vec(vec![0f32, 10.0], 2, &Device::Cpu).unwrap();
+        let w = Var::from_vec(vec![0f32, 10.0], 2, &Device::Cpu)?;
         let cfg = AdamWConfig {
             weight_decay: 0.0,
             clip: 0.0,
@@ -204,16 +204,12 @@ mod tests {
         };
         let mut opt = AdamW::new(vec![("w".into(), w.clone())], cfg);
         for _ in 0..500 {
-            let loss = (w.as_tensor() - 3.0)
-                .unwrap()
-                .sqr()
-                .unwrap()
-                .sum_all()
-                .unwrap();
-            let g = loss.backward().unwrap();
-            opt.step(&g, 0.05).unwrap();
+            let loss = (w.as_tensor() - 3.0)?.sqr()?.sum_all()?;
+            let g = loss.backward()?;
+            opt.step(&g, 0.05)?;
         }
-        let v = w.as_tensor().to_vec1::<f32>().unwrap();
+        let v = w.as_tensor().to_vec1::<f32>()?;
         assert!(v.iter().all(|x| (x - 3.0).abs() < 0.05), "{v:?}");
+        Ok(())
     }
 }
