@@ -257,3 +257,70 @@ fn point_as_median_adds_the_median_column() {
     let text = String::from_utf8(csv).unwrap();
     assert!(text.starts_with("unique_id,ds,cutoff,y,Naive,Mean,Mean-median,Mean-lo-80,Mean-hi-80\na,2024-01-09,2024-01-08,9,8,4.5,4.5,"));
 }
+
+/// Counts the fitted models alive at once: a wrapper around `Simple::Naive`
+/// whose fitted value decrements the count when dropped.
+struct Tracked {
+    live: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    peak: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+struct TrackedFit(
+    Box<dyn demandcast_core::FittedForecaster>,
+    std::sync::Arc<std::sync::atomic::AtomicI64>,
+);
+
+impl Drop for TrackedFit {
+    fn drop(&mut self) {
+        self.1.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl demandcast_core::FittedForecaster for TrackedFit {
+    fn predict(
+        &self,
+        h: usize,
+        levels: &[Level],
+        future: Option<&demandcast_core::FutureCovariates>,
+    ) -> demandcast_core::Result<demandcast_core::PanelForecast> {
+        self.0.predict(h, levels, future)
+    }
+}
+
+impl demandcast_core::Forecaster for Tracked {
+    fn name(&self) -> &str {
+        "Naive"
+    }
+    fn fit_with_progress(
+        &self,
+        train: &Panel,
+        progress: &dyn Progress,
+    ) -> demandcast_core::Result<Box<dyn demandcast_core::FittedForecaster>> {
+        let inner = Simple::Naive.fit_with_progress(train, progress)?;
+        let now = self.live.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        Ok(Box::new(TrackedFit(inner, self.live.clone())))
+    }
+}
+
+/// With refitting every window, a window's fit is dropped once it has
+/// predicted (it held ~1 GB over 16 models on M5 when kept to the end);
+/// with `Refit::Never` the first fit is kept for the later windows.
+#[test]
+fn fits_are_dropped_once_no_window_needs_them() {
+    use std::sync::{atomic::AtomicI64, Arc};
+    let p = ragged();
+    for refit in [Refit::Always, Refit::Never] {
+        let m = Tracked {
+            live: Arc::new(AtomicI64::new(0)),
+            peak: Arc::new(AtomicI64::new(0)),
+        };
+        let cfg = CvConfig::new(2, 3).with_step_size(1).with_refit(refit);
+        let cv = cross_validation(&p, &[&m], &cfg, &NoProgress).unwrap();
+        assert_eq!(cv.windows.len(), 3);
+        assert!(cv.windows.iter().all(|w| w.models[0].forecast.is_some()));
+        // never more than one fit alive, and none left at the end
+        assert_eq!(m.peak.load(Ordering::SeqCst), 1, "{refit:?}");
+        assert_eq!(m.live.load(Ordering::SeqCst), 0, "{refit:?}");
+    }
+}
