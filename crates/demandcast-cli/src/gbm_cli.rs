@@ -3,7 +3,7 @@
 //! contributions per forecast and global importances).
 
 use crate::input::load_history;
-use crate::output::{csv_writer, write_forecasts};
+use crate::output::{create, write_forecasts};
 use crate::settings::{ForecastSettings, ModelSettings};
 use crate::ui::Ui;
 use anyhow::{Context, Result};
@@ -127,7 +127,7 @@ fn predict(
 }
 
 fn write_one(path: &Path, fc: &PanelForecast, ui: &Ui) -> Result<()> {
-    let mut w = csv_writer(path)?;
+    let mut w = create(path)?;
     let rows = write_forecasts(&mut w, std::slice::from_ref(fc))
         .with_context(|| format!("cannot write {}", path.display()))?;
     w.flush()

@@ -37,20 +37,41 @@ pub fn model_columns(model: &str, levels: &[Level]) -> Vec<String> {
     cols
 }
 
-/// The values of `model_columns` for step `t` of one forecast; a bound the
-/// model did not produce is empty.
-fn model_values(
+/// Writes the values of `model_columns` for step `t` of one forecast as
+/// fields of the current record; a bound the model did not produce is empty.
+fn model_values<W: Write>(
     fc: &demandcast::core::Forecast,
     levels: &[Level],
     t: usize,
-    out: &mut Vec<String>,
-) {
-    out.push(num(fc.mean.get(t).copied()));
+    w: &mut csv::Writer<W>,
+    buf: &mut String,
+) -> csv::Result<()> {
+    field(w, buf, fc.mean.get(t).copied())?;
     for l in levels {
         let iv = fc.interval(*l);
-        out.push(num(iv.and_then(|i| i.lower.get(t).copied())));
-        out.push(num(iv.and_then(|i| i.upper.get(t).copied())));
+        field(w, buf, iv.and_then(|i| i.lower.get(t).copied()))?;
+        field(w, buf, iv.and_then(|i| i.upper.get(t).copied()))?;
     }
+    Ok(())
+}
+
+/// The empty fields of one model, for a series it does not forecast.
+fn empty_values<W: Write>(levels: &[Level], w: &mut csv::Writer<W>) -> csv::Result<()> {
+    for _ in 0..1 + 2 * levels.len() {
+        w.write_field([])?;
+    }
+    Ok(())
+}
+
+/// One number as a field, formatted as [`num`] does, through a reused buffer.
+fn field<W: Write>(w: &mut csv::Writer<W>, buf: &mut String, v: Option<f64>) -> csv::Result<()> {
+    use std::fmt::Write as _;
+    buf.clear();
+    if let Some(x) = v.filter(|x| x.is_finite()) {
+        // writing to a String cannot fail
+        let _ = write!(buf, "{x}");
+    }
+    w.write_field(buf.as_bytes())
 }
 
 /// A number as CSV text: shortest round-trip form, empty for missing or NaN.
@@ -61,16 +82,22 @@ pub fn num(v: Option<f64>) -> String {
     }
 }
 
+/// Series formatted per parallel task when writing forecasts.
+const SERIES_PER_TASK: usize = 128;
+
 /// Writes the forecasts of several models for the same series side by side.
 /// Rows follow the first model's series order; a series missing from another
 /// model leaves that model's cells empty. Returns the number of data rows.
 ///
+/// Why the rows are formatted in parallel: with 16 models and 80/95 levels
+/// an M5 forecast has 14M numbers, and formatting them took longer than
+/// fitting most of the models. Blocks of series are formatted into byte
+/// buffers on the rayon pool and written in order.
+///
 /// # Errors
 /// Write failures.
-pub fn write_forecasts(
-    w: &mut csv::Writer<Box<dyn Write>>,
-    forecasts: &[PanelForecast],
-) -> Result<usize> {
+pub fn write_forecasts(out: &mut dyn Write, forecasts: &[PanelForecast]) -> Result<usize> {
+    use rayon::prelude::*;
     let Some(first) = forecasts.first() else {
         return Ok(0);
     };
@@ -78,7 +105,10 @@ pub fn write_forecasts(
     for f in forecasts {
         header.extend(model_columns(&f.model, &f.levels));
     }
+    let mut w = csv::WriterBuilder::new().from_writer(&mut *out);
     w.write_record(&header)?;
+    w.flush()?;
+    drop(w);
     // Index the other models' series by id once: panels hold tens of thousands.
     let index: Vec<HashMap<&str, usize>> = forecasts
         .iter()
@@ -90,47 +120,67 @@ pub fn write_forecasts(
                 .collect()
         })
         .collect();
-    let mut rows = 0;
-    let mut rec: Vec<String> = Vec::new();
-    for (i, id) in first.ids.iter().enumerate() {
-        for t in 0..first.series[i].h() {
-            let date = first.date(i, t);
-            rec.clear();
-            rec.push(id.clone());
-            rec.push(date.to_string());
-            for (f, idx) in forecasts.iter().zip(&index) {
-                match idx.get(id.as_str()) {
-                    Some(&j) => model_values(&f.series[j], &f.levels, t, &mut rec),
-                    None => rec.extend(std::iter::repeat_n(String::new(), 1 + 2 * f.levels.len())),
+    let n = first.ids.len();
+    let blocks: Vec<(Vec<u8>, usize)> = (0..n.div_ceil(SERIES_PER_TASK))
+        .into_par_iter()
+        .map(|b| {
+            let series = b * SERIES_PER_TASK..((b + 1) * SERIES_PER_TASK).min(n);
+            let mut bw = csv::WriterBuilder::new().from_writer(Vec::new());
+            let mut buf = String::new();
+            let mut rows = 0;
+            for i in series {
+                let id = &first.ids[i];
+                for t in 0..first.series[i].h() {
+                    bw.write_field(id.as_bytes())?;
+                    bw.write_field(first.date(i, t).to_string().as_bytes())?;
+                    for (f, idx) in forecasts.iter().zip(&index) {
+                        match idx.get(id.as_str()) {
+                            Some(&j) => {
+                                model_values(&f.series[j], &f.levels, t, &mut bw, &mut buf)?
+                            }
+                            None => empty_values(&f.levels, &mut bw)?,
+                        }
+                    }
+                    bw.write_record(None::<&[u8]>)?;
+                    rows += 1;
                 }
             }
-            w.write_record(&rec)?;
-            rows += 1;
-        }
+            let bytes = bw.into_inner().map_err(|e| e.into_error())?;
+            Ok((bytes, rows))
+        })
+        .collect::<io::Result<_>>()?;
+    let mut rows = 0;
+    for (bytes, r) in blocks {
+        out.write_all(&bytes)?;
+        rows += r;
     }
+    let mut w = csv::WriterBuilder::new().from_writer(&mut *out);
     // Series that only later models forecast (cold-start products) follow,
     // with their own dates; columns of models without them stay empty.
     let mut done: std::collections::HashSet<&str> = first.ids.iter().map(String::as_str).collect();
+    let mut buf = String::new();
     for (k, f) in forecasts.iter().enumerate().skip(1) {
         for (i, id) in f.ids.iter().enumerate() {
             if !done.insert(id.as_str()) {
                 continue;
             }
             for t in 0..f.series[i].h() {
-                rec.clear();
-                rec.push(id.clone());
-                rec.push(f.date(i, t).to_string());
+                w.write_field(id.as_bytes())?;
+                w.write_field(f.date(i, t).to_string().as_bytes())?;
                 for (m, (g, idx)) in forecasts.iter().zip(&index).enumerate() {
                     match idx.get(id.as_str()) {
-                        Some(&j) if m >= k => model_values(&g.series[j], &g.levels, t, &mut rec),
-                        _ => rec.extend(std::iter::repeat_n(String::new(), 1 + 2 * g.levels.len())),
+                        Some(&j) if m >= k => {
+                            model_values(&g.series[j], &g.levels, t, &mut w, &mut buf)?
+                        }
+                        _ => empty_values(&g.levels, &mut w)?,
                     }
                 }
-                w.write_record(&rec)?;
+                w.write_record(None::<&[u8]>)?;
                 rows += 1;
             }
         }
     }
+    w.flush()?;
     Ok(rows)
 }
 
@@ -184,7 +234,7 @@ mod tests {
         let a = fc("Naive", &["s1", "s2"], &l);
         let b = fc("TSB", &["s2"], &[]);
         let buf = tempfile_path();
-        let mut w = csv_writer(&buf).unwrap();
+        let mut w = create(&buf).unwrap();
         let rows = write_forecasts(&mut w, &[a, b]).unwrap();
         drop(w);
         assert_eq!(rows, 4);

@@ -2,7 +2,7 @@
 //! next `--horizon` periods as one long CSV, models side by side.
 
 use crate::input::{load_history, report_notes};
-use crate::output::{csv_writer, write_forecasts};
+use crate::output::{create, write_forecasts};
 use crate::settings::ForecastSettings;
 use crate::ui::Ui;
 use anyhow::{Context, Result};
@@ -69,7 +69,7 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         forecasts.extend(crate::commands::coldstart::run(&panel, c, s, ui)?);
     }
 
-    let mut w = csv_writer(&s.output)?;
+    let mut w = create(&s.output)?;
     let rows = write_forecasts(&mut w, &forecasts)
         .with_context(|| format!("cannot write {}", s.output.display()))?;
     w.flush()

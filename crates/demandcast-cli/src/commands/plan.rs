@@ -17,7 +17,7 @@ use crate::decide_settings::PlanSettings;
 use crate::decide_stock::{load_lead_times, load_stock, StockRow};
 use crate::error::UsageError;
 use crate::input::{load_history, report_notes};
-use crate::output::{csv_writer, write_forecasts};
+use crate::output::{create, write_forecasts};
 use crate::ui::Ui;
 use anyhow::{Context, Result};
 use demandcast::core::{Forecaster, FutureCovariates, Panel, PanelForecast};
@@ -164,7 +164,7 @@ pub fn run(s: &PlanSettings, ui: &Ui) -> Result<ExitCode> {
     })?;
     let calibrated_fc = calibrate_forecast(&base, &classes, &cal, &panel, th);
     let fpath = s.output.join("forecasts.csv");
-    let mut fw = csv_writer(&fpath)?;
+    let mut fw = create(&fpath)?;
     write_forecasts(&mut fw, &[calibrated_fc])
         .with_context(|| format!("cannot write {}", fpath.display()))?;
     fw.flush()
