@@ -38,7 +38,7 @@ pub(crate) fn fit_theta(
     let prep = Prepared::new(ya);
     let mut best: Option<(ThetaVariant, super::model::Params, f64)> = None;
     for &variant in variants {
-        let params = optimize(&prep, variant);
+        let params = super::memo::params(ya, variant, || optimize(&prep, variant));
         let mse = prep.loss(variant, params.level0, params.alpha, params.theta);
         tracing::trace!(variant = variant.code(), mse, ?params, "theta candidate");
         // NaN losses are skipped; ties keep the earlier variant.

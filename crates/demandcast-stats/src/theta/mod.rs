@@ -26,6 +26,7 @@ mod auto;
 mod decompose;
 mod fitted;
 mod intervals;
+mod memo;
 mod model;
 mod rng;
 
