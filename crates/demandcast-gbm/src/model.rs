@@ -161,22 +161,60 @@ impl LightGbm {
     }
 
     /// Conformalized quantile regression (Romano, Patterson and Candès 2019):
-    /// the same model fitted on the history less its last `h` periods
-    /// forecasts them; per level and step, the score of each series is how
-    /// far its actual fell outside the interval (`max(lo - y, y - hi)`,
-    /// negative inside) divided by the series' recent mean demand, and the
-    /// conformal quantile of the scores, times each series' recent mean, is
-    /// what the final intervals are widened by (narrowed when negative).
-    /// Quantile models trained on one-step-ahead rows are too narrow many
-    /// steps ahead; this corrects them. Empty when the history is too short.
+    /// for each of the last `calibration_windows` horizons of the history,
+    /// the same model fitted on the history before it forecasts it; per level
+    /// and step, the score of each series is how far its actual fell outside
+    /// the interval (`max(lo - y, y - hi)`, negative inside) divided by the
+    /// series' recent mean demand, and the conformal quantile of the scores
+    /// pooled over the windows, times each series' recent mean, is what the
+    /// final intervals are widened by (narrowed when negative). Quantile
+    /// models trained on one-step-ahead rows are too narrow many steps ahead;
+    /// this corrects them. Empty when the history is too short.
     fn conformal_widths(&self, panel: &Panel, h: usize) -> Result<Vec<Vec<f64>>> {
         let Some(last) = panel.max_date() else {
             return Ok(Vec::new());
         };
-        let cutoff = panel.freq().step(last, -(h as i64));
+        // scores[level][step], pooled over the windows
+        let mut scores: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); h]; self.levels.len()];
+        let mut windows = 0;
+        for w in 1..=self.params.calibration_windows.max(1) {
+            let cutoff = panel.freq().step(last, -((w * h) as i64));
+            if !self.window_scores(panel, cutoff, h, &mut scores)? {
+                break;
+            }
+            windows += 1;
+        }
+        if windows == 0 {
+            return Ok(Vec::new());
+        }
+        let widen: Vec<Vec<f64>> = self
+            .levels
+            .iter()
+            .zip(&mut scores)
+            .map(|(level, per_step)| {
+                per_step
+                    .iter_mut()
+                    .map(|s| conformal_quantile(s, level.percent() / 100.0))
+                    .collect()
+            })
+            .collect();
+        tracing::info!(windows, ?widen, "lightgbm intervals conformalized");
+        Ok(widen)
+    }
+
+    /// Adds the scores of the calibration window after `cutoff` (see
+    /// [`Self::conformal_widths`]); false when the model cannot be fitted on
+    /// the history before it.
+    fn window_scores(
+        &self,
+        panel: &Panel,
+        cutoff: demandcast_core::NaiveDate,
+        h: usize,
+        scores: &mut [Vec<Vec<f64>>],
+    ) -> Result<bool> {
         let train = panel.until(cutoff);
         if train.n_series() == 0 {
-            return Ok(Vec::new());
+            return Ok(false);
         }
         let mut inner = self.clone();
         inner.params.calibrate = false;
@@ -188,8 +226,8 @@ impl LightGbm {
         let fitted = match inner.fit_gbm(&train, &demandcast_core::NoProgress) {
             Ok(f) => f,
             Err(e) => {
-                tracing::warn!(error = %e, "interval calibration skipped: the model does not fit the shortened history");
-                return Ok(Vec::new());
+                tracing::warn!(error = %e, %cutoff, "interval calibration window skipped: the model does not fit the shortened history");
+                return Ok(false);
             }
         };
         let future = demandcast_eval::cv::future_covariates(panel, &series, cutoff, h);
@@ -201,15 +239,11 @@ impl LightGbm {
         let scale: Vec<f64> = (0..train.n_series())
             .map(|j| recent_mean(train.series(j), h.max(28)))
             .collect();
-        let mut widen = Vec::with_capacity(self.levels.len());
-        for level in &self.levels {
-            let mut per_step = Vec::with_capacity(h);
-            for t in 0..h {
-                let mut scores: Vec<f64> = Vec::new();
+        for (level, per_step) in self.levels.iter().zip(scores.iter_mut()) {
+            for (t, out) in per_step.iter_mut().enumerate() {
                 for (j, &i) in series.iter().enumerate() {
                     // the row of step t after the cutoff in series i
-                    let n_train = train.len_of(j);
-                    let row = n_train + t;
+                    let row = train.len_of(j) + t;
                     if row >= panel.len_of(i) {
                         continue;
                     }
@@ -219,15 +253,12 @@ impl LightGbm {
                     };
                     let sc = scale[j];
                     if y.is_finite() && sc > 0.0 {
-                        scores.push((iv.lower[t] - y).max(y - iv.upper[t]) / sc);
+                        out.push((iv.lower[t] - y).max(y - iv.upper[t]) / sc);
                     }
                 }
-                per_step.push(conformal_quantile(&mut scores, level.percent() / 100.0));
             }
-            widen.push(per_step);
         }
-        tracing::info!(?widen, "lightgbm intervals conformalized");
-        Ok(widen)
+        Ok(true)
     }
 
     fn fit_group(

@@ -79,6 +79,17 @@ pub struct GbmParams {
     /// fit; only with levels and a known horizon.
     #[serde(default = "yes")]
     pub calibrate: bool,
+    /// Calibration windows for `calibrate`: the last `n` horizons of the
+    /// history, each forecast by a fit on the history before it, their scores
+    /// pooled (default 2; each costs one extra fit). One window reflects a
+    /// single season's conditions: on Breakfast at the Frat, 80 % intervals
+    /// covered 75.3 % of the test weeks with one and 79.0 % with two.
+    #[serde(default = "two")]
+    pub calibration_windows: usize,
+}
+
+fn two() -> usize {
+    2
 }
 
 fn yes() -> bool {
@@ -105,6 +116,7 @@ impl Default for GbmParams {
             quantile_rounds: None,
             threads: None,
             calibrate: true,
+            calibration_windows: 2,
         }
     }
 }
@@ -112,7 +124,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct), rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, quantile_rounds, threads, calibrate (true, false)";
+group_by (statics joined by +), seed, seeds, max_history, quantile_rounds, threads, calibrate (true, false), calibration_windows";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -178,6 +190,7 @@ impl GbmParams {
                 "max_history" => p.max_history = Some(int(1)?),
                 "quantile_rounds" => p.quantile_rounds = Some(int(1)?),
                 "threads" => p.threads = Some(int(1)?),
+                "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
                 "calibrate" => {
                     p.calibrate = match v.to_ascii_lowercase().as_str() {
                         "true" | "yes" | "1" => true,
@@ -272,6 +285,16 @@ impl fmt::Display for GbmParams {
         num("max_history", opt(self.max_history), String::new());
         num("quantile_rounds", opt(self.quantile_rounds), String::new());
         num("threads", opt(self.threads), String::new());
+        num(
+            "calibrate",
+            self.calibrate.to_string(),
+            d.calibrate.to_string(),
+        );
+        num(
+            "calibration_windows",
+            self.calibration_windows.to_string(),
+            d.calibration_windows.to_string(),
+        );
         f.write_str(&parts.join(","))
     }
 }
@@ -290,6 +313,10 @@ mod tests {
         assert_eq!(GbmParams::parse(&p.to_string())?, p);
         assert_eq!(GbmParams::parse("")?, GbmParams::default());
         assert_eq!(GbmParams::default().to_string(), "");
+        let c = GbmParams::parse("calibrate=false,calibration_windows=3")?;
+        assert!(!c.calibrate);
+        assert_eq!(c.calibration_windows, 3);
+        assert_eq!(GbmParams::parse(&c.to_string())?, c);
         Ok(())
     }
 
@@ -302,6 +329,7 @@ mod tests {
             "lr",
             "colour=red",
             "objective=l2,power=1.5",
+            "calibration_windows=0",
         ] {
             assert!(GbmParams::parse(bad).is_err(), "{bad}");
         }
