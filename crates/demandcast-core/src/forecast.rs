@@ -78,17 +78,21 @@ impl Forecast {
         }
     }
 
-    /// Forces `lo(wider) <= lo(narrower) <= mean <= hi(narrower) <= hi(wider)`
-    /// at each step (no crossing quantiles), by sorting the implied quantiles.
+    /// Forces `lo(wider) <= lo(narrower) <= hi(narrower) <= hi(wider)` at
+    /// each step (no crossing quantiles) by sorting the bounds; the point
+    /// forecast is left alone. It is a mean, not a median: for skewed demand
+    /// or simulated intervals (Theta's) it can legitimately lie outside a
+    /// narrow interval, and moving it would change the point forecasts that
+    /// must equal statsforecast's.
     pub fn sort_quantiles(&mut self) {
         let n = self.intervals.len();
+        let mut q: Vec<f64> = Vec::with_capacity(2 * n);
         for t in 0..self.mean.len() {
-            let mut q: Vec<f64> = Vec::with_capacity(2 * n + 1);
+            q.clear();
             // wider intervals first for the lower side
             for i in (0..n).rev() {
                 q.push(self.intervals[i].lower[t]);
             }
-            q.push(self.mean[t]);
             for i in 0..n {
                 q.push(self.intervals[i].upper[t]);
             }
@@ -96,9 +100,8 @@ impl Forecast {
             for (k, i) in (0..n).rev().enumerate() {
                 self.intervals[i].lower[t] = q[k];
             }
-            self.mean[t] = q[n];
             for i in 0..n {
-                self.intervals[i].upper[t] = q[n + 1 + i];
+                self.intervals[i].upper[t] = q[n + i];
             }
         }
     }
@@ -170,8 +173,9 @@ mod tests {
         };
         f.sort_quantiles();
         assert_eq!(f.intervals[1].lower, vec![4.0]);
-        assert_eq!(f.intervals[0].lower, vec![5.0]);
-        assert_eq!(f.mean, vec![6.0]);
+        assert_eq!(f.intervals[0].lower, vec![6.0]);
+        // the mean is not a quantile: it stays, even outside the 80 % interval
+        assert_eq!(f.mean, vec![5.0]);
         assert_eq!(f.intervals[0].upper, vec![6.5]);
         assert_eq!(f.intervals[1].upper, vec![7.0]);
     }

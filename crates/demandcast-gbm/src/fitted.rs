@@ -400,7 +400,8 @@ impl GbmFitted {
                 if self.nonnegative {
                     f.clip_nonnegative();
                 }
-                uncross(&mut f);
+                // the quantile models are fitted separately, so they can cross
+                f.sort_quantiles();
                 f
             })
             .collect();
@@ -416,30 +417,6 @@ impl GbmFitted {
             levels: lv,
             series,
             notes: Vec::new(),
-        }
-    }
-}
-
-/// Sorts the quantiles of each step (lower bounds of wider intervals first),
-/// leaving the mean alone. The quantile models are fitted separately, so they
-/// can cross; core's `Forecast::sort_quantiles` would also move the mean,
-/// which for skewed sales legitimately lies above a high quantile.
-pub(crate) fn uncross(f: &mut Forecast) {
-    let n = f.intervals.len();
-    for t in 0..f.mean.len() {
-        let mut q: Vec<f64> = Vec::with_capacity(2 * n);
-        for i in (0..n).rev() {
-            q.push(f.intervals[i].lower[t]);
-        }
-        for i in 0..n {
-            q.push(f.intervals[i].upper[t]);
-        }
-        q.sort_by(f64::total_cmp);
-        for (k, i) in (0..n).rev().enumerate() {
-            f.intervals[i].lower[t] = q[k];
-        }
-        for i in 0..n {
-            f.intervals[i].upper[t] = q[n + i];
         }
     }
 }
