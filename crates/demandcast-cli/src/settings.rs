@@ -320,7 +320,7 @@ fn models(a: ModelArgs) -> Result<ModelSettings> {
         }
         // --adapter applies to every `tsfm` that names no adapter of its own.
         for s in &mut specs {
-            if let ModelSpec::Tsfm { adapter } = s {
+            if let ModelSpec::Tsfm { adapter, .. } = s {
                 adapter.get_or_insert_with(|| dir.display().to_string());
             }
         }

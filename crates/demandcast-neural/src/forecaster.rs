@@ -28,9 +28,14 @@ pub struct TsfmForecaster {
     pub threads: usize,
     /// Series per forward pass (0 = 256).
     pub batch_size: usize,
-    /// Daily data: skip the day-of-week reseasonalisation ([`crate::weekday`]).
-    pub no_weekday_index: bool,
+    /// Daily data: multiply by each series' day-of-week index
+    /// ([`crate::weekday`]); `None` = [`WEEKDAY_INDEX_DEFAULT`].
+    pub weekday_index: Option<bool>,
 }
+
+/// Whether daily forecasts are reseasonalised by the day-of-week index unless
+/// the spec says (`tsfm:weekday=on|off`).
+pub const WEEKDAY_INDEX_DEFAULT: bool = true;
 
 fn core_err(e: impl std::fmt::Display) -> demandcast_core::Error {
     demandcast_core::Error::Other(format!("tsfm: {e}"))
@@ -64,7 +69,7 @@ impl Forecaster for TsfmForecaster {
             panel: train.clone(),
             covs,
             threads: self.threads,
-            weekday_index: !self.no_weekday_index,
+            weekday_index: self.weekday_index.unwrap_or(WEEKDAY_INDEX_DEFAULT),
             batch_size: if self.batch_size == 0 {
                 256
             } else {
@@ -154,19 +159,33 @@ impl FittedTsfm {
     ) -> crate::Result<Vec<Forecast>> {
         let cfg = &self.loaded.config;
         let p = &self.panel;
-        let windows: Vec<Window> = (0..p.n_series())
-            .into_par_iter()
-            .map(|i| {
-                let st = series_statics(p, i, cfg);
-                window_at(p, i, p.len_of(i), p.len_of(i), cfg, &self.covs, future, &st)
-            })
-            .collect();
-        let preds = predict_windows(&self.loaded, &windows, self.batch_size)?;
         let dow = if self.weekday_index {
             crate::weekday::weekday_indices(p)
         } else {
             None
         };
+        let windows: Vec<Window> = (0..p.n_series())
+            .into_par_iter()
+            .map(|i| {
+                let st = series_statics(p, i, cfg);
+                let n = p.len_of(i);
+                let mut w = window_at(p, i, n, n, cfg, &self.covs, future, &st);
+                if let Some(idx) = &dow {
+                    // The model reads the seasonally adjusted context (each value
+                    // divided by its weekday's index) and its forecast is
+                    // reseasonalised below: the classic multiplicative
+                    // adjustment, so the weekly cycle is the index's alone and
+                    // not counted twice where the model has learnt some of it.
+                    let c0 = n - w.context.len();
+                    for (k, v) in w.context.iter_mut().enumerate() {
+                        let d = p.date(i, c0 + k).weekday().num_days_from_monday() as usize;
+                        *v /= idx[i][d].max(0.05) as f32;
+                    }
+                }
+                w
+            })
+            .collect();
+        let preds = predict_windows(&self.loaded, &windows, self.batch_size)?;
         Ok(preds
             .into_iter()
             .enumerate()

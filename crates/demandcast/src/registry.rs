@@ -115,9 +115,10 @@ impl ModelSpec {
                         .nonnegative(opts.nonnegative),
                 )
             }
-            ModelSpec::Tsfm { adapter } => Box::new(demandcast_neural::TsfmForecaster {
+            ModelSpec::Tsfm { adapter, weekday } => Box::new(demandcast_neural::TsfmForecaster {
                 alias: Some(w.alias.clone()),
                 adapter: adapter.as_ref().map(std::path::PathBuf::from),
+                weekday_index: *weekday,
                 ..Default::default()
             }),
             // AutoSelect names itself `auto`; the alias does not apply.

@@ -93,6 +93,10 @@ pub enum ModelSpec {
     Tsfm {
         #[serde(default)]
         adapter: Option<String>,
+        /// Daily data: multiply by each series' day-of-week index (`weekday=on`),
+        /// or not (`off`); `None` = the model's default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        weekday: Option<bool>,
     },
 }
 
@@ -172,7 +176,10 @@ impl ModelSpec {
             ModelKind::LightGbm => ModelSpec::LightGbm {
                 params: String::new(),
             },
-            ModelKind::Tsfm => ModelSpec::Tsfm { adapter: None },
+            ModelKind::Tsfm => ModelSpec::Tsfm {
+                adapter: None,
+                weekday: None,
+            },
         }
     }
 
@@ -198,6 +205,23 @@ impl ModelSpec {
                 };
                 out.pop();
                 out.push(lightgbm_spec(&merged)?);
+                continue;
+            }
+            // Likewise `tsfm:adapter=DIR,weekday=off`.
+            if let (Some(ModelSpec::Tsfm { adapter, weekday }), true) = (
+                out.last().cloned(),
+                part.contains('=') && !part.contains(':'),
+            ) {
+                out.pop();
+                let mut prefix: Vec<String> = Vec::new();
+                if let Some(a) = adapter {
+                    prefix.push(format!("adapter={a}"));
+                }
+                if let Some(w) = weekday {
+                    prefix.push(format!("weekday={}", if w { "on" } else { "off" }));
+                }
+                prefix.push(part.to_string());
+                out.push(format!("tsfm:{}", prefix.join(",")).parse::<ModelSpec>()?);
                 continue;
             }
             if part.eq_ignore_ascii_case("all") {
@@ -248,7 +272,16 @@ impl ModelSpec {
                 }
             }
             ModelSpec::LightGbm { params } if !params.is_empty() => vec![params.clone()],
-            ModelSpec::Tsfm { adapter: Some(dir) } => vec![format!("adapter={dir}")],
+            ModelSpec::Tsfm { adapter, weekday } => {
+                let mut p = Vec::new();
+                if let Some(dir) = adapter {
+                    p.push(format!("adapter={dir}"));
+                }
+                if let Some(w) = weekday {
+                    p.push(format!("weekday={}", if *w { "on" } else { "off" }));
+                }
+                p
+            }
             _ => Vec::new(),
         }
     }
@@ -305,17 +338,20 @@ impl FromStr for ModelSpec {
             return lightgbm_spec(rest);
         }
         if kind == ModelKind::Tsfm {
-            // `tsfm:adapter=DIR`; the directory may itself contain `:`.
+            // `tsfm:adapter=DIR,weekday=on|off`; the directory may itself contain `:`.
             let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
-            if rest.is_empty() {
-                return Ok(ModelSpec::Tsfm { adapter: None });
+            let (mut adapter, mut weekday) = (None, None);
+            for kv in rest.split(',').map(str::trim).filter(|kv| !kv.is_empty()) {
+                match kv.split_once('=') {
+                    Some(("adapter", dir)) if !dir.trim().is_empty() => {
+                        adapter = Some(dir.trim().to_string());
+                    }
+                    Some(("weekday", "on")) => weekday = Some(true),
+                    Some(("weekday", "off")) => weekday = Some(false),
+                    _ => return Err(bad(kv, "the parameters are adapter=DIR and weekday=on|off")),
+                }
             }
-            return match rest.split_once('=') {
-                Some(("adapter", dir)) if !dir.trim().is_empty() => Ok(ModelSpec::Tsfm {
-                    adapter: Some(dir.trim().to_string()),
-                }),
-                _ => Err(bad(rest, "the only parameter is adapter=DIR")),
-            };
+            return Ok(ModelSpec::Tsfm { adapter, weekday });
         }
         let max_params = match kind {
             ModelKind::SeasonalNaive
@@ -432,6 +468,25 @@ fn is_ets_spec(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tsfm_takes_an_adapter_and_a_weekday_switch(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let specs = ModelSpec::parse_list("tsfm:adapter=a/b,weekday=off")?;
+        assert_eq!(
+            specs[0],
+            ModelSpec::Tsfm {
+                adapter: Some("a/b".into()),
+                weekday: Some(false)
+            }
+        );
+        assert_eq!(
+            ModelSpec::parse_list("tsfm")?[0].params(),
+            Vec::<String>::new()
+        );
+        assert!(ModelSpec::parse_list("tsfm:weekday=maybe").is_err());
+        Ok(())
+    }
 
     #[test]
     fn parses_the_documented_example() -> std::result::Result<(), Box<dyn std::error::Error>> {
