@@ -3,8 +3,9 @@
 //! The shipped model is small and briefly trained: on daily retail data its
 //! forecasts carry the level but little of the weekly cycle (on M5 the store
 //! totals swing ±25 % between weekdays; the transformer's totals were nearly
-//! flat). Until a longer pretraining run learns the cycle itself, daily
-//! forecasts are multiplied by each series' day-of-week index: the share of
+//! flat). Until a longer pretraining run learns the cycle itself, the model
+//! reads the daily context divided by each series' day-of-week index and its
+//! forecasts are multiplied by it (`forecaster.rs`): the index is the share of
 //! its last 52 weeks' sales on each weekday (times 7), shrunk toward the
 //! panel's index in proportion to how few units the series sold. The indices
 //! average 1 over a week, so weekly totals are unchanged. This is the classic
