@@ -6,7 +6,7 @@
 #![allow(clippy::print_stderr, clippy::unwrap_used)]
 
 use demandcast_neural::forecaster::predict_windows;
-use demandcast_neural::pretrain::{Mixture, PretrainConfig};
+use demandcast_neural::pretrain::PretrainConfig;
 use demandcast_neural::store::load_model;
 use demandcast_neural::synth::synth_window;
 use demandcast_neural::train::with_threads;
@@ -26,7 +26,6 @@ fn main() {
         model: loaded.config.clone(),
         ..Default::default()
     };
-    let _ = Mixture::new(&cfg).unwrap();
     let mut rng = StdRng::seed_from_u64(1);
     let ws: Vec<_> = (0..n)
         .map(|_| {

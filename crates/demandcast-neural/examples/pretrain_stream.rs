@@ -27,7 +27,7 @@
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use demandcast_neural::model::Tsfm;
-use demandcast_neural::pretrain::{Mixture, PretrainConfig};
+use demandcast_neural::pretrain::{validation_windows, Mixture, PretrainConfig};
 use demandcast_neural::store::{load_tensors, read_config};
 use demandcast_neural::train::{draw_batch, with_threads};
 use demandcast_neural::window::{collate, Batch, Window};
@@ -65,11 +65,6 @@ fn encode(b: &Batch, n: usize) -> Vec<u8> {
     out
 }
 
-fn val_windows(cfg: &PretrainConfig, mix: &Mixture, n: usize) -> Vec<Window> {
-    // The seed and step `pretrain` draws its validation windows from.
-    draw_batch(mix, cfg.train.seed ^ 0x005E_ED0F_7A11, usize::MAX >> 24, n)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let cfg: PretrainConfig =
@@ -86,7 +81,7 @@ fn main() {
             let stride: usize = args.get(6).and_then(|s| s.parse().ok()).unwrap_or(1);
             with_threads(threads, || {
                 let mut out = BufWriter::with_capacity(1 << 24, std::io::stdout().lock());
-                let val = val_windows(&cfg, &mix, cfg.val_windows);
+                let val = validation_windows(&cfg, &mix, cfg.val_windows);
                 let refs: Vec<&Window> = val.iter().collect();
                 let b = collate(&cfg.model, &refs, &dev).unwrap();
                 if out.write_all(&encode(&b, refs.len())).is_err() {
@@ -111,7 +106,7 @@ fn main() {
             let w = load_tensors(&dir.join("model.safetensors"), &dev).expect("weights");
             let model =
                 Tsfm::new(&mcfg, VarBuilder::from_tensors(w, DType::F32, &dev), None).unwrap();
-            let val = val_windows(&cfg, &mix, n);
+            let val = validation_windows(&cfg, &mix, n);
             let refs: Vec<&Window> = val.iter().collect();
             let b = collate(&mcfg, &refs, &dev).unwrap();
             let o = model.forward(&b.inputs, false).unwrap();

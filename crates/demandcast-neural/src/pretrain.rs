@@ -124,6 +124,12 @@ impl Mixture {
     }
 }
 
+/// The first `n` validation windows of a run: drawn from a seed and step that
+/// no training batch uses (also read by `examples/pretrain_stream.rs`).
+pub fn validation_windows(cfg: &PretrainConfig, mix: &Mixture, n: usize) -> Vec<Window> {
+    draw_batch(mix, cfg.train.seed ^ 0x005E_ED0F_7A11, usize::MAX >> 24, n)
+}
+
 struct Hooks<'a> {
     out: PathBuf,
     varmap: &'a VarMap,
@@ -220,13 +226,7 @@ pub fn pretrain(
     write_atomic(&out.join(CONFIG), &cfg_json)?;
     let run_json = serde_json::to_vec_pretty(cfg).map_err(|e| Error::Train(e.to_string()))?;
     write_atomic(&out.join("pretrain.json"), &run_json)?;
-    // Validation windows from a seed no training batch uses.
-    let val = draw_batch(
-        &mix,
-        cfg.train.seed ^ 0x005E_ED0F_7A11,
-        usize::MAX >> 24,
-        cfg.val_windows,
-    );
+    let val = validation_windows(cfg, &mix, cfg.val_windows);
     let mut hooks = Hooks {
         out: out.to_path_buf(),
         varmap: &varmap,

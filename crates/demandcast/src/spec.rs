@@ -208,20 +208,13 @@ impl ModelSpec {
                 continue;
             }
             // Likewise `tsfm:adapter=DIR,weekday=off`.
-            if let (Some(ModelSpec::Tsfm { adapter, weekday }), true) = (
-                out.last().cloned(),
-                part.contains('=') && !part.contains(':'),
-            ) {
+            if let (Some(last @ ModelSpec::Tsfm { .. }), true) =
+                (out.last(), part.contains('=') && !part.contains(':'))
+            {
+                let mut params = last.params();
+                params.push(part.to_string());
                 out.pop();
-                let mut prefix: Vec<String> = Vec::new();
-                if let Some(a) = adapter {
-                    prefix.push(format!("adapter={a}"));
-                }
-                if let Some(w) = weekday {
-                    prefix.push(format!("weekday={}", if w { "on" } else { "off" }));
-                }
-                prefix.push(part.to_string());
-                out.push(format!("tsfm:{}", prefix.join(",")).parse::<ModelSpec>()?);
+                out.push(format!("tsfm:{}", params.join(",")).parse::<ModelSpec>()?);
                 continue;
             }
             if part.eq_ignore_ascii_case("all") {
