@@ -1,11 +1,13 @@
 //! Cold-start forecasts for products without history, from their text.
 //!
 //! [`ColdStart::fit`] turns the history (a [`Panel`]), the catalogue and the
-//! products' text embeddings into an [`AnaloguePool`] at the end of the data,
-//! and chooses the analogue parameters (neighbours, aggregation, price
-//! elasticity) and a bias-removing scale by a rolling backtest on the most
-//! recent observed launches: each validation launch is forecast from the
-//! data before its own launch, as a new product would be. The fitted model
+//! products' text embeddings into an [`AnaloguePool`] at the end of the data
+//! (observed launches with their launch curves, established products with
+//! their level times the launch ramp), and calibrates the analogue forecast
+//! by a rolling backtest on the most recent observed launches: each
+//! validation launch is forecast from the data before its own launch, as a
+//! new product would be, and the WAPE-optimal scale (and, with a longer
+//! [`ColdStartOptions::grid`], the best candidate) is kept. The fitted model
 //! forecasts a new product's launch curve from its embedding and price, and
 //! names the analogues it used.
 
@@ -15,10 +17,10 @@ mod select;
 
 pub use analogue::{
     weighted_median, Aggregate, Analogue, AnalogueParams, AnaloguePool, AnaloguePrediction,
-    Reference,
+    Reference, DEFAULT_SCALE,
 };
 pub use profile::{estimate_ramp, launch_profiles, mean_shape, LaunchProfile, ProfileOptions};
-pub use select::{default_grid, BacktestRow, BacktestSummary};
+pub use select::{calibrate_scale, default_grid, BacktestRow, BacktestSummary, SCALE_RANGE};
 
 use crate::{Error, Result};
 use demandcast_core::{Catalog, NaiveDate, Panel};
@@ -36,6 +38,9 @@ pub struct ColdStartOptions {
     /// Launch periods (before the last complete window) whose launches
     /// form the backtest.
     pub validation_periods: usize,
+    /// Launches in the first `min_history` periods of the data are left out
+    /// of the backtest (too little history before them to forecast from).
+    pub min_history: usize,
     /// Candidate parameters; the backtest picks one.
     pub grid: Vec<AnalogueParams>,
 }
@@ -46,7 +51,8 @@ impl Default for ColdStartOptions {
             horizon: 8,
             margin: 4,
             level_window: 26,
-            validation_periods: 8,
+            validation_periods: 16,
+            min_history: 13,
             grid: default_grid(),
         }
     }
@@ -160,6 +166,13 @@ impl FittedColdStart {
     }
 }
 
+/// First date whose first sales count as launches for the ramp and the
+/// backtest: `min_history` periods after the data's first period.
+pub(crate) fn clean_launches_from(panel: &Panel, o: &ColdStartOptions) -> Option<NaiveDate> {
+    let start = panel.starts().iter().min().copied()?;
+    Some(panel.freq().step(start, o.min_history as i64))
+}
+
 /// Catalogue row of each panel series (by id).
 fn catalog_rows(panel: &Panel, catalog: &Catalog) -> Vec<Option<usize>> {
     let pos: HashMap<&str, usize> = catalog
@@ -191,7 +204,7 @@ fn build_pool(
         level_window: o.level_window,
     };
     let profiles = launch_profiles(panel, cutoff, &po);
-    let ramp = estimate_ramp(&profiles, o.horizon).unwrap_or(1.0);
+    let ramp = estimate_ramp(&profiles, o.horizon, clean_launches_from(panel, o)).unwrap_or(1.0);
     let shape = mean_shape(&profiles, o.horizon);
     let mut refs = Vec::new();
     let mut embs: Vec<&[f32]> = Vec::new();
@@ -244,7 +257,7 @@ pub fn launch_targets(panel: &Panel, catalog: &Catalog, o: &ColdStartOptions) ->
         level_window: o.level_window,
     };
     let profiles = launch_profiles(panel, cutoff, &po);
-    let ramp = estimate_ramp(&profiles, o.horizon).unwrap_or(1.0);
+    let ramp = estimate_ramp(&profiles, o.horizon, clean_launches_from(panel, o)).unwrap_or(1.0);
     let shape = mean_shape(&profiles, o.horizon);
     profiles
         .iter()

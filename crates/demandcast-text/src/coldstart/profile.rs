@@ -122,12 +122,23 @@ fn approx_steps(panel: &Panel, a: NaiveDate, b: NaiveDate) -> Option<i64> {
 
 /// How much a launch window of `h` periods sells relative to `h` periods at
 /// the product's later level: sum of launch totals over sum of `h * level`,
-/// over observed launches with at least `2h` periods of history. `None`
-/// without such launches.
-pub fn estimate_ramp(profiles: &[LaunchProfile], h: usize) -> Option<f64> {
+/// over observed launches with at least `2h` periods of history and a first
+/// sale on or after `since` (the first sales of the data's first weeks are
+/// mostly old products that had a quiet start, not launches). `None` with
+/// fewer than 10 such launches.
+pub fn estimate_ramp(
+    profiles: &[LaunchProfile],
+    h: usize,
+    since: Option<NaiveDate>,
+) -> Option<f64> {
     let (mut num, mut den, mut n) = (0.0, 0.0, 0usize);
     for p in profiles {
-        if p.observed && p.periods >= 2 * h && p.curve.len() == h && p.level.is_finite() {
+        if p.observed
+            && since.is_none_or(|d| p.first_sale >= d)
+            && p.periods >= 2 * h
+            && p.curve.len() == h
+            && p.level.is_finite()
+        {
             num += p.curve.iter().sum::<f64>();
             den += p.level * h as f64;
             n += 1;
@@ -198,5 +209,25 @@ mod tests {
         assert_eq!(p[1].curve, vec![5.0, 4.0]);
         assert!(p[1].level.is_nan());
         assert_eq!(p[0].periods, 12);
+    }
+
+    #[test]
+    fn ramp_counts_launches_since_a_date() {
+        let launch = |week: i64, total: f64| LaunchProfile {
+            series: 0,
+            observed: true,
+            first_sale: d(1, 7) + chrono::Duration::weeks(week),
+            periods: 8,
+            level: 1.0,
+            curve: vec![total / 4.0; 4],
+        };
+        // Ten launches selling 8 units in their first 4 weeks (ramp 2), and
+        // ten early ones selling 2 (ramp 0.5).
+        let mut ps: Vec<LaunchProfile> = (0..10).map(|i| launch(10 + i, 8.0)).collect();
+        ps.extend((0..10).map(|i| launch(i % 3, 2.0)));
+        assert_eq!(estimate_ramp(&ps, 4, Some(d(3, 17))), Some(2.0));
+        assert_eq!(estimate_ramp(&ps, 4, None), Some(1.25));
+        // Fewer than 10 launches after the date: no estimate.
+        assert_eq!(estimate_ramp(&ps[5..], 4, Some(d(3, 17))), None);
     }
 }
