@@ -65,7 +65,7 @@ pub fn run(
         if launch <= last {
             past += 1;
         }
-        let pred = fitted.predict(&emb.vectors[r], catalog.launch_price[r]);
+        let pred = fitted.predict(&emb.vectors[r], &catalog.text[r], catalog.launch_price[r]);
         for (rank, a) in pred
             .analogues
             .iter()

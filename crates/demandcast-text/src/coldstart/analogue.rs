@@ -2,7 +2,12 @@
 //! nearest to its own, aligned on their launches and scaled by price.
 
 use super::profile::LaunchProfile;
+use super::words::WordIndex;
 use serde::Serialize;
+
+/// Default share of the word TF-IDF cosine in the analogue similarity (the
+/// rest is the MiniLM cosine): an even mix (see [`super::words`]).
+pub const WORD_WEIGHT: f64 = 0.5;
 
 /// How the neighbours' launch totals are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -122,7 +127,8 @@ pub struct Analogue {
     pub id: String,
     /// Its title.
     pub title: String,
-    /// Cosine similarity of the texts.
+    /// Similarity of the texts: the MiniLM cosine and the word TF-IDF
+    /// cosine, mixed by the pool's word weight.
     pub similarity: f64,
     /// Its launch-window total after price scaling.
     pub scaled_total: f64,
@@ -141,24 +147,47 @@ pub struct AnaloguePrediction {
     pub analogues: Vec<Analogue>,
 }
 
-/// References and their embeddings (unit vectors, row-major).
+/// References, their embeddings (unit vectors, row-major) and a word index
+/// of their titles.
 #[derive(Debug, Clone, Default)]
 pub struct AnaloguePool {
     /// The references.
     pub refs: Vec<Reference>,
     emb: Vec<f32>,
     dim: usize,
+    words: WordIndex,
+    word_weight: f64,
 }
 
 impl AnaloguePool {
-    /// A pool from references and one embedding (of width `dim`) each.
+    /// A pool from references and one embedding (of width `dim`) each, with
+    /// the default word weight [`WORD_WEIGHT`].
     pub fn new(refs: Vec<Reference>, embeddings: Vec<&[f32]>, dim: usize) -> Self {
         let mut emb = Vec::with_capacity(refs.len() * dim);
         for e in embeddings {
             emb.extend_from_slice(&e[..dim.min(e.len())]);
             emb.resize(emb.len() + dim.saturating_sub(e.len()), 0.0);
         }
-        Self { refs, emb, dim }
+        let titles: Vec<&str> = refs.iter().map(|r| r.title.as_str()).collect();
+        let words = WordIndex::new(&titles);
+        Self {
+            refs,
+            emb,
+            dim,
+            words,
+            word_weight: WORD_WEIGHT,
+        }
+    }
+
+    /// The same pool with another share of the word cosine in the
+    /// similarity (clamped to [0, 1]; 0: MiniLM only, 1: words only).
+    pub fn with_word_weight(mut self, w: f64) -> Self {
+        self.word_weight = if w.is_finite() {
+            w.clamp(0.0, 1.0)
+        } else {
+            WORD_WEIGHT
+        };
+        self
     }
 
     /// Number of references.
@@ -171,13 +200,24 @@ impl AnaloguePool {
         self.refs.is_empty()
     }
 
-    /// The `k` most similar references (index, cosine), most similar first.
-    pub fn neighbours(&self, q: &[f32], k: usize) -> Vec<(usize, f64)> {
+    /// The `k` references most similar to a product with embedding `q` and
+    /// title `text` (index, similarity), most similar first.
+    pub fn neighbours(&self, q: &[f32], text: &str, k: usize) -> Vec<(usize, f64)> {
+        let w = self.word_weight;
+        let lexical = if w > 0.0 {
+            self.words.similarities(text)
+        } else {
+            Vec::new()
+        };
         let mut s: Vec<(usize, f64)> = self
             .emb
             .chunks_exact(self.dim.max(1))
             .enumerate()
-            .map(|(i, e)| (i, e.iter().zip(q).map(|(a, b)| a * b).sum::<f32>() as f64))
+            .map(|(i, e)| {
+                let cos = e.iter().zip(q).map(|(a, b)| a * b).sum::<f32>() as f64;
+                let lex = lexical.get(i).copied().unwrap_or(0.0);
+                (i, (1.0 - w) * cos + w * lex)
+            })
             .collect();
         let k = k.min(s.len());
         if k == 0 {
@@ -301,8 +341,9 @@ mod tests {
             vec![r("a", 100.0, 2.0), r("b", 10.0, 1.0), r("c", 1000.0, 1.0)],
             vec![&[1.0, 0.0], &[0.8, 0.6], &[0.0, 1.0]],
             2,
-        );
-        let nb = pool.neighbours(&[1.0, 0.0], 2);
+        )
+        .with_word_weight(0.0);
+        let nb = pool.neighbours(&[1.0, 0.0], "", 2);
         assert_eq!(nb.iter().map(|x| x.0).collect::<Vec<_>>(), vec![0, 1]);
         let p = AnalogueParams {
             k: 2,
@@ -318,5 +359,40 @@ mod tests {
         assert!((f.curve[0] - 0.75 * want).abs() < 1e-5);
         assert_eq!(f.analogues[0].id, "a");
         assert!((f.analogues[0].weight - 1.0 / 1.8).abs() < 1e-7);
+    }
+
+    #[test]
+    fn geometric_mean_of_revenue_analogues() {
+        // The default parameters: each neighbour's units times its price over
+        // the new price, geometric mean of 1 + units weighted by similarity,
+        // times the 1.5 scale.
+        let r = |id: &str, title: &str, total: f64, price: f64| Reference {
+            id: id.into(),
+            title: title.into(),
+            price: Some(price),
+            total,
+            shape: vec![0.5, 0.5],
+            observed: true,
+        };
+        let pool = AnaloguePool::new(
+            vec![
+                r("a", "CAKE CASES", 99.0, 1.0),
+                r("b", "CAKE TIN", 9.0, 4.0),
+            ],
+            vec![&[1.0, 0.0], &[1.0, 0.0]],
+            2,
+        );
+        let nb = pool.neighbours(&[1.0, 0.0], "SET OF CAKE CASES", 2);
+        assert_eq!(
+            nb[0].0, 0,
+            "the shared words decide between equal embeddings"
+        );
+        let (s0, s1) = (nb[0].1, nb[1].1);
+        assert!(s0 > s1 && s1 > 0.5 && s0 < 1.0, "{s0} {s1}");
+        let f = pool.predict_from(&nb, Some(2.0), &AnalogueParams::default(), 2);
+        // a: 99 * 1/2 = 49.5; b: 9 * 4/2 = 18.
+        let g = (s0 * 50.5f64.ln() + s1 * 19.0f64.ln()) / (s0 + s1);
+        assert!((f.total - 1.5 * g.exp_m1()).abs() < 1e-9, "{}", f.total);
+        assert_eq!(f.analogues[1].scaled_total, 18.0);
     }
 }

@@ -14,13 +14,17 @@
 mod analogue;
 mod profile;
 mod select;
+pub mod words;
 
 pub use analogue::{
     weighted_median, Aggregate, Analogue, AnalogueParams, AnaloguePool, AnaloguePrediction,
-    Reference, DEFAULT_SCALE,
+    Reference, DEFAULT_SCALE, WORD_WEIGHT,
 };
 pub use profile::{estimate_ramp, launch_profiles, mean_shape, LaunchProfile, ProfileOptions};
-pub use select::{calibrate_scale, default_grid, BacktestRow, BacktestSummary, SCALE_RANGE};
+pub use select::{
+    calibrate_scale, default_grid, shrink_scale, BacktestRow, BacktestSummary, PRIOR_LAUNCHES,
+    SCALE_RANGE,
+};
 
 use crate::{Error, Result};
 use demandcast_core::{Catalog, NaiveDate, Panel};
@@ -43,6 +47,9 @@ pub struct ColdStartOptions {
     pub min_history: usize,
     /// Candidate parameters; the backtest picks one.
     pub grid: Vec<AnalogueParams>,
+    /// Share of the word TF-IDF cosine in the analogue similarity (the rest
+    /// is the MiniLM cosine).
+    pub word_weight: f64,
 }
 
 impl Default for ColdStartOptions {
@@ -54,6 +61,7 @@ impl Default for ColdStartOptions {
             validation_periods: 16,
             min_history: 13,
             grid: default_grid(),
+            word_weight: WORD_WEIGHT,
         }
     }
 }
@@ -158,9 +166,9 @@ impl ColdStart {
 }
 
 impl FittedColdStart {
-    /// Forecasts a product from its embedding and launch price.
-    pub fn predict(&self, embedding: &[f32], price: Option<f64>) -> AnaloguePrediction {
-        let nb = self.pool.neighbours(embedding, self.params.k);
+    /// Forecasts a product from its embedding, title and launch price.
+    pub fn predict(&self, embedding: &[f32], text: &str, price: Option<f64>) -> AnaloguePrediction {
+        let nb = self.pool.neighbours(embedding, text, self.params.k);
         self.pool
             .predict_from(&nb, price, &self.params, self.horizon)
     }
@@ -228,7 +236,10 @@ fn build_pool(
         }
     }
     let dim = embs.first().map_or(0, |e| e.len());
-    (AnaloguePool::new(refs, embs, dim), ramp)
+    (
+        AnaloguePool::new(refs, embs, dim).with_word_weight(o.word_weight),
+        ramp,
+    )
 }
 
 /// A product's launch-window total at the end of the history, as a training
