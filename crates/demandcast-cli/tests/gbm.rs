@@ -218,6 +218,43 @@ fn explanations_add_up_and_a_price_cut_raises_the_forecast() {
 }
 
 #[test]
+fn a_blend_is_the_mean_of_its_recursive_and_direct_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
+    let mut out = Vec::new();
+    for (name, extra) in [
+        ("recursive", ""),
+        ("direct", ",strategy=direct,block=7"),
+        ("blend", ",strategy=blend,block=7"),
+    ] {
+        let path = dir.path().join(format!("{name}.csv"));
+        let model = format!("{MODEL}{extra}");
+        let mut args = vec!["forecast"];
+        args.extend(common(s(&input), s(&future)));
+        args.extend(["--models", &model, "--levels", "none", "--output", s(&path)]);
+        run(&args);
+        out.push(read_csv(&path).1);
+    }
+    let value = |rows: &Rows, k: &(String, String)| -> f64 { rows[k][2].parse().unwrap() };
+    let (rec, direct, blend) = (&out[0], &out[1], &out[2]);
+    assert_eq!(blend.len(), 10 * 13);
+    let mut differ = 0;
+    for k in blend.keys() {
+        let (r, d, b) = (value(rec, k), value(direct, k), value(blend, k));
+        differ += usize::from((r - d).abs() > 1e-3);
+        assert!(
+            (b - (r + d) / 2.0).abs() < 1e-4 * b.max(1.0),
+            "{k:?}: blend {b} vs recursive {r} and direct {d}"
+        );
+    }
+    // two blocks of 7 weeks: the direct models are other models
+    assert!(
+        differ > 10,
+        "direct and recursive forecasts differ: {differ}"
+    );
+}
+
+#[test]
 fn backtest_runs_lightgbm_next_to_a_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bt");

@@ -152,6 +152,40 @@ pub fn parse_m5_id(id: &str) -> Option<[String; 5]> {
     ])
 }
 
+/// The M5 keys (`item_id` ... `state_id`) that a panel lacks as statics,
+/// parsed from its ids, in [`M5_KEYS`] order: what a global model can add as
+/// hierarchy categoricals when a long table carries M5-style ids (as the
+/// reference harness' files do: `item_id, dept_id, cat_id` but no store).
+/// Empty when the panel has them all or when any id is not an M5 id.
+///
+/// ```
+/// use demandcast_core::{Freq, NaiveDate, Panel};
+/// use demandcast_eval::hierarchy::missing_m5_statics;
+/// let d = NaiveDate::from_ymd_opt(2016, 1, 1).ok_or("bad date")?;
+/// let p = Panel::from_series(Freq::Daily, vec![("FOODS_3_090_CA_1".to_string(), d, vec![1.0])])?;
+/// let m = missing_m5_statics(&p);
+/// assert_eq!(m.len(), 5);
+/// assert_eq!(m[3], ("store_id", vec!["CA_1".to_string()]));
+/// let other = Panel::from_series(Freq::Daily, vec![("sku-1".to_string(), d, vec![1.0])])?;
+/// assert!(missing_m5_statics(&other).is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn missing_m5_statics(panel: &Panel) -> Vec<(&'static str, Vec<String>)> {
+    let missing: Vec<usize> = (0..M5_KEYS.len())
+        .filter(|&k| panel.static_col(M5_KEYS[k]).is_none())
+        .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let Ok(h) = M5Hierarchy::from_ids(panel.ids()) else {
+        return Vec::new();
+    };
+    missing
+        .into_iter()
+        .map(|k| (M5_KEYS[k], h.keys.iter().map(|v| v[k].clone()).collect()))
+        .collect()
+}
+
 impl M5Hierarchy {
     /// The keys of a panel's series: from its statics when it has all five
     /// (`item_id`, `dept_id`, `cat_id`, `store_id`, `state_id`), else parsed

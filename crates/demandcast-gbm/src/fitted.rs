@@ -162,7 +162,7 @@ impl GbmFitted {
     /// The same model forecasting from another history (new sales since it
     /// was fitted), without retraining. The panel needs the same covariates.
     pub fn with_history(mut self, panel: Panel) -> Self {
-        self.panel = panel;
+        self.panel = crate::hierarchy::complete(panel);
         self
     }
 
@@ -217,12 +217,13 @@ impl GbmFitted {
     }
 
     fn check_request(&self, h: usize, levels: &[Level]) -> Result<()> {
-        if self.params.strategy == Strategy::Direct {
-            let trained = self.groups.first().map_or(0, |g| g.heads[0].models.len());
+        if self.params.strategy != Strategy::Recursive {
+            let trained = self.horizon.unwrap_or(0);
             if h > trained {
                 return Err(GbmError::Usage(format!(
-                    "this direct model has one booster per step for {trained} steps; \
-                     it cannot forecast {h} (refit with --horizon {h})"
+                    "this {} model was trained for a horizon of {trained} steps; \
+                     it cannot forecast {h} (refit with --horizon {h})",
+                    self.params.strategy.name()
                 )));
             }
         }
@@ -277,27 +278,47 @@ impl GbmFitted {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut frame = self.features.forecast_frame(panel, series, future, h)?;
+            let fit_h = self.horizon.unwrap_or(h);
+            let offsets = self.params.offsets(fit_h);
             for step in 0..h {
-                let (offset, k) = match self.params.strategy {
-                    Strategy::Recursive => (1, 0),
-                    Strategy::Direct => (step + 1, step),
-                };
-                let x = frame.rows(step, offset);
+                let members = self.params.members(step, fit_h);
+                let nm = members.len() as f64;
                 let mut point = vec![0.0; series.len()];
-                let seeds = &boosters[0][k];
-                for b in seeds {
-                    for (acc, v) in point.iter_mut().zip(booster::predict(b, &x)?) {
-                        *acc += v / seeds.len() as f64;
+                // the recursive member's own forecast, which its later lags read
+                let mut own: Option<Vec<f64>> = None;
+                let mut q: Vec<Vec<f64>> = vec![vec![0.0; series.len()]; boosters.len() - 1];
+                let mut shown = None;
+                for &k in &members {
+                    let x = frame.rows(step, offsets[k]);
+                    let seeds = &boosters[0][k];
+                    let mut m = vec![0.0; series.len()];
+                    for b in seeds {
+                        for (acc, v) in m.iter_mut().zip(booster::predict(b, &x)?) {
+                            *acc += v / seeds.len() as f64;
+                        }
+                    }
+                    if self.nonnegative {
+                        m.iter_mut().for_each(|v| *v = v.max(0.0));
+                    }
+                    for (acc, v) in point.iter_mut().zip(&m) {
+                        *acc += v / nm;
+                    }
+                    if k == 0 && self.params.strategy == Strategy::Blend {
+                        own = Some(m);
+                    }
+                    for (qb, acc) in boosters.iter().skip(1).zip(&mut q) {
+                        for (a, v) in acc.iter_mut().zip(booster::predict(&qb[k][0], &x)?) {
+                            *a += v / nm;
+                        }
+                    }
+                    if explain {
+                        shown.get_or_insert_with(Vec::new).push((k, x));
                     }
                 }
-                if self.nonnegative {
-                    point.iter_mut().for_each(|v| *v = v.max(0.0));
+                if let Some(xs) = shown {
+                    rows.extend(self.explain_step(&boosters[0], &xs, &point, series, step)?);
                 }
-                if explain {
-                    rows.extend(self.explain_step(seeds, &x, &point, series, step)?);
-                }
-                for (qi, hb) in boosters.iter().skip(1).enumerate() {
-                    let v = booster::predict(&hb[k][0], &x)?;
+                for (qi, v) in q.iter().enumerate() {
                     for (j, &i) in series.iter().enumerate() {
                         qs[i][qi].push(v[j]);
                     }
@@ -305,7 +326,9 @@ impl GbmFitted {
                 for (j, &i) in series.iter().enumerate() {
                     means[i].push(point[j]);
                 }
-                frame.push(&point);
+                // a blend's recursive member reads its own forecasts, so it
+                // forecasts exactly as the recursive model alone would
+                frame.push(own.as_deref().unwrap_or(&point));
             }
         }
         let fc = self.assemble(means, qs, levels);
@@ -321,23 +344,35 @@ impl GbmFitted {
         Ok(Run { fc, explain })
     }
 
+    /// SHAP contributions of one step, averaged over the step's boosters
+    /// (`xs`: each booster's index and feature rows) and their seeds, with
+    /// the raw scores averaged the same way, so that contributions plus
+    /// expected value add up to `raw`. The feature values shown are the
+    /// first booster's (the recursive one in a blend).
     fn explain_step(
         &self,
-        seeds: &[Booster],
-        x: &demandcast_features::Matrix,
+        point_heads: &[Vec<Booster>],
+        xs: &[(usize, demandcast_features::Matrix)],
         point: &[f64],
         series: &[usize],
         step: usize,
     ) -> Result<Vec<ExplainRow>> {
-        let nf = x.n_features;
-        let mut contrib = vec![0.0; x.rows() * (nf + 1)];
-        let mut raw = vec![0.0; x.rows()];
-        for b in seeds {
-            for (a, v) in contrib.iter_mut().zip(booster::contributions(b, x)?) {
-                *a += v / seeds.len() as f64;
-            }
-            for (a, v) in raw.iter_mut().zip(booster::raw(b, x)?) {
-                *a += v / seeds.len() as f64;
+        let Some((_, x0)) = xs.first() else {
+            return Ok(Vec::new());
+        };
+        let nf = x0.n_features;
+        let mut contrib = vec![0.0; x0.rows() * (nf + 1)];
+        let mut raw = vec![0.0; x0.rows()];
+        for (k, x) in xs {
+            let seeds = &point_heads[*k];
+            let w = (xs.len() * seeds.len()) as f64;
+            for b in seeds {
+                for (a, v) in contrib.iter_mut().zip(booster::contributions(b, x)?) {
+                    *a += v / w;
+                }
+                for (a, v) in raw.iter_mut().zip(booster::raw(b, x)?) {
+                    *a += v / w;
+                }
             }
         }
         Ok(series
@@ -348,7 +383,7 @@ impl GbmFitted {
                 ExplainRow {
                     series: i,
                     step,
-                    values: x.row(j).to_vec(),
+                    values: x0.row(j).to_vec(),
                     contributions: c[..nf].to_vec(),
                     expected: c[nf],
                     raw: raw[j],

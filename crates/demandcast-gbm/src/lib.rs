@@ -40,6 +40,7 @@ mod booster;
 mod error;
 mod explain;
 mod fitted;
+mod hierarchy;
 mod model;
 mod params;
 mod persist;

@@ -104,20 +104,24 @@ impl LightGbm {
     pub fn fit_gbm(&self, panel: &Panel, progress: &dyn Progress) -> Result<GbmFitted> {
         let t0 = Instant::now();
         let p = &self.params;
-        let steps = match (p.strategy, self.horizon) {
-            (Strategy::Recursive, _) => 1,
-            (Strategy::Direct, Some(h)) => h,
-            (Strategy::Direct, None) => {
+        let offsets = match (p.strategy, self.horizon) {
+            (Strategy::Recursive, _) => p.offsets(1),
+            (_, Some(h)) => p.offsets(h),
+            (_, None) => {
                 return Err(GbmError::Usage(
-                    "strategy=direct trains one model per step and needs the horizon".into(),
+                    "strategy=direct or blend trains one model per block of steps and needs the horizon"
+                        .into(),
                 ))
             }
         };
+        let completed = crate::hierarchy::completed(panel);
+        let panel = completed.as_ref().unwrap_or(panel);
         let engine = FeatureEngine {
-            spec: self
-                .features
-                .clone()
-                .unwrap_or_else(|| FeatureSpec::for_freq(panel.freq())),
+            spec: p.apply_features(
+                self.features
+                    .clone()
+                    .unwrap_or_else(|| FeatureSpec::for_freq(panel.freq())),
+            ),
         };
         let features = engine.fit(panel);
         let groups = crate::fitted::group_series(panel, &p.group_by)?;
@@ -126,7 +130,7 @@ impl LightGbm {
             quantiles.push(l.lo_quantile());
             quantiles.push(l.hi_quantile());
         }
-        let n_models = steps * (p.seeds + quantiles.len());
+        let n_models = offsets.len() * (p.seeds + quantiles.len());
         let mut out = Vec::with_capacity(groups.len());
         for (key, series) in groups {
             let span = tracing::info_span!("group", key = %key, series = series.len());
@@ -139,7 +143,7 @@ impl LightGbm {
                 done.set(d);
                 progress.inc(n * d / m - n * (d - 1) / m);
             };
-            let heads = self.fit_group(&features, panel, &series, steps, &quantiles, &report)?;
+            let heads = self.fit_group(&features, panel, &series, &offsets, &quantiles, &report)?;
             out.push(GroupModel { key, heads });
         }
         tracing::info!(seconds = t0.elapsed().as_secs_f64(), "lightgbm fitted");
@@ -266,7 +270,7 @@ impl LightGbm {
         features: &FittedFeatures,
         panel: &Panel,
         series: &[usize],
-        steps: usize,
+        offsets: &[usize],
         quantiles: &[f64],
         report: &dyn Fn(),
     ) -> Result<Vec<Head>> {
@@ -274,18 +278,18 @@ impl LightGbm {
         let names = &features.names;
         let mut point = Head {
             quantile: None,
-            models: Vec::with_capacity(steps),
+            models: Vec::with_capacity(offsets.len()),
         };
         let mut qheads: Vec<Head> = quantiles
             .iter()
             .map(|&q| Head {
                 quantile: Some(q),
-                models: Vec::with_capacity(steps),
+                models: Vec::with_capacity(offsets.len()),
             })
             .collect();
-        for step in 0..steps {
+        for (step, &offset) in offsets.iter().enumerate() {
             let mut opts = TrainOptions {
-                offset: step + 1,
+                offset,
                 max_history: p.max_history,
                 ..TrainOptions::default()
             };
@@ -305,7 +309,8 @@ impl LightGbm {
             tracing::info!(
                 rows = set.train.rows(),
                 features = names.len(),
-                step,
+                booster = step,
+                offset,
                 "training"
             );
             let mut seeds = Vec::with_capacity(p.seeds);

@@ -1,6 +1,7 @@
 //! [`GbmParams`]: the model's configuration, parsed from `key=value,...`.
 
 use crate::{GbmError, Result};
+use demandcast_features::{FeatureSpec, Rolling, Stat};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -28,9 +29,26 @@ impl Objective {
 pub enum Strategy {
     /// One model; each step's lags read the forecasts of earlier steps.
     Recursive,
-    /// One model per step `k`, whose features read only values `k` or more
-    /// steps before the target (needs the horizon when fitting).
+    /// One model per block of `block` steps; the model of the block ending
+    /// at step `k` reads only values `k` or more steps before the target
+    /// (needs the horizon when fitting). `block=1`: one model per step.
     Direct,
+    /// The mean of the recursive model and the direct models, as the M5
+    /// winners averaged recursive and non-recursive LightGBM models: the two
+    /// err differently (the recursive one compounds its own errors, the
+    /// direct ones ignore the most recent values), so the mean errs less.
+    Blend,
+}
+
+impl Strategy {
+    /// The name `strategy=` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Recursive => "recursive",
+            Strategy::Direct => "direct",
+            Strategy::Blend => "blend",
+        }
+    }
 }
 
 /// The LightGBM model's configuration. Defaults follow the M5 winners'
@@ -41,6 +59,11 @@ pub struct GbmParams {
     pub objective: Objective,
     /// Multi-step strategy.
     pub strategy: Strategy,
+    /// Steps each direct model serves (`Direct` and `Blend`; 1: one model
+    /// per step). With `block=7` and a 28-step horizon, four models, whose
+    /// features are cut 7, 14, 21 and 28 steps before their targets.
+    #[serde(default = "one")]
+    pub block: usize,
     /// Boosting rounds (the maximum when early stopping).
     pub rounds: usize,
     /// Learning rate.
@@ -68,6 +91,15 @@ pub struct GbmParams {
     pub seeds: usize,
     /// Train on the last `n` periods of each series only.
     pub max_history: Option<usize>,
+    /// Target lags instead of the frequency's default (`lags=1+2+7+28`;
+    /// empty: the default).
+    #[serde(default)]
+    pub lags: Vec<usize>,
+    /// Windows of the rolling means of the previous value (`lag1`) instead
+    /// of the default short and long ones (`windows=7+28+56+182`; empty: the
+    /// default). Long windows give a recursive model a steadier level.
+    #[serde(default)]
+    pub windows: Vec<usize>,
     /// Rounds for each quantile model (intervals); default: `rounds / 2`.
     pub quantile_rounds: Option<usize>,
     /// Threads LightGBM may use; default: rayon's pool size.
@@ -88,6 +120,10 @@ pub struct GbmParams {
     pub calibration_windows: usize,
 }
 
+fn one() -> usize {
+    1
+}
+
 fn two() -> usize {
     2
 }
@@ -101,6 +137,7 @@ impl Default for GbmParams {
         Self {
             objective: Objective::Tweedie(1.1),
             strategy: Strategy::Recursive,
+            block: 1,
             rounds: 500,
             learning_rate: 0.05,
             num_leaves: 127,
@@ -113,6 +150,8 @@ impl Default for GbmParams {
             seed: 0,
             seeds: 1,
             max_history: None,
+            lags: Vec::new(),
+            windows: Vec::new(),
             quantile_rounds: None,
             threads: None,
             calibrate: true,
@@ -122,9 +161,9 @@ impl Default for GbmParams {
 }
 
 const KEYS: &str =
-    "objective (tweedie, poisson, l2), power, strategy (recursive, direct), rounds, \
+    "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, quantile_rounds, threads, calibrate (true, false), calibration_windows";
+group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), quantile_rounds, threads, calibrate (true, false), calibration_windows";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -167,9 +206,11 @@ impl GbmParams {
                     p.strategy = match v.to_ascii_lowercase().as_str() {
                         "recursive" => Strategy::Recursive,
                         "direct" => Strategy::Direct,
-                        _ => return Err(bad("expected recursive or direct")),
+                        "blend" | "recursive+direct" => Strategy::Blend,
+                        _ => return Err(bad("expected recursive, direct or blend")),
                     }
                 }
+                "block" => p.block = int(1)?,
                 "rounds" | "n_estimators" | "num_iterations" => p.rounds = int(1)?,
                 "lr" | "learning_rate" => p.learning_rate = num(1e-6, 1.0)?,
                 "leaves" | "num_leaves" => p.num_leaves = int(2)?,
@@ -188,6 +229,18 @@ impl GbmParams {
                 "seed" => p.seed = v.parse().map_err(|_| bad("expected an integer"))?,
                 "seeds" => p.seeds = int(1)?,
                 "max_history" => p.max_history = Some(int(1)?),
+                "lags" | "windows" => {
+                    let list = v
+                        .split('+')
+                        .map(|x| x.trim().parse::<usize>().ok().filter(|n| *n >= 1))
+                        .collect::<Option<Vec<usize>>>()
+                        .ok_or_else(|| bad("expected integers >= 1 joined by +, e.g. 7+28"))?;
+                    if k == "lags" {
+                        p.lags = list;
+                    } else {
+                        p.windows = list;
+                    }
+                }
                 "quantile_rounds" => p.quantile_rounds = Some(int(1)?),
                 "threads" => p.threads = Some(int(1)?),
                 "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
@@ -214,6 +267,57 @@ impl GbmParams {
         Ok(p)
     }
 
+    /// The feature offsets of the boosters a fit for horizon `h` trains, in
+    /// order: `1` for the recursive model, then one per direct block (the
+    /// block's last step, at most `h`).
+    ///
+    /// ```
+    /// use demandcast_gbm::GbmParams;
+    /// let p = GbmParams::parse("strategy=blend,block=7")?;
+    /// assert_eq!(p.offsets(28), vec![1, 7, 14, 21, 28]);
+    /// assert_eq!(p.members(9, 28), vec![0, 2]); // step 9: recursive + the 8..14 block
+    /// # Ok::<(), demandcast_gbm::GbmError>(())
+    /// ```
+    pub fn offsets(&self, h: usize) -> Vec<usize> {
+        let b = self.block.max(1);
+        let direct = (0..h.div_ceil(b)).map(|k| ((k + 1) * b).min(h));
+        match self.strategy {
+            Strategy::Recursive => vec![1],
+            Strategy::Direct => direct.collect(),
+            Strategy::Blend => std::iter::once(1).chain(direct).collect(),
+        }
+    }
+
+    /// The boosters (indices into [`Self::offsets`]) whose forecasts are
+    /// averaged for step `step` (0-based) of a horizon-`h` fit.
+    pub fn members(&self, step: usize, h: usize) -> Vec<usize> {
+        let k = step.min(h.saturating_sub(1)) / self.block.max(1);
+        match self.strategy {
+            Strategy::Recursive => vec![0],
+            Strategy::Direct => vec![k],
+            Strategy::Blend => vec![0, 1 + k],
+        }
+    }
+
+    /// The feature recipe with this configuration's `lags` and `windows`
+    /// (when given) in place of `spec`'s.
+    pub fn apply_features(&self, mut spec: FeatureSpec) -> FeatureSpec {
+        if !self.lags.is_empty() {
+            spec.lags = self.lags.clone();
+        }
+        if !self.windows.is_empty() {
+            spec.rolling
+                .retain(|r| !(r.lag == 1 && r.stat == Stat::Mean));
+            let means = self.windows.iter().map(|&window| Rolling {
+                lag: 1,
+                window,
+                stat: Stat::Mean,
+            });
+            spec.rolling.splice(0..0, means);
+        }
+        spec
+    }
+
     /// Rounds of the quantile models.
     pub fn quantile_rounds(&self) -> usize {
         self.quantile_rounds.unwrap_or((self.rounds / 2).max(1))
@@ -234,14 +338,17 @@ impl fmt::Display for GbmParams {
             Objective::L2 => parts.push("objective=l2".into()),
             _ => {}
         }
-        if self.strategy == Strategy::Direct {
-            parts.push("strategy=direct".into());
+        match self.strategy {
+            Strategy::Recursive => {}
+            Strategy::Direct => parts.push("strategy=direct".into()),
+            Strategy::Blend => parts.push("strategy=blend".into()),
         }
         let mut num = |k: &str, a: String, b: String| {
             if a != b {
                 parts.push(format!("{k}={a}"));
             }
         };
+        num("block", self.block.to_string(), d.block.to_string());
         num("rounds", self.rounds.to_string(), d.rounds.to_string());
         num(
             "lr",
@@ -283,6 +390,9 @@ impl fmt::Display for GbmParams {
         num("seeds", self.seeds.to_string(), d.seeds.to_string());
         let opt = |o: Option<usize>| o.map(|v| v.to_string()).unwrap_or_default();
         num("max_history", opt(self.max_history), String::new());
+        let join = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join("+");
+        num("lags", join(&self.lags), String::new());
+        num("windows", join(&self.windows), String::new());
         num("quantile_rounds", opt(self.quantile_rounds), String::new());
         num("threads", opt(self.threads), String::new());
         num(
@@ -313,10 +423,44 @@ mod tests {
         assert_eq!(GbmParams::parse(&p.to_string())?, p);
         assert_eq!(GbmParams::parse("")?, GbmParams::default());
         assert_eq!(GbmParams::default().to_string(), "");
+        let b = GbmParams::parse("strategy=blend,block=7")?;
+        assert_eq!((b.strategy, b.block), (Strategy::Blend, 7));
+        assert_eq!(GbmParams::parse(&b.to_string())?, b);
+        let f = GbmParams::parse("lags=1+7+28,windows=7+182")?;
+        assert_eq!(
+            (f.lags.clone(), f.windows.clone()),
+            (vec![1, 7, 28], vec![7, 182])
+        );
+        assert_eq!(GbmParams::parse(&f.to_string())?, f);
         let c = GbmParams::parse("calibrate=false,calibration_windows=3")?;
         assert!(!c.calibrate);
         assert_eq!(c.calibration_windows, 3);
         assert_eq!(GbmParams::parse(&c.to_string())?, c);
+        Ok(())
+    }
+
+    #[test]
+    fn direct_blocks_cover_the_horizon() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let r = GbmParams::default();
+        assert_eq!(r.offsets(28), vec![1]);
+        assert_eq!(r.members(27, 28), vec![0]);
+        let d = GbmParams::parse("strategy=direct")?;
+        assert_eq!(d.offsets(3), vec![1, 2, 3]);
+        assert_eq!(d.members(2, 3), vec![2]);
+        // a last, shorter block ends at the horizon
+        let d = GbmParams::parse("strategy=direct,block=7")?;
+        assert_eq!(d.offsets(10), vec![7, 10]);
+        for step in 0..10 {
+            let m = d.members(step, 10);
+            // every member's features are cut at or before the forecast origin
+            assert!(m.iter().all(|&k| d.offsets(10)[k] > step), "step {step}");
+        }
+        assert_eq!(d.members(6, 10), vec![0]);
+        assert_eq!(d.members(7, 10), vec![1]);
+        let b = GbmParams::parse("strategy=blend,block=28")?;
+        assert_eq!(b.offsets(28), vec![1, 28]);
+        assert_eq!(b.members(0, 28), vec![0, 1]);
+        assert_eq!(b.members(27, 28), vec![0, 1]);
         Ok(())
     }
 
@@ -330,6 +474,10 @@ mod tests {
             "colour=red",
             "objective=l2,power=1.5",
             "calibration_windows=0",
+            "strategy=sideways",
+            "block=0",
+            "lags=0+7",
+            "windows=7+x",
         ] {
             assert!(GbmParams::parse(bad).is_err(), "{bad}");
         }

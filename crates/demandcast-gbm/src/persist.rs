@@ -169,7 +169,7 @@ impl GbmFitted {
             m.horizon,
             m.nonnegative,
             groups,
-            history,
+            crate::hierarchy::complete(history),
         )
         .with_widen(m.widen))
     }
