@@ -145,7 +145,10 @@ impl ColdStart {
                     .into(),
             ));
         }
-        let backtest = select::backtest(panel, info, &rows, cutoff, o);
+        // The backtest's pools use the ramp of the end of the data: an
+        // earlier pool has too few launches to estimate one, and a scale
+        // calibrated under another ramp would not fit this pool.
+        let backtest = select::backtest(panel, info, &rows, cutoff, o, ramp);
         let params = backtest.best;
         tracing::info!(
             references = pool.len(),
@@ -197,14 +200,15 @@ fn catalog_rows(panel: &Panel, catalog: &Catalog) -> Vec<Option<usize>> {
 }
 
 /// The pool of references at `cutoff` (series that sold on or before it and
-/// have a catalogue row), leaving out `exclude`d series; with the ramp used.
+/// have a catalogue row), with the launch ramp estimated at `cutoff` unless
+/// `ramp` is given; returns the ramp used.
 fn build_pool(
     panel: &Panel,
     info: ProductInfo<'_>,
     rows: &[Option<usize>],
     cutoff: NaiveDate,
     o: &ColdStartOptions,
-    exclude: Option<&dyn Fn(usize) -> bool>,
+    ramp: Option<f64>,
 ) -> (AnaloguePool, f64) {
     let po = ProfileOptions {
         horizon: o.horizon,
@@ -212,14 +216,13 @@ fn build_pool(
         level_window: o.level_window,
     };
     let profiles = launch_profiles(panel, cutoff, &po);
-    let ramp = estimate_ramp(&profiles, o.horizon, clean_launches_from(panel, o)).unwrap_or(1.0);
+    let ramp = ramp.unwrap_or_else(|| {
+        estimate_ramp(&profiles, o.horizon, clean_launches_from(panel, o)).unwrap_or(1.0)
+    });
     let shape = mean_shape(&profiles, o.horizon);
     let mut refs = Vec::new();
     let mut embs: Vec<&[f32]> = Vec::new();
     for p in &profiles {
-        if exclude.is_some_and(|f| f(p.series)) {
-            continue;
-        }
         let Some(r) = rows[p.series] else { continue };
         let c = info.catalog;
         if let Some(rf) = Reference::from_profile(

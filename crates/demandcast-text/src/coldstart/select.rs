@@ -56,8 +56,8 @@ pub struct BacktestSummary {
 
 /// Forecasts each recent launch (complete window, first sale in the last
 /// `validation_periods` launch periods and at least `min_history` periods
-/// after the data's first period) from the data before its launch with
-/// every grid candidate; the scale of each candidate is the WAPE-optimal
+/// after the data's first period) from the data before its launch (with the
+/// launch `ramp` of the end of the data) with every grid candidate; the scale of each candidate is the WAPE-optimal
 /// multiplier ([`calibrate_scale`]) shrunk towards the candidate's own
 /// scale ([`shrink_scale`]).
 pub(super) fn backtest(
@@ -66,6 +66,7 @@ pub(super) fn backtest(
     rows: &[Option<usize>],
     cutoff: NaiveDate,
     o: &ColdStartOptions,
+    ramp: f64,
 ) -> BacktestSummary {
     let h = o.horizon;
     let freq = panel.freq();
@@ -102,7 +103,7 @@ pub(super) fn backtest(
     let mut f: Vec<Vec<f64>> = vec![Vec::new(); o.grid.len()];
     let mut a: Vec<f64> = Vec::new();
     for (launch, items) in &groups {
-        let (pool, _) = build_pool(panel, info, rows, freq.step(*launch, -1), o, None);
+        let (pool, _) = build_pool(panel, info, rows, freq.step(*launch, -1), o, Some(ramp));
         if pool.is_empty() {
             continue;
         }
