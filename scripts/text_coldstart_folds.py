@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""The cold-start `frozen` protocol of ../shared/bench/coldstart.py on earlier launch windows.
+
+Besides the public split (information cut-off 2011-06-30, launches 2011-07-01..09-03),
+three earlier windows of the shared data are run the same way: history up to the cut-off,
+the products first sold in the next two months given as catalogue rows only, their 4- and
+8-week totals scored with coldstart.py's scorer against the harness baselines fitted with
+the same cut-off (earlier windows have more launches with an 8-week target, 149..233
+against 17).  Used to choose the cold-start settings without tuning on the public split.
+
+Usage:  python scripts/text_coldstart_folds.py --bin target/release/demandcast --out /tmp/bench/text/folds
+"""
+import sys, argparse
+from pathlib import Path
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import text_coldstart_bench as tb  # noqa: E402  (also puts ../shared/bench on the path)
+import coldstart as cs  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+ap.add_argument('--bin', required=True, help='the demandcast binary')
+ap.add_argument('--out', required=True, help='work folder')
+ap.add_argument('--folds', default='f0331,f0430,f0531,public')
+ap.add_argument('--extra', default='--threads 1', help='extra demandcast flags, space separated')
+a = ap.parse_args()
+P, WK, _ = tb.weekly('public')
+FOLDS = {'f0331': ('2011-03-31', '2011-04-01', '2011-06-03'), 'f0430': ('2011-04-30', '2011-05-01', '2011-07-03'),
+         'f0531': ('2011-05-31', '2011-06-01', '2011-08-03'), 'public': ('2011-06-30', '2011-07-01', '2011-09-03')}
+rows = []
+for name in a.folds.split(','):
+    cut, first, last = FOLDS[name]
+    sel = P.loc[(P.launch_date >= first) & (P.launch_date <= last) & P.y4.notna()].copy()
+    sel['horizons'] = np.where(sel.y8.notna(), '4,8', '4')
+    act = pd.concat([pd.DataFrame({'unique_id': sel.loc[sel[f'y{H}'].notna(), 'unique_id'], 'horizon_weeks': H,
+                                   'actual_units': sel.loc[sel[f'y{H}'].notna(), f'y{H}']}) for H in (4, 8)])
+    lim = cs.last_complete_sunday(cut)
+    hist = tb.history(WK, lim)
+    fc, secs = tb.run_cli(a.bin, hist, tb.catalog(P, hist['unique_id'].unique(), sel), Path(a.out) / name, 8, a.extra.split())
+    f = tb.totals(fc, sel)
+    res = cs.score(act, f)
+    bl = {}
+    for H in (4, 8):
+        t = sel.loc[sel[f'y{H}'].notna()]
+        bf = cs.run_baselines(P, t, H, cut)
+        for m in cs.BASELINES:
+            ff = bf[['unique_id', 'horizon_weeks', m]].rename(columns={m: 'forecast_units'})
+            r = cs.score(act.loc[act.horizon_weeks == H], ff)[f'h{H}']
+            bl.setdefault(H, []).append((r['wape'], r['mae'], m))
+    for H in (4, 8):
+        bw = min(bl[H]); bm = min(bl[H], key=lambda x: x[1])
+        r = res[f'h{H}']
+        rows.append(dict(fold=name, H=H, n=r['n'], wape=r['wape'], mae=r['mae'], best_b_wape=bw[0], b_wape=bw[2], best_b_mae=bm[1], b_mae=bm[2]))
+    print(name, [x for x in (Path(a.out) / name / 'stderr.txt').read_text().splitlines() if 'cold start:' in x], file=sys.stderr)
+d = pd.DataFrame(rows); d['rel_wape'] = d.wape / d.best_b_wape; d['rel_mae'] = d.mae / d.best_b_mae
+pd.set_option('display.width', 250)
+print(d.round(3).to_string())
+print('dev mean rel_wape', d[d.fold != 'public'].groupby('H').rel_wape.mean().round(3).to_dict(), 'rel_mae', d[d.fold != 'public'].groupby('H').rel_mae.mean().round(3).to_dict())
+d.to_csv(Path(a.out) / 'summary.csv', index=False)
