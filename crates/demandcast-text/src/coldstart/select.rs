@@ -241,7 +241,7 @@ mod tests {
         let g = default_grid();
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].k, 20);
-        assert_eq!(g[0].aggregate, super::super::analogue::Aggregate::GeoMean);
+        assert_eq!(g[0].aggregate, super::super::analogue::Aggregate::Blend);
         assert_eq!(g[0].elasticity, 1.0);
         assert_eq!(g[0].scale, 1.5);
     }
