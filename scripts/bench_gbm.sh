@@ -36,7 +36,7 @@ m5)
   if [ ! -f "$OUT/m5/m5.parquet" ]; then
     "$PY" "$B/prep_m5.py" --src "$DATA" --max-day 1941 --exog --out "$OUT/m5/m5.parquet"
   fi
-  P=${GBM_PARAMS:-"objective=tweedie,power=1.1,rounds=500,lr=0.05,leaves=127,min_leaf=100,max_history=730"}
+  P=${GBM_PARAMS:-"objective=tweedie,power=1.1,rounds=500,lr=0.05,leaves=127,min_leaf=100,max_history=730,bagging_fraction=0.8,feature_fraction=0.8,windows=7+28+56+182,seeds=2"}
   "$PY" "$B/peers.py" run --data "$OUT/m5/m5.parquet" --weights "$OUT/m5/m5.parquet.weights.csv" \
     --m5-levels --h 28 --season-length 7 --nonneg --n-jobs "$THREADS" --exog sell_price,event,snap \
     --static item_id,dept_id,cat_id --models "${PEERS:-LightGBM}" \
