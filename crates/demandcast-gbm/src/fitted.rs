@@ -82,6 +82,13 @@ pub struct GbmFitted {
     pub(crate) widen: Vec<Vec<f64>>,
 }
 
+/// `acc += v / w`, element by element (averaging over members and seeds).
+fn add_scaled(acc: &mut [f64], v: impl IntoIterator<Item = f64>, w: f64) {
+    for (a, x) in acc.iter_mut().zip(v) {
+        *a += x / w;
+    }
+}
+
 /// Everything one forecast run produces.
 struct Run {
     fc: PanelForecast,
@@ -255,6 +262,8 @@ impl GbmFitted {
         let mut qs: Vec<Vec<Vec<f64>>> = vec![vec![Vec::with_capacity(h); nq]; n];
         let mut rows: Vec<ExplainRow> = Vec::new();
         let groups = group_series(panel, &self.params.group_by)?;
+        let fit_h = self.horizon.unwrap_or(h);
+        let offsets = self.params.offsets(fit_h);
         for (key, series) in &groups {
             let g = self.groups.iter().find(|g| g.key == *key).ok_or_else(|| {
                 GbmError::Usage(format!(
@@ -278,8 +287,6 @@ impl GbmFitted {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut frame = self.features.forecast_frame(panel, series, future, h)?;
-            let fit_h = self.horizon.unwrap_or(h);
-            let offsets = self.params.offsets(fit_h);
             for step in 0..h {
                 let members = self.params.members(step, fit_h);
                 let nm = members.len() as f64;
@@ -293,23 +300,17 @@ impl GbmFitted {
                     let seeds = &boosters[0][k];
                     let mut m = vec![0.0; series.len()];
                     for b in seeds {
-                        for (acc, v) in m.iter_mut().zip(booster::predict(b, &x)?) {
-                            *acc += v / seeds.len() as f64;
-                        }
+                        add_scaled(&mut m, booster::predict(b, &x)?, seeds.len() as f64);
                     }
                     if self.nonnegative {
                         m.iter_mut().for_each(|v| *v = v.max(0.0));
                     }
-                    for (acc, v) in point.iter_mut().zip(&m) {
-                        *acc += v / nm;
-                    }
+                    add_scaled(&mut point, m.iter().copied(), nm);
                     if k == 0 && self.params.strategy == Strategy::Blend {
                         own = Some(m);
                     }
                     for (qb, acc) in boosters.iter().skip(1).zip(&mut q) {
-                        for (a, v) in acc.iter_mut().zip(booster::predict(&qb[k][0], &x)?) {
-                            *a += v / nm;
-                        }
+                        add_scaled(acc, booster::predict(&qb[k][0], &x)?, nm);
                     }
                     if explain {
                         shown.get_or_insert_with(Vec::new).push((k, x));
@@ -367,12 +368,8 @@ impl GbmFitted {
             let seeds = &point_heads[*k];
             let w = (xs.len() * seeds.len()) as f64;
             for b in seeds {
-                for (a, v) in contrib.iter_mut().zip(booster::contributions(b, x)?) {
-                    *a += v / w;
-                }
-                for (a, v) in raw.iter_mut().zip(booster::raw(b, x)?) {
-                    *a += v / w;
-                }
+                add_scaled(&mut contrib, booster::contributions(b, x)?, w);
+                add_scaled(&mut raw, booster::raw(b, x)?, w);
             }
         }
         Ok(series

@@ -101,7 +101,7 @@ impl LightGbm {
     /// # Errors
     /// [`GbmError::Usage`] for `strategy=direct` without a horizon or an
     /// unknown `group_by` static; feature and LightGBM errors.
-    pub fn fit_gbm(&self, panel: &Panel, progress: &dyn Progress) -> Result<GbmFitted> {
+    pub fn fit_gbm(&self, input: &Panel, progress: &dyn Progress) -> Result<GbmFitted> {
         let t0 = Instant::now();
         let p = &self.params;
         let offsets = match (p.strategy, self.horizon) {
@@ -114,8 +114,8 @@ impl LightGbm {
                 ))
             }
         };
-        let completed = crate::hierarchy::completed(panel);
-        let panel = completed.as_ref().unwrap_or(panel);
+        let completed = crate::hierarchy::completed(input);
+        let panel = completed.as_ref().unwrap_or(input);
         let engine = FeatureEngine {
             spec: p.apply_features(
                 self.features
@@ -159,7 +159,8 @@ impl LightGbm {
             self.horizon,
             self.nonnegative,
             out,
-            panel.clone(),
+            // the completed panel moves in; only an unchanged input is copied
+            completed.unwrap_or_else(|| input.clone()),
         )
         .with_widen(widen))
     }
