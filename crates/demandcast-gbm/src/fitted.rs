@@ -78,7 +78,8 @@ pub struct GbmFitted {
     pub(crate) panel: Panel,
     /// Conformal adjustment `[level][step]`, in units of each series' recent
     /// mean demand, added to each upper bound and taken from each lower one
-    /// (empty: none); see `GbmParams::calibrate`.
+    /// above zero (empty: none); see `GbmParams::calibrate` and
+    /// `crate::conformal`.
     pub(crate) widen: Vec<Vec<f64>>,
 }
 
@@ -412,7 +413,11 @@ impl GbmFitted {
                         if let Some(w) = self.widen.get(k).filter(|w| !w.is_empty()) {
                             for (t, (lo, hi)) in lower.iter_mut().zip(&mut upper).enumerate() {
                                 let d = w[t.min(w.len() - 1)] * scale;
-                                *lo -= d;
+                                // a lower bound at zero stays there, as in
+                                // the calibration's scores
+                                if crate::conformal::lower_moves(*lo, self.nonnegative) {
+                                    *lo -= d;
+                                }
                                 *hi += d;
                             }
                         }

@@ -1,6 +1,7 @@
 //! [`LightGbm`]: the model configuration, and fitting it to a panel.
 
 use crate::booster::{self, Loss};
+use crate::conformal::{self, CalPoint};
 use crate::fitted::{GbmFitted, GroupModel, Head};
 use crate::params::{GbmParams, Strategy};
 use crate::{GbmError, Result};
@@ -20,17 +21,6 @@ pub(crate) fn recent_mean(y: &[f64], n: usize) -> f64 {
     } else {
         s / c as f64
     }
-}
-
-/// The `ceil((n + 1) level) / n` empirical quantile of `scores` (0 when empty).
-fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
-    if scores.is_empty() {
-        return 0.0;
-    }
-    scores.sort_by(f64::total_cmp);
-    let n = scores.len();
-    let k = (((n + 1) as f64) * level).ceil() as usize;
-    scores[k.clamp(1, n) - 1]
 }
 
 /// A global LightGBM model over every series of a panel (or one per group),
@@ -149,7 +139,7 @@ impl LightGbm {
         tracing::info!(seconds = t0.elapsed().as_secs_f64(), "lightgbm fitted");
         let widen = match (p.calibrate && !self.levels.is_empty(), self.horizon) {
             (true, Some(h)) => self.conformal_widths(panel, h)?,
-            _ => Vec::new(),
+            _ => Default::default(),
         };
         Ok(GbmFitted::new(
             self.name.clone(),
@@ -168,23 +158,22 @@ impl LightGbm {
     /// Conformalized quantile regression (Romano, Patterson and Candès 2019):
     /// for each of the last `calibration_windows` horizons of the history,
     /// the same model fitted on the history before it forecasts it; per level
-    /// and step, the score of each series is how far its actual fell outside
-    /// the interval (`max(lo - y, y - hi)`, negative inside) divided by the
-    /// series' recent mean demand, and the conformal quantile of the scores
-    /// pooled over the windows, times each series' recent mean, is what the
-    /// final intervals are widened by (narrowed when negative). Quantile
-    /// models trained on one-step-ahead rows are too narrow many steps ahead;
-    /// this corrects them. Empty when the history is too short.
+    /// and step, the actuals of every series, in units of the series' recent
+    /// mean demand and pooled over the windows, give the conformal quantile
+    /// by which the final intervals are widened (narrowed when negative; see
+    /// [`crate::conformal`] for the lower bounds at zero). Quantile models
+    /// trained on one-step-ahead rows are too narrow many steps ahead; this
+    /// corrects them. `[level][step]`, empty when the history is too short.
     fn conformal_widths(&self, panel: &Panel, h: usize) -> Result<Vec<Vec<f64>>> {
         let Some(last) = panel.max_date() else {
             return Ok(Vec::new());
         };
-        // scores[level][step], pooled over the windows
-        let mut scores: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); h]; self.levels.len()];
+        // points[level][step], pooled over the windows
+        let mut points: Vec<Vec<Vec<CalPoint>>> = vec![vec![Vec::new(); h]; self.levels.len()];
         let mut windows = 0;
         for w in 1..=self.params.calibration_windows.max(1) {
             let cutoff = panel.freq().step(last, -((w * h) as i64));
-            if !self.window_scores(panel, cutoff, h, &mut scores)? {
+            if !self.window_points(panel, cutoff, h, &mut points)? {
                 break;
             }
             windows += 1;
@@ -195,11 +184,11 @@ impl LightGbm {
         let widen: Vec<Vec<f64>> = self
             .levels
             .iter()
-            .zip(&mut scores)
+            .zip(&points)
             .map(|(level, per_step)| {
                 per_step
-                    .iter_mut()
-                    .map(|s| conformal_quantile(s, level.percent() / 100.0))
+                    .iter()
+                    .map(|p| conformal::adjustment(p, level.percent() / 100.0, self.nonnegative))
                     .collect()
             })
             .collect();
@@ -207,15 +196,15 @@ impl LightGbm {
         Ok(widen)
     }
 
-    /// Adds the scores of the calibration window after `cutoff` (see
+    /// Adds the calibration points of the window after `cutoff` (see
     /// [`Self::conformal_widths`]); false when the model cannot be fitted on
     /// the history before it.
-    fn window_scores(
+    fn window_points(
         &self,
         panel: &Panel,
         cutoff: demandcast_core::NaiveDate,
         h: usize,
-        scores: &mut [Vec<Vec<f64>>],
+        points: &mut [Vec<Vec<CalPoint>>],
     ) -> Result<bool> {
         let train = panel.until(cutoff);
         if train.n_series() == 0 {
@@ -238,13 +227,13 @@ impl LightGbm {
         let future = demandcast_eval::cv::future_covariates(panel, &series, cutoff, h);
         let fc = fitted.forecast_run(h, &self.levels, future.as_ref())?;
         let ptr = panel.indptr();
-        // Scores are in units of each series' recent mean demand, so that
-        // one pooled quantile widens a fast seller's interval more than a
-        // slow one's (normalized CQR).
+        // In units of each series' recent mean demand, so that one pooled
+        // adjustment moves a fast seller's bounds more than a slow one's
+        // (normalized CQR).
         let scale: Vec<f64> = (0..train.n_series())
             .map(|j| recent_mean(train.series(j), h.max(28)))
             .collect();
-        for (level, per_step) in self.levels.iter().zip(scores.iter_mut()) {
+        for (level, per_step) in self.levels.iter().zip(points.iter_mut()) {
             for (t, out) in per_step.iter_mut().enumerate() {
                 for (j, &i) in series.iter().enumerate() {
                     // the row of step t after the cutoff in series i
@@ -256,9 +245,13 @@ impl LightGbm {
                     let Some(iv) = fc.series[j].intervals.iter().find(|v| v.level == *level) else {
                         continue;
                     };
-                    let sc = scale[j];
-                    if y.is_finite() && sc > 0.0 {
-                        out.push((iv.lower[t] - y).max(y - iv.upper[t]) / sc);
+                    if y.is_finite() && scale[j] > 0.0 {
+                        out.push(CalPoint {
+                            lo: iv.lower[t],
+                            hi: iv.upper[t],
+                            y,
+                            scale: scale[j],
+                        });
                     }
                 }
             }
@@ -367,18 +360,7 @@ impl Forecaster for LightGbm {
 
 #[cfg(test)]
 mod tests {
-    use super::{conformal_quantile, recent_mean};
-
-    #[test]
-    fn conformal_quantile_is_the_finite_sample_rank() {
-        // n = 9, level 0.8: rank ceil(10 * 0.8) = 8 -> the 8th smallest
-        let mut s: Vec<f64> = (1..=9).rev().map(f64::from).collect();
-        assert_eq!(conformal_quantile(&mut s, 0.8), 8.0);
-        // rank past n is clamped to the largest score
-        let mut s = vec![-1.0, 2.0];
-        assert_eq!(conformal_quantile(&mut s, 0.95), 2.0);
-        assert_eq!(conformal_quantile(&mut [], 0.8), 0.0);
-    }
+    use super::recent_mean;
 
     #[test]
     fn recent_mean_skips_missing_values() {
