@@ -1,5 +1,6 @@
-//! Conformal calibration of the quantile models' intervals (normalized CQR,
-//! Romano, Patterson and Candès 2019), aware of a lower bound at zero.
+//! Conformal calibration of quantile intervals (normalized CQR, Romano,
+//! Patterson and Candès 2019), aware of a lower bound at zero; used by the
+//! LightGBM quantile models and the transformer's quantile head.
 //!
 //! CQR scores each actual by `max(lo - y, y - hi)` and moves both bounds by
 //! the conformal quantile of the scores. On intermittent demand, where the
@@ -14,18 +15,45 @@
 //! floor this is plain CQR.
 
 /// One calibration actual: the uncalibrated bounds, the actual and the
-/// series' scale (recent mean demand) that the adjustments are in units of.
+/// series' scale (e.g. [`recent_mean`]) that the adjustments are in units of.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct CalPoint {
+pub struct CalPoint {
+    /// Lower bound.
     pub lo: f64,
+    /// Upper bound.
     pub hi: f64,
+    /// The actual.
     pub y: f64,
+    /// The series' scale (> 0).
     pub scale: f64,
+}
+
+/// Mean absolute value of the finite values among the last `n` of `y` (0
+/// when none): the scale that normalized CQR divides each series' scores by,
+/// so that one pooled adjustment moves a fast seller's bounds more than a
+/// slow one's.
+///
+/// ```
+/// use demandcast_eval::conformal::recent_mean;
+/// assert_eq!(recent_mean(&[100.0, 1.0, f64::NAN, 3.0], 3), 2.0);
+/// assert_eq!(recent_mean(&[], 3), 0.0);
+/// ```
+pub fn recent_mean(y: &[f64], n: usize) -> f64 {
+    let tail = &y[y.len().saturating_sub(n)..];
+    let (s, c) = tail
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, c), v| (s + v.abs(), c + 1));
+    if c == 0 {
+        0.0
+    } else {
+        s / c as f64
+    }
 }
 
 /// The `ceil((n + 1) level) / n` empirical quantile of `scores` (0 when
 /// empty; infinite scores count as misses at any adjustment).
-pub(crate) fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
+pub fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
     if scores.is_empty() {
         return 0.0;
     }
@@ -49,14 +77,14 @@ pub(crate) fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
 
 /// Whether a lower bound moves with the adjustment: not when the model is
 /// non-negative and the bound is already at zero (or below, before clipping).
-pub(crate) fn lower_moves(lo: f64, nonnegative: bool) -> bool {
+pub fn lower_moves(lo: f64, nonnegative: bool) -> bool {
     !(nonnegative && lo <= 0.0)
 }
 
 /// The conformity score of one point: how far its actual fell outside its
 /// interval (negative inside), in units of its scale; bounds that do not
 /// move (see [`lower_moves`]) do not count.
-pub(crate) fn score(p: &CalPoint, nonnegative: bool) -> f64 {
+pub fn score(p: &CalPoint, nonnegative: bool) -> f64 {
     let above = p.y - p.hi;
     let s = if lower_moves(p.lo, nonnegative) {
         (p.lo - p.y).max(above)
@@ -69,7 +97,18 @@ pub(crate) fn score(p: &CalPoint, nonnegative: bool) -> f64 {
 /// The adjustment at `level` (a fraction), in units of each point's scale:
 /// the final bounds are `hi + w * scale` and, where the lower bound moves,
 /// `lo - w * scale` (floored at 0 when `nonnegative`); positive widens.
-pub(crate) fn adjustment(points: &[CalPoint], level: f64, nonnegative: bool) -> f64 {
+///
+/// ```
+/// use demandcast_eval::conformal::{adjustment, CalPoint};
+/// // three zeros and 1..=7 under [0, 3]: the scores are y - 3 (the lower
+/// // bound is at zero) and the 80 % one is the ceil(11 * 0.8) = 9th: hi = 6
+/// let pts: Vec<CalPoint> = [0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+///     .iter()
+///     .map(|&y| CalPoint { lo: 0.0, hi: 3.0, y, scale: 1.0 })
+///     .collect();
+/// assert_eq!(adjustment(&pts, 0.8, true), 3.0);
+/// ```
+pub fn adjustment(points: &[CalPoint], level: f64, nonnegative: bool) -> f64 {
     let mut scores: Vec<f64> = points.iter().map(|p| score(p, nonnegative)).collect();
     conformal_quantile(&mut scores, level)
 }

@@ -54,6 +54,7 @@
 pub mod auto;
 mod auto_hier;
 pub mod columns;
+pub mod conformal;
 pub mod cv;
 pub mod cv_result;
 pub mod demand;

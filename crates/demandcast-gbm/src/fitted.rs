@@ -403,8 +403,10 @@ impl GbmFitted {
             .zip(qs)
             .enumerate()
             .map(|(i, (mean, q))| {
-                let scale =
-                    crate::model::recent_mean(panel.series(i), self.horizon.unwrap_or(1).max(28));
+                let scale = demandcast_eval::conformal::recent_mean(
+                    panel.series(i),
+                    self.horizon.unwrap_or(1).max(28),
+                );
                 let mut intervals: Vec<Interval> = levels
                     .iter()
                     .filter_map(|l| {
@@ -415,7 +417,7 @@ impl GbmFitted {
                                 let d = w[t.min(w.len() - 1)] * scale;
                                 // a lower bound at zero stays there, as in
                                 // the calibration's scores
-                                if crate::conformal::lower_moves(*lo, self.nonnegative) {
+                                if demandcast_eval::conformal::lower_moves(*lo, self.nonnegative) {
                                     *lo -= d;
                                 }
                                 *hi += d;

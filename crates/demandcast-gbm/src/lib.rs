@@ -37,7 +37,6 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod booster;
-mod conformal;
 mod error;
 mod explain;
 mod fitted;

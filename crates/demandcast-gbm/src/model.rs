@@ -1,27 +1,13 @@
 //! [`LightGbm`]: the model configuration, and fitting it to a panel.
 
 use crate::booster::{self, Loss};
-use crate::conformal::{self, CalPoint};
 use crate::fitted::{GbmFitted, GroupModel, Head};
 use crate::params::{GbmParams, Strategy};
 use crate::{GbmError, Result};
 use demandcast_core::{FittedForecaster, Forecaster, Level, Panel, Progress};
+use demandcast_eval::conformal::{self, recent_mean, CalPoint};
 use demandcast_features::{FeatureEngine, FeatureSpec, FittedFeatures, TrainOptions};
 use std::time::Instant;
-
-/// Mean of the finite values among the last `n` of `y` (0 when none).
-pub(crate) fn recent_mean(y: &[f64], n: usize) -> f64 {
-    let tail = &y[y.len().saturating_sub(n)..];
-    let (s, c) = tail
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((0.0, 0usize), |(s, c), v| (s + v.abs(), c + 1));
-    if c == 0 {
-        0.0
-    } else {
-        s / c as f64
-    }
-}
 
 /// A global LightGBM model over every series of a panel (or one per group),
 /// with the feature engine's lags, rolling statistics, calendar, prices,
@@ -355,16 +341,5 @@ impl Forecaster for LightGbm {
             .fit_gbm(train, progress)
             .map_err(|e| e.into_core(&self.name))?;
         Ok(Box::new(f))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::recent_mean;
-
-    #[test]
-    fn recent_mean_skips_missing_values() {
-        assert_eq!(recent_mean(&[100.0, 1.0, f64::NAN, 3.0], 3), 2.0);
-        assert_eq!(recent_mean(&[], 3), 0.0);
     }
 }

@@ -10,6 +10,7 @@ use demandcast_core::{
     FittedForecaster, Forecast, Forecaster, FutureCovariates, Interval, Level, Panel,
     PanelForecast, Progress, SeriesNote,
 };
+use demandcast_eval::conformal::{self, recent_mean, CalPoint};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +32,23 @@ pub struct TsfmForecaster {
     /// Daily data: multiply by each series' day-of-week index
     /// ([`crate::weekday`]); `None` = [`WEEKDAY_INDEX_DEFAULT`].
     pub weekday_index: Option<bool>,
+    /// Conformalize the intervals on the series' own last horizons (see
+    /// [`FittedTsfm`]); `None` = [`CALIBRATE_DEFAULT`].
+    pub calibrate: Option<bool>,
 }
+
+/// Whether intervals are conformalized unless the spec says
+/// (`tsfm:calibrate=on|off`).
+pub const CALIBRATE_DEFAULT: bool = true;
+
+/// Horizons at the end of the history that the intervals are calibrated on.
+const CALIBRATION_WINDOWS: usize = 2;
+
+/// Most series the calibration forecasts (an even spread over the panel):
+/// 1,000 series x 2 windows give 2,000 scores per step, plenty for a pooled
+/// quantile, and keep the calibration's cost below half the forecast's on
+/// M5's 6,098 series.
+const CALIBRATION_SERIES: usize = 1000;
 
 /// Whether daily forecasts are reseasonalised by the day-of-week index unless
 /// the spec says (`tsfm:weekday=on|off`).
@@ -70,6 +87,7 @@ impl Forecaster for TsfmForecaster {
             covs,
             threads: self.threads,
             weekday_index: self.weekday_index.unwrap_or(WEEKDAY_INDEX_DEFAULT),
+            calibrate: self.calibrate.unwrap_or(CALIBRATE_DEFAULT),
             batch_size: if self.batch_size == 0 {
                 256
             } else {
@@ -80,6 +98,15 @@ impl Forecaster for TsfmForecaster {
 }
 
 /// The model with the histories it forecasts from.
+///
+/// With `calibrate`, the intervals are conformalized (normalized CQR, see
+/// [`demandcast_eval::conformal`]): before forecasting, the model forecasts
+/// the last two horizons of the series' own history from the values before
+/// them (at most 1,000 series, spread over the panel; no weights change: the
+/// forecast stays zero-shot), and per level and
+/// step the bounds move by the conformal quantile of how far those actuals
+/// fell outside them, in units of each series' recent mean demand. The
+/// pretrained head's 80 % intervals covered 65 % of M5's daily actuals.
 pub struct FittedTsfm {
     name: String,
     loaded: Arc<LoadedModel>,
@@ -88,6 +115,7 @@ pub struct FittedTsfm {
     threads: usize,
     batch_size: usize,
     weekday_index: bool,
+    calibrate: bool,
 }
 
 /// Quantile `p` interpolated linearly on the model's grid `qs` (values `v`),
@@ -234,10 +262,21 @@ impl FittedForecaster for FittedTsfm {
                 cfg.horizon_len
             )));
         }
-        let series = with_threads(self.threads_or_all(), || {
-            self.forecast_block(h, levels, future)
+        let mut series = with_threads(self.threads_or_all(), || {
+            let mut fc = self.forecast_block(h, levels, future)?;
+            if self.calibrate && !levels.is_empty() {
+                let widen = self.conformal_widths(h, levels)?;
+                self.widen(&mut fc, &widen, h);
+            }
+            Ok::<_, crate::Error>(fc)
         })
         .map_err(core_err)?;
+        for f in &mut series {
+            f.intervals
+                .sort_by(|a, b| a.level.percent().total_cmp(&b.level.percent()));
+            f.clip_nonnegative();
+            f.sort_quantiles();
+        }
         let p = &self.panel;
         for i in 0..p.n_series() {
             if p.len_of(i) < cfg.patch_len {
@@ -264,6 +303,105 @@ impl FittedForecaster for FittedTsfm {
 }
 
 impl FittedTsfm {
+    /// The conformal adjustment `[level][step]` (in the order of `levels`)
+    /// from forecasts of the last [`CALIBRATION_WINDOWS`] horizons of the
+    /// history; empty when the history is too short.
+    fn conformal_widths(&self, h: usize, levels: &[Level]) -> crate::Result<Vec<Vec<f64>>> {
+        let p = &self.panel;
+        let Some(last) = p.max_date() else {
+            return Ok(Vec::new());
+        };
+        let n = p.n_series();
+        let spread;
+        let base = if n > CALIBRATION_SERIES {
+            let pick: Vec<usize> = (0..CALIBRATION_SERIES)
+                .map(|k| k * n / CALIBRATION_SERIES)
+                .collect();
+            spread = p.subset(&pick);
+            &spread
+        } else {
+            p
+        };
+        let mut points: Vec<Vec<Vec<CalPoint>>> = vec![vec![Vec::new(); h]; levels.len()];
+        let mut windows = 0;
+        for w in 1..=CALIBRATION_WINDOWS {
+            let cutoff = p.freq().step(last, -((w * h) as i64));
+            let train = base.until(cutoff);
+            if train.n_series() == 0 {
+                break;
+            }
+            let idx: Vec<usize> = train.ids().iter().filter_map(|id| p.index_of(id)).collect();
+            let future = demandcast_eval::cv::future_covariates(p, &idx, cutoff, h);
+            let inner = FittedTsfm {
+                name: self.name.clone(),
+                loaded: Arc::clone(&self.loaded),
+                panel: train,
+                covs: self.covs.clone(),
+                threads: self.threads,
+                batch_size: self.batch_size,
+                weekday_index: self.weekday_index,
+                calibrate: false,
+            };
+            let fc = inner.forecast_block(h, levels, future.as_ref())?;
+            for (j, &i) in idx.iter().enumerate() {
+                let hist = inner.panel.series(j);
+                let scale = recent_mean(hist, h.max(28));
+                if scale <= 0.0 {
+                    continue;
+                }
+                let ys = &p.series(i)[hist.len()..];
+                for (t, &y) in ys.iter().take(h).enumerate() {
+                    if !y.is_finite() {
+                        continue;
+                    }
+                    for (k, iv) in fc[j].intervals.iter().enumerate() {
+                        points[k][t].push(CalPoint {
+                            lo: iv.lower[t],
+                            hi: iv.upper[t],
+                            y,
+                            scale,
+                        });
+                    }
+                }
+            }
+            windows += 1;
+        }
+        if windows == 0 {
+            return Ok(Vec::new());
+        }
+        let widen: Vec<Vec<f64>> = levels
+            .iter()
+            .zip(&points)
+            .map(|(l, per_step)| {
+                per_step
+                    .iter()
+                    .map(|pts| conformal::adjustment(pts, l.percent() / 100.0, true))
+                    .collect()
+            })
+            .collect();
+        tracing::info!(windows, ?widen, "tsfm intervals conformalized");
+        Ok(widen)
+    }
+
+    /// Moves the bounds of `fc` (intervals in the order `widen` was computed
+    /// for) by `widen`, in units of each series' recent mean demand.
+    fn widen(&self, fc: &mut [Forecast], widen: &[Vec<f64>], h: usize) {
+        for (i, f) in fc.iter_mut().enumerate() {
+            let scale = recent_mean(self.panel.series(i), h.max(28));
+            for (iv, w) in f.intervals.iter_mut().zip(widen) {
+                for (t, (lo, hi)) in iv.lower.iter_mut().zip(&mut iv.upper).enumerate() {
+                    let Some(d) = w.get(t).map(|w| w * scale) else {
+                        continue;
+                    };
+                    if conformal::lower_moves(*lo, true) {
+                        *lo -= d;
+                    }
+                    *hi += d;
+                }
+            }
+        }
+    }
+
     fn threads_or_all(&self) -> usize {
         if self.threads > 0 {
             self.threads
@@ -271,5 +409,131 @@ impl FittedTsfm {
             // The caller's pool (the CLI's `--threads`).
             rayon::current_num_threads()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tsfm;
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    use demandcast_core::{Freq, NaiveDate};
+
+    /// A tiny randomly initialised model over 120 daily series of counts.
+    fn fitted() -> Result<FittedTsfm, Box<dyn std::error::Error>> {
+        let cfg = TsfmConfig::tiny();
+        let vm = VarMap::new();
+        let model = Tsfm::new(
+            &cfg,
+            VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
+            None,
+        )?;
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("date")?;
+        let mut state = 7u64;
+        let series = (0..120)
+            .map(|i| {
+                let level = 1.0 + (i % 10) as f64;
+                let y = (0..150)
+                    .map(|_| {
+                        // a small LCG: counts spread around each series' level
+                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+                        (level * 2.0 * u).floor()
+                    })
+                    .collect();
+                (format!("s{i}"), start, y)
+            })
+            .collect();
+        let panel = Panel::from_series(Freq::Daily, series)?;
+        Ok(FittedTsfm {
+            name: "Tsfm".into(),
+            loaded: Arc::new(LoadedModel {
+                model,
+                config: cfg,
+                device: Device::Cpu,
+                use_covariates: false,
+            }),
+            panel,
+            covs: CovariateUse::default(),
+            threads: 1,
+            batch_size: 64,
+            weekday_index: false,
+            calibrate: true,
+        })
+    }
+
+    /// Share of the actuals of the last two horizons inside the intervals
+    /// forecast from before each, with `widen` applied or not.
+    fn coverage(f: &FittedTsfm, h: usize, level: Level, widen: Option<&[Vec<f64>]>) -> f64 {
+        let p = &f.panel;
+        let last = p.max_date().unwrap_or_default();
+        let (mut hit, mut n) = (0usize, 0usize);
+        for w in 1..=2 {
+            let train = p.until(p.freq().step(last, -((w * h) as i64)));
+            let inner = FittedTsfm {
+                panel: train,
+                calibrate: false,
+                covs: CovariateUse::default(),
+                name: f.name.clone(),
+                loaded: Arc::clone(&f.loaded),
+                ..*f
+            };
+            let Ok(mut fc) = inner.forecast_block(h, &[level], None) else {
+                return f64::NAN;
+            };
+            if let Some(widen) = widen {
+                inner.widen(&mut fc, widen, h);
+            }
+            for (i, fi) in fc.iter_mut().enumerate() {
+                fi.clip_nonnegative();
+                let y = &p.series(i)[inner.panel.len_of(i)..];
+                let iv = &fi.intervals[0];
+                for t in 0..h {
+                    n += 1;
+                    hit += usize::from(iv.lower[t] <= y[t] && y[t] <= iv.upper[t]);
+                }
+            }
+        }
+        hit as f64 / n as f64
+    }
+
+    #[test]
+    fn calibration_brings_the_intervals_to_their_level() -> Result<(), Box<dyn std::error::Error>> {
+        let f = fitted()?;
+        let (h, level) = (14, Level::new(80.0)?);
+        let widen = f.conformal_widths(h, &[level])?;
+        assert_eq!((widen.len(), widen[0].len()), (1, h));
+        let raw = coverage(&f, h, level, None);
+        let cal = coverage(&f, h, level, Some(&widen));
+        // conformal: at least the level on the windows it was computed on,
+        // and not much more (ties among counts allow a little)
+        assert!((0.8..=0.86).contains(&cal), "calibrated {cal}, raw {raw}");
+        assert!(
+            (raw - 0.8).abs() > 0.1,
+            "the random model's raw coverage {raw}"
+        );
+        // predict applies it: same means, other bounds, bounds still ordered
+        let on = f.predict(h, &[level], None)?;
+        let off = FittedTsfm {
+            calibrate: false,
+            covs: CovariateUse::default(),
+            name: f.name.clone(),
+            loaded: Arc::clone(&f.loaded),
+            panel: f.panel.clone(),
+            ..f
+        }
+        .predict(h, &[level], None)?;
+        assert_eq!(on.series[0].mean, off.series[0].mean);
+        assert_ne!(on.series[0].intervals, off.series[0].intervals);
+        for s in &on.series {
+            let iv = &s.intervals[0];
+            assert!(iv
+                .lower
+                .iter()
+                .zip(&iv.upper)
+                .all(|(l, u)| 0.0 <= *l && l <= u));
+        }
+        Ok(())
     }
 }

@@ -115,10 +115,15 @@ impl ModelSpec {
                         .nonnegative(opts.nonnegative),
                 )
             }
-            ModelSpec::Tsfm { adapter, weekday } => Box::new(demandcast_neural::TsfmForecaster {
+            ModelSpec::Tsfm {
+                adapter,
+                weekday,
+                calibrate,
+            } => Box::new(demandcast_neural::TsfmForecaster {
                 alias: Some(w.alias.clone()),
                 adapter: adapter.as_ref().map(std::path::PathBuf::from),
                 weekday_index: *weekday,
+                calibrate: *calibrate,
                 ..Default::default()
             }),
             // AutoSelect names itself `auto`; the alias does not apply.

@@ -97,6 +97,10 @@ pub enum ModelSpec {
         /// or not (`off`); `None` = the model's default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         weekday: Option<bool>,
+        /// Conformalize the intervals on the last horizons of the history
+        /// (`calibrate=on`) or not (`off`); `None` = the model's default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calibrate: Option<bool>,
     },
 }
 
@@ -179,6 +183,7 @@ impl ModelSpec {
             ModelKind::Tsfm => ModelSpec::Tsfm {
                 adapter: None,
                 weekday: None,
+                calibrate: None,
             },
         }
     }
@@ -265,13 +270,21 @@ impl ModelSpec {
                 }
             }
             ModelSpec::LightGbm { params } if !params.is_empty() => vec![params.clone()],
-            ModelSpec::Tsfm { adapter, weekday } => {
+            ModelSpec::Tsfm {
+                adapter,
+                weekday,
+                calibrate,
+            } => {
+                let on_off = |b: bool| if b { "on" } else { "off" };
                 let mut p = Vec::new();
                 if let Some(dir) = adapter {
                     p.push(format!("adapter={dir}"));
                 }
                 if let Some(w) = weekday {
-                    p.push(format!("weekday={}", if *w { "on" } else { "off" }));
+                    p.push(format!("weekday={}", on_off(*w)));
+                }
+                if let Some(c) = calibrate {
+                    p.push(format!("calibrate={}", on_off(*c)));
                 }
                 p
             }
@@ -331,9 +344,10 @@ impl FromStr for ModelSpec {
             return lightgbm_spec(rest);
         }
         if kind == ModelKind::Tsfm {
-            // `tsfm:adapter=DIR,weekday=on|off`; the directory may itself contain `:`.
+            // `tsfm:adapter=DIR,weekday=on|off,calibrate=on|off`; the
+            // directory may itself contain `:`.
             let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
-            let (mut adapter, mut weekday) = (None, None);
+            let (mut adapter, mut weekday, mut calibrate) = (None, None, None);
             for kv in rest.split(',').map(str::trim).filter(|kv| !kv.is_empty()) {
                 match kv.split_once('=') {
                     Some(("adapter", dir)) if !dir.trim().is_empty() => {
@@ -341,10 +355,21 @@ impl FromStr for ModelSpec {
                     }
                     Some(("weekday", "on")) => weekday = Some(true),
                     Some(("weekday", "off")) => weekday = Some(false),
-                    _ => return Err(bad(kv, "the parameters are adapter=DIR and weekday=on|off")),
+                    Some(("calibrate", "on")) => calibrate = Some(true),
+                    Some(("calibrate", "off")) => calibrate = Some(false),
+                    _ => {
+                        return Err(bad(
+                            kv,
+                            "the parameters are adapter=DIR, weekday=on|off and calibrate=on|off",
+                        ))
+                    }
                 }
             }
-            return Ok(ModelSpec::Tsfm { adapter, weekday });
+            return Ok(ModelSpec::Tsfm {
+                adapter,
+                weekday,
+                calibrate,
+            });
         }
         let max_params = match kind {
             ModelKind::SeasonalNaive
@@ -465,19 +490,25 @@ mod tests {
     #[test]
     fn tsfm_takes_an_adapter_and_a_weekday_switch(
     ) -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let specs = ModelSpec::parse_list("tsfm:adapter=a/b,weekday=off")?;
+        let specs = ModelSpec::parse_list("tsfm:adapter=a/b,weekday=off,calibrate=off")?;
         assert_eq!(
             specs[0],
             ModelSpec::Tsfm {
                 adapter: Some("a/b".into()),
-                weekday: Some(false)
+                weekday: Some(false),
+                calibrate: Some(false),
             }
+        );
+        assert_eq!(
+            specs[0].params(),
+            vec!["adapter=a/b", "weekday=off", "calibrate=off"]
         );
         assert_eq!(
             ModelSpec::parse_list("tsfm")?[0].params(),
             Vec::<String>::new()
         );
         assert!(ModelSpec::parse_list("tsfm:weekday=maybe").is_err());
+        assert!(ModelSpec::parse_list("tsfm:calibrate=yes").is_err());
         Ok(())
     }
 
