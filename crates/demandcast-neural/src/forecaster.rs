@@ -33,13 +33,17 @@ pub struct TsfmForecaster {
     /// ([`crate::weekday`]); `None` = [`WEEKDAY_INDEX_DEFAULT`].
     pub weekday_index: Option<bool>,
     /// Conformalize the intervals on the series' own last horizons (see
-    /// [`FittedTsfm`]); `None` = [`CALIBRATE_DEFAULT`].
+    /// [`FittedTsfm`]); `None`: for the pretrained weights alone, not with an
+    /// adapter.
+    ///
+    /// The pretrained head's intervals are too narrow on daily retail data
+    /// (M5: 80 % intervals covered 65 %), and calibrating them lowered the
+    /// scaled CRPS from 0.600 to 0.557. A fine-tuned head has learnt the
+    /// user's quantiles with the pinball loss (87 % coverage, sCRPS 0.542),
+    /// and narrowing it to 81 % raised the scaled CRPS to 0.553, so adapters
+    /// keep their own intervals unless asked (`tsfm:calibrate=on|off`).
     pub calibrate: Option<bool>,
 }
-
-/// Whether intervals are conformalized unless the spec says
-/// (`tsfm:calibrate=on|off`).
-pub const CALIBRATE_DEFAULT: bool = true;
 
 /// Horizons at the end of the history that the intervals are calibrated on.
 const CALIBRATION_WINDOWS: usize = 2;
@@ -87,7 +91,7 @@ impl Forecaster for TsfmForecaster {
             covs,
             threads: self.threads,
             weekday_index: self.weekday_index.unwrap_or(WEEKDAY_INDEX_DEFAULT),
-            calibrate: self.calibrate.unwrap_or(CALIBRATE_DEFAULT),
+            calibrate: self.calibrate.unwrap_or(self.adapter.is_none()),
             batch_size: if self.batch_size == 0 {
                 256
             } else {
