@@ -493,9 +493,9 @@ mod tests {
                 fi.clip_nonnegative();
                 let y = &p.series(i)[inner.panel.len_of(i)..];
                 let iv = &fi.intervals[0];
-                for t in 0..h {
+                for ((y, lo), hi) in y.iter().zip(&iv.lower).zip(&iv.upper).take(h) {
                     n += 1;
-                    hit += usize::from(iv.lower[t] <= y[t] && y[t] <= iv.upper[t]);
+                    hit += usize::from(lo <= y && y <= hi);
                 }
             }
         }
