@@ -1,9 +1,11 @@
-//! Layers built only from differentiable candle ops.
+//! Layers built from differentiable candle ops for training.
 //!
 //! candle-nn's fused `LayerNorm` and `softmax_last_dim` have no backward pass:
 //! their outputs are silently detached, so nothing below them would train (see
 //! `shared/design/ml-notes.md`). The composites here cost a few more kernel
 //! launches but every weight receives a gradient; `tests/gradients.rs` checks it.
+//! Where nothing needs a gradient (inference with frozen weights), the fused
+//! kernels run instead.
 
 use candle_core::{DType, Module, Tensor, D};
 use candle_nn::{init::Init, VarBuilder};
