@@ -14,6 +14,8 @@
 //! final intervals then do (see [`lower_moves`]). Where no bound is at the
 //! floor this is plain CQR.
 
+use demandcast_core::{Forecast, Level};
+
 /// One calibration actual: the uncalibrated bounds, the actual and the
 /// series' scale (e.g. [`recent_mean`]) that the adjustments are in units of.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,8 +53,7 @@ pub fn recent_mean(y: &[f64], n: usize) -> f64 {
     }
 }
 
-/// The `ceil((n + 1) level) / n` empirical quantile of `scores` (0 when
-/// empty; infinite scores count as misses at any adjustment).
+/// The `ceil((n + 1) level) / n` empirical quantile of `scores` (0 when empty).
 pub fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
     if scores.is_empty() {
         return 0.0;
@@ -60,19 +61,7 @@ pub fn conformal_quantile(scores: &mut [f64], level: f64) -> f64 {
     scores.sort_by(f64::total_cmp);
     let n = scores.len();
     let k = (((n + 1) as f64) * level).ceil() as usize;
-    let q = scores[k.clamp(1, n) - 1];
-    if q.is_finite() {
-        q
-    } else {
-        // more misses than the level allows at any finite adjustment: take
-        // the largest finite one
-        scores
-            .iter()
-            .rev()
-            .copied()
-            .find(|s| s.is_finite())
-            .unwrap_or(0.0)
-    }
+    scores[k.clamp(1, n) - 1]
 }
 
 /// Whether a lower bound moves with the adjustment: not when the model is
@@ -113,9 +102,95 @@ pub fn adjustment(points: &[CalPoint], level: f64, nonnegative: bool) -> f64 {
     conformal_quantile(&mut scores, level)
 }
 
+/// Adds one series' calibration points: for each of `levels`, the bounds
+/// of `forecast`'s interval at that level against the `actuals` that
+/// followed, step by step (`points[level][step]`), in units of
+/// `recent_mean(history, scale_window)`. A series without recent demand (scale
+/// 0) or a missing actual adds nothing.
+pub fn add_points(
+    points: &mut [Vec<Vec<CalPoint>>],
+    levels: &[Level],
+    forecast: &Forecast,
+    history: &[f64],
+    actuals: &[f64],
+    scale_window: usize,
+) {
+    let scale = recent_mean(history, scale_window);
+    if scale <= 0.0 {
+        return;
+    }
+    for (level, per_step) in levels.iter().zip(points.iter_mut()) {
+        let Some(iv) = forecast.intervals.iter().find(|v| v.level == *level) else {
+            continue;
+        };
+        for (t, (out, &y)) in per_step.iter_mut().zip(actuals).enumerate() {
+            if y.is_finite() {
+                out.push(CalPoint {
+                    lo: iv.lower[t],
+                    hi: iv.upper[t],
+                    y,
+                    scale,
+                });
+            }
+        }
+    }
+}
+
+/// The [`adjustment`] of every level and step (`[level][step]`) from the
+/// points of [`add_points`].
+pub fn adjustments(
+    levels: &[Level],
+    points: &[Vec<Vec<CalPoint>>],
+    nonnegative: bool,
+) -> Vec<Vec<f64>> {
+    levels
+        .iter()
+        .zip(points)
+        .map(|(level, per_step)| {
+            per_step
+                .iter()
+                .map(|p| adjustment(p, level.percent() / 100.0, nonnegative))
+                .collect()
+        })
+        .collect()
+}
+
+/// Moves the bounds of `forecast`'s intervals by the adjustments `widen`
+/// (`[level][step]`, for `levels`; steps past the last reuse it) times the
+/// series' `scale`: each upper bound up, each lower bound that moves (see
+/// [`lower_moves`]) down. Call before clipping, as the calibration scored
+/// the bounds the model gave.
+pub fn widen(
+    forecast: &mut Forecast,
+    levels: &[Level],
+    widen: &[Vec<f64>],
+    scale: f64,
+    nonnegative: bool,
+) {
+    for iv in &mut forecast.intervals {
+        let Some(w) = levels
+            .iter()
+            .position(|l| *l == iv.level)
+            .and_then(|k| widen.get(k))
+            .filter(|w| !w.is_empty())
+        else {
+            continue;
+        };
+        for (t, (lo, hi)) in iv.lower.iter_mut().zip(&mut iv.upper).enumerate() {
+            let d = w[t.min(w.len() - 1)] * scale;
+            if lower_moves(*lo, nonnegative) {
+                *lo -= d;
+            }
+            *hi += d;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{adjustment, conformal_quantile, lower_moves, CalPoint};
+    use super::CalPoint;
+    use super::{add_points, adjustment, adjustments, conformal_quantile, lower_moves, widen};
+    use demandcast_core::{Forecast, Interval, Level};
 
     #[test]
     fn conformal_quantile_is_the_finite_sample_rank() {
@@ -193,5 +268,51 @@ mod tests {
         let c = covered(&points, w);
         assert!((0.8..=0.82).contains(&c), "{c}");
         assert!(w > 60.0, "{w}");
+    }
+
+    #[test]
+    fn points_and_widening_round_trip_through_a_forecast() -> demandcast_core::Result<()> {
+        let l80 = Level::new(80.0)?;
+        let fc = |lower: Vec<f64>, upper: Vec<f64>| Forecast {
+            mean: vec![1.0; lower.len()],
+            intervals: vec![Interval {
+                level: l80,
+                lower,
+                upper,
+            }],
+        };
+        // history of mean 2 over its last 4 values; the actuals run one step
+        // past the horizon (ignored) and hold a missing value (skipped)
+        let mut points = vec![vec![Vec::new(); 2]];
+        let f = fc(vec![0.0, 1.0], vec![3.0, 4.0]);
+        add_points(
+            &mut points,
+            &[l80],
+            &f,
+            &[9.0, 1.0, 3.0, 1.0, 3.0],
+            &[5.0, f64::NAN, 7.0],
+            4,
+        );
+        assert_eq!(
+            points[0][0],
+            vec![CalPoint {
+                lo: 0.0,
+                hi: 3.0,
+                y: 5.0,
+                scale: 2.0
+            }]
+        );
+        assert!(points[0][1].is_empty());
+        // no recent demand: nothing added
+        add_points(&mut points, &[l80], &f, &[0.0, 0.0], &[5.0, 5.0], 4);
+        assert_eq!(points[0][0].len(), 1);
+        assert_eq!(adjustments(&[l80], &points, true), vec![vec![1.0, 0.0]]);
+        // a lower bound at zero stays, others move; steps past the last
+        // adjustment reuse it
+        let mut g = fc(vec![0.0, 1.0, 2.0], vec![3.0, 4.0, 5.0]);
+        widen(&mut g, &[l80], &[vec![0.5, -0.25]], 2.0, true);
+        assert_eq!(g.intervals[0].lower, vec![0.0, 1.5, 2.5]);
+        assert_eq!(g.intervals[0].upper, vec![4.0, 3.5, 4.5]);
+        Ok(())
     }
 }

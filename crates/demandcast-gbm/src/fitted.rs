@@ -8,6 +8,7 @@ use crate::{GbmError, Result};
 use demandcast_core::{
     FittedForecaster, Forecast, FutureCovariates, Interval, Level, Panel, PanelForecast,
 };
+use demandcast_eval::conformal;
 use demandcast_features::FittedFeatures;
 use lightgbm3::Booster;
 
@@ -79,7 +80,7 @@ pub struct GbmFitted {
     /// Conformal adjustment `[level][step]`, in units of each series' recent
     /// mean demand, added to each upper bound and taken from each lower one
     /// above zero (empty: none); see `GbmParams::calibrate` and
-    /// `crate::conformal`.
+    /// `demandcast_eval::conformal`.
     pub(crate) widen: Vec<Vec<f64>>,
 }
 
@@ -403,30 +404,16 @@ impl GbmFitted {
             .zip(qs)
             .enumerate()
             .map(|(i, (mean, q))| {
-                let scale = demandcast_eval::conformal::recent_mean(
-                    panel.series(i),
-                    self.horizon.unwrap_or(1).max(28),
-                );
+                let scale =
+                    conformal::recent_mean(panel.series(i), self.horizon.unwrap_or(1).max(28));
                 let mut intervals: Vec<Interval> = levels
                     .iter()
                     .filter_map(|l| {
                         let k = self.levels.iter().position(|x| x == l)?;
-                        let (mut lower, mut upper) = (q[2 * k].clone(), q[2 * k + 1].clone());
-                        if let Some(w) = self.widen.get(k).filter(|w| !w.is_empty()) {
-                            for (t, (lo, hi)) in lower.iter_mut().zip(&mut upper).enumerate() {
-                                let d = w[t.min(w.len() - 1)] * scale;
-                                // a lower bound at zero stays there, as in
-                                // the calibration's scores
-                                if demandcast_eval::conformal::lower_moves(*lo, self.nonnegative) {
-                                    *lo -= d;
-                                }
-                                *hi += d;
-                            }
-                        }
                         Some(Interval {
                             level: *l,
-                            lower,
-                            upper,
+                            lower: q[2 * k].clone(),
+                            upper: q[2 * k + 1].clone(),
                         })
                     })
                     .collect();
@@ -436,6 +423,7 @@ impl GbmFitted {
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
                 let mut f = Forecast { mean, intervals };
+                conformal::widen(&mut f, &self.levels, &self.widen, scale, self.nonnegative);
                 if self.nonnegative {
                     f.clip_nonnegative();
                 }

@@ -5,7 +5,7 @@ use crate::fitted::{GbmFitted, GroupModel, Head};
 use crate::params::{GbmParams, Strategy};
 use crate::{GbmError, Result};
 use demandcast_core::{FittedForecaster, Forecaster, Level, Panel, Progress};
-use demandcast_eval::conformal::{self, recent_mean, CalPoint};
+use demandcast_eval::conformal::{self, CalPoint};
 use demandcast_features::{FeatureEngine, FeatureSpec, FittedFeatures, TrainOptions};
 use std::time::Instant;
 
@@ -147,7 +147,7 @@ impl LightGbm {
     /// and step, the actuals of every series, in units of the series' recent
     /// mean demand and pooled over the windows, give the conformal quantile
     /// by which the final intervals are widened (narrowed when negative; see
-    /// [`crate::conformal`] for the lower bounds at zero). Quantile models
+    /// [`demandcast_eval::conformal`] for the lower bounds at zero). Quantile models
     /// trained on one-step-ahead rows are too narrow many steps ahead; this
     /// corrects them. `[level][step]`, empty when the history is too short.
     fn conformal_widths(&self, panel: &Panel, h: usize) -> Result<Vec<Vec<f64>>> {
@@ -167,17 +167,7 @@ impl LightGbm {
         if windows == 0 {
             return Ok(Vec::new());
         }
-        let widen: Vec<Vec<f64>> = self
-            .levels
-            .iter()
-            .zip(&points)
-            .map(|(level, per_step)| {
-                per_step
-                    .iter()
-                    .map(|p| conformal::adjustment(p, level.percent() / 100.0, self.nonnegative))
-                    .collect()
-            })
-            .collect();
+        let widen = conformal::adjustments(&self.levels, &points, self.nonnegative);
         tracing::info!(windows, ?widen, "lightgbm intervals conformalized");
         Ok(widen)
     }
@@ -212,35 +202,16 @@ impl LightGbm {
         };
         let future = demandcast_eval::cv::future_covariates(panel, &series, cutoff, h);
         let fc = fitted.forecast_run(h, &self.levels, future.as_ref())?;
-        let ptr = panel.indptr();
-        // In units of each series' recent mean demand, so that one pooled
-        // adjustment moves a fast seller's bounds more than a slow one's
-        // (normalized CQR).
-        let scale: Vec<f64> = (0..train.n_series())
-            .map(|j| recent_mean(train.series(j), h.max(28)))
-            .collect();
-        for (level, per_step) in self.levels.iter().zip(points.iter_mut()) {
-            for (t, out) in per_step.iter_mut().enumerate() {
-                for (j, &i) in series.iter().enumerate() {
-                    // the row of step t after the cutoff in series i
-                    let row = train.len_of(j) + t;
-                    if row >= panel.len_of(i) {
-                        continue;
-                    }
-                    let y = panel.values()[ptr[i] + row];
-                    let Some(iv) = fc.series[j].intervals.iter().find(|v| v.level == *level) else {
-                        continue;
-                    };
-                    if y.is_finite() && scale[j] > 0.0 {
-                        out.push(CalPoint {
-                            lo: iv.lower[t],
-                            hi: iv.upper[t],
-                            y,
-                            scale: scale[j],
-                        });
-                    }
-                }
-            }
+        for (j, &i) in series.iter().enumerate() {
+            let hist = train.series(j);
+            conformal::add_points(
+                points,
+                &self.levels,
+                &fc.series[j],
+                hist,
+                &panel.series(i)[hist.len()..],
+                h.max(28),
+            );
         }
         Ok(true)
     }

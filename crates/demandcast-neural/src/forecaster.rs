@@ -270,7 +270,7 @@ impl FittedForecaster for FittedTsfm {
             let mut fc = self.forecast_block(h, levels, future)?;
             if self.calibrate && !levels.is_empty() {
                 let widen = self.conformal_widths(h, levels)?;
-                self.widen(&mut fc, &widen, h);
+                self.widen(&mut fc, levels, &widen, h);
             }
             Ok::<_, crate::Error>(fc)
         })
@@ -307,6 +307,20 @@ impl FittedForecaster for FittedTsfm {
 }
 
 impl FittedTsfm {
+    /// The same model over `panel`, without the interval calibration.
+    fn uncalibrated_on(&self, panel: Panel) -> Self {
+        Self {
+            name: self.name.clone(),
+            loaded: Arc::clone(&self.loaded),
+            panel,
+            covs: self.covs.clone(),
+            threads: self.threads,
+            batch_size: self.batch_size,
+            weekday_index: self.weekday_index,
+            calibrate: false,
+        }
+    }
+
     /// The conformal adjustment `[level][step]` (in the order of `levels`)
     /// from forecasts of the last [`CALIBRATION_WINDOWS`] horizons of the
     /// history; empty when the history is too short.
@@ -336,73 +350,29 @@ impl FittedTsfm {
             }
             let idx: Vec<usize> = train.ids().iter().filter_map(|id| p.index_of(id)).collect();
             let future = demandcast_eval::cv::future_covariates(p, &idx, cutoff, h);
-            let inner = FittedTsfm {
-                name: self.name.clone(),
-                loaded: Arc::clone(&self.loaded),
-                panel: train,
-                covs: self.covs.clone(),
-                threads: self.threads,
-                batch_size: self.batch_size,
-                weekday_index: self.weekday_index,
-                calibrate: false,
-            };
+            let inner = self.uncalibrated_on(train);
             let fc = inner.forecast_block(h, levels, future.as_ref())?;
             for (j, &i) in idx.iter().enumerate() {
                 let hist = inner.panel.series(j);
-                let scale = recent_mean(hist, h.max(28));
-                if scale <= 0.0 {
-                    continue;
-                }
-                let ys = &p.series(i)[hist.len()..];
-                for (t, &y) in ys.iter().take(h).enumerate() {
-                    if !y.is_finite() {
-                        continue;
-                    }
-                    for (k, iv) in fc[j].intervals.iter().enumerate() {
-                        points[k][t].push(CalPoint {
-                            lo: iv.lower[t],
-                            hi: iv.upper[t],
-                            y,
-                            scale,
-                        });
-                    }
-                }
+                let actuals = &p.series(i)[hist.len()..];
+                conformal::add_points(&mut points, levels, &fc[j], hist, actuals, h.max(28));
             }
             windows += 1;
         }
         if windows == 0 {
             return Ok(Vec::new());
         }
-        let widen: Vec<Vec<f64>> = levels
-            .iter()
-            .zip(&points)
-            .map(|(l, per_step)| {
-                per_step
-                    .iter()
-                    .map(|pts| conformal::adjustment(pts, l.percent() / 100.0, true))
-                    .collect()
-            })
-            .collect();
+        let widen = conformal::adjustments(levels, &points, true);
         tracing::info!(windows, ?widen, "tsfm intervals conformalized");
         Ok(widen)
     }
 
-    /// Moves the bounds of `fc` (intervals in the order `widen` was computed
-    /// for) by `widen`, in units of each series' recent mean demand.
-    fn widen(&self, fc: &mut [Forecast], widen: &[Vec<f64>], h: usize) {
+    /// Moves the bounds of `fc` by `widen` (computed for `levels`), in units
+    /// of each series' recent mean demand.
+    fn widen(&self, fc: &mut [Forecast], levels: &[Level], widen: &[Vec<f64>], h: usize) {
         for (i, f) in fc.iter_mut().enumerate() {
             let scale = recent_mean(self.panel.series(i), h.max(28));
-            for (iv, w) in f.intervals.iter_mut().zip(widen) {
-                for (t, (lo, hi)) in iv.lower.iter_mut().zip(&mut iv.upper).enumerate() {
-                    let Some(d) = w.get(t).map(|w| w * scale) else {
-                        continue;
-                    };
-                    if conformal::lower_moves(*lo, true) {
-                        *lo -= d;
-                    }
-                    *hi += d;
-                }
-            }
+            conformal::widen(f, levels, widen, scale, true);
         }
     }
 
@@ -475,19 +445,12 @@ mod tests {
         let (mut hit, mut n) = (0usize, 0usize);
         for w in 1..=2 {
             let train = p.until(p.freq().step(last, -((w * h) as i64)));
-            let inner = FittedTsfm {
-                panel: train,
-                calibrate: false,
-                covs: CovariateUse::default(),
-                name: f.name.clone(),
-                loaded: Arc::clone(&f.loaded),
-                ..*f
-            };
+            let inner = f.uncalibrated_on(train);
             let Ok(mut fc) = inner.forecast_block(h, &[level], None) else {
                 return f64::NAN;
             };
             if let Some(widen) = widen {
-                inner.widen(&mut fc, widen, h);
+                inner.widen(&mut fc, &[level], widen, h);
             }
             for (i, fi) in fc.iter_mut().enumerate() {
                 fi.clip_nonnegative();
@@ -519,15 +482,9 @@ mod tests {
         );
         // predict applies it: same means, other bounds, bounds still ordered
         let on = f.predict(h, &[level], None)?;
-        let off = FittedTsfm {
-            calibrate: false,
-            covs: CovariateUse::default(),
-            name: f.name.clone(),
-            loaded: Arc::clone(&f.loaded),
-            panel: f.panel.clone(),
-            ..f
-        }
-        .predict(h, &[level], None)?;
+        let off = f
+            .uncalibrated_on(f.panel.clone())
+            .predict(h, &[level], None)?;
         assert_eq!(on.series[0].mean, off.series[0].mean);
         assert_ne!(on.series[0].intervals, off.series[0].intervals);
         for s in &on.series {
