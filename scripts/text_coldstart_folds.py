@@ -23,11 +23,14 @@ ap.add_argument('--bin', required=True, help='the demandcast binary')
 ap.add_argument('--out', required=True, help='work folder')
 ap.add_argument('--folds', default='f0331,f0430,f0531,public')
 ap.add_argument('--extra', default='--threads 1', help='extra demandcast flags, space separated')
+ap.add_argument('--scales', default='', help='comma-separated multipliers: also print the WAPE ratio to the best '
+                'baseline of the forecasts times each one (how far the calibrated level is from the best one)')
 a = ap.parse_args()
 P, WK, _ = tb.weekly('public')
 FOLDS = {'f0331': ('2011-03-31', '2011-04-01', '2011-06-03'), 'f0430': ('2011-04-30', '2011-05-01', '2011-07-03'),
          'f0531': ('2011-05-31', '2011-06-01', '2011-08-03'), 'public': ('2011-06-30', '2011-07-01', '2011-09-03')}
-rows = []
+MULTS = [float(x) for x in a.scales.split(',') if x]
+rows, level = [], []
 for name in a.folds.split(','):
     cut, first, last = FOLDS[name]
     sel = P.loc[(P.launch_date >= first) & (P.launch_date <= last) & P.y4.notna()].copy()
@@ -51,9 +54,20 @@ for name in a.folds.split(','):
         bw = min(bl[H]); bm = min(bl[H], key=lambda x: x[1])
         r = res[f'h{H}']
         rows.append(dict(fold=name, H=H, n=r['n'], wape=r['wape'], mae=r['mae'], best_b_wape=bw[0], b_wape=bw[2], best_b_mae=bm[1], b_mae=bm[2]))
+        # The aggregate bias and the WAPE at other levels: the WAPE-optimal forecast of a
+        # heavy-tailed total is a median, so sum(f) / sum(a) well below 1 is expected.
+        j = act.loc[act.horizon_weeks == H].merge(f.loc[f.horizon_weeks == H], on=['unique_id', 'horizon_weeks'])
+        fa, aa = j.forecast_units.fillna(0).to_numpy(float), j.actual_units.to_numpy(float)
+        lv = dict(fold=name, H=H, sum_f_over_a=fa.sum() / aa.sum())
+        for m in MULTS:
+            lv[f'x{m:g}'] = np.abs(m * fa - aa).sum() / aa.sum() / bw[0]
+        level.append(lv)
     print(name, [x for x in (Path(a.out) / name / 'stderr.txt').read_text().splitlines() if 'cold start:' in x], file=sys.stderr)
 d = pd.DataFrame(rows); d['rel_wape'] = d.wape / d.best_b_wape; d['rel_mae'] = d.mae / d.best_b_mae
 pd.set_option('display.width', 250)
 print(d.round(3).to_string())
 print('dev mean rel_wape', d[d.fold != 'public'].groupby('H').rel_wape.mean().round(3).to_dict(), 'rel_mae', d[d.fold != 'public'].groupby('H').rel_mae.mean().round(3).to_dict())
 d.to_csv(Path(a.out) / 'summary.csv', index=False)
+lv = pd.DataFrame(level)
+print('aggregate bias and, with --scales, WAPE / best baseline WAPE with the forecasts times each multiplier:')
+print(lv.round(3).to_string())
