@@ -72,8 +72,7 @@ fn common<'a>(input: &'a str, future: &'a str) -> Vec<&'a str> {
     ]
 }
 
-#[test]
-fn saved_model_forecasts_like_fit_and_forecast() {
+fn saved_model_forecasts_like_fit_and_forecast(model: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
     let model_dir = dir.path().join("model");
@@ -86,7 +85,7 @@ fn saved_model_forecasts_like_fit_and_forecast() {
         "--horizon",
         "13",
         "--models",
-        MODEL,
+        model,
         "--levels",
         "80",
         "--threads",
@@ -115,7 +114,7 @@ fn saved_model_forecasts_like_fit_and_forecast() {
     ]);
     run(&saved);
     let mut fresh = args.clone();
-    fresh.extend(["--models", MODEL, "--levels", "80", "--output", s(&b)]);
+    fresh.extend(["--models", model, "--levels", "80", "--output", s(&b)]);
     run(&fresh);
     let (ha, ra) = read_csv(&a);
     let (hb, rb) = read_csv(&b);
@@ -140,6 +139,18 @@ fn saved_model_forecasts_like_fit_and_forecast() {
         assert!(v.iter().all(|x| *x >= 0.0), "non-negative: {r:?}");
         assert!(v[1] <= v[2], "lo-80 <= hi-80: {r:?}");
     }
+}
+
+#[test]
+fn saved_model_forecasts_like_fit_and_forecast_ordered_codes() {
+    saved_model_forecasts_like_fit_and_forecast(MODEL);
+}
+
+#[test]
+fn saved_model_forecasts_like_fit_and_forecast_categoricals() {
+    // The statics declared as LightGBM categoricals (the C-API training
+    // path): the model text carries the categorical splits.
+    saved_model_forecasts_like_fit_and_forecast(&format!("{MODEL},categorical=true"));
 }
 
 #[test]

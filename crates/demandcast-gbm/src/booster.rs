@@ -61,10 +61,12 @@ fn dataset(m: &Matrix, names: &[String], reference: Option<&Dataset>) -> Result<
 }
 
 /// Trains one booster; with a validation set and early stopping, returns
-/// the model and the best round count.
+/// the model and the best round count. The `categorical` columns are
+/// declared as LightGBM categoricals (through [`crate::ffi`]).
 pub(crate) fn train(
     set: &TrainSet,
     names: &[String],
+    categorical: &[usize],
     p: &GbmParams,
     loss: Loss,
     rounds: usize,
@@ -72,6 +74,22 @@ pub(crate) fn train(
 ) -> Result<(String, usize)> {
     let early = set.valid.is_some() && p.early_stopping > 0;
     let params = lgb_params(p, loss, rounds, seed, early);
+    if !categorical.is_empty() {
+        let mut bare = params.clone();
+        if let Some(o) = bare.as_object_mut() {
+            // The C-API loop counts the rounds and stops early itself.
+            o.remove("early_stopping_rounds");
+        }
+        return crate::ffi::train(
+            &set.train,
+            set.valid.as_ref().filter(|_| early),
+            names,
+            categorical,
+            &bare,
+            rounds,
+            if early { p.early_stopping } else { 0 },
+        );
+    }
     let train = dataset(&set.train, names, None)?;
     let booster = match (&set.valid, early) {
         (Some(v), true) => {

@@ -39,6 +39,7 @@
 mod booster;
 mod error;
 mod explain;
+mod ffi;
 mod fitted;
 mod hierarchy;
 mod model;

@@ -227,6 +227,11 @@ impl LightGbm {
     ) -> Result<Vec<Head>> {
         let p = &self.params;
         let names = &features.names;
+        let categorical = if p.categorical {
+            features.categorical_indices()
+        } else {
+            Vec::new()
+        };
         let mut point = Head {
             quantile: None,
             models: Vec::with_capacity(offsets.len()),
@@ -250,8 +255,15 @@ impl LightGbm {
                 // refit on every row with the best round count.
                 opts.holdout = self.horizon.unwrap_or_else(|| panel.freq().season_length());
                 let set = features.training_set(panel, series, &opts)?;
-                let (_, best) =
-                    booster::train(&set, names, p, Loss::Point(p.objective), p.rounds, p.seed)?;
+                let (_, best) = booster::train(
+                    &set,
+                    names,
+                    &categorical,
+                    p,
+                    Loss::Point(p.objective),
+                    p.rounds,
+                    p.seed,
+                )?;
                 tracing::info!(best_rounds = best, "early stopping");
                 rounds = best.max(1);
                 opts.holdout = 0;
@@ -269,6 +281,7 @@ impl LightGbm {
                 let (m, _) = booster::train(
                     &set,
                     names,
+                    &categorical,
                     p,
                     Loss::Point(p.objective),
                     rounds,
@@ -283,6 +296,7 @@ impl LightGbm {
                 let (m, _) = booster::train(
                     &set,
                     names,
+                    &categorical,
                     p,
                     Loss::Quantile(q),
                     p.quantile_rounds(),

@@ -118,6 +118,12 @@ pub struct GbmParams {
     /// covered 75.3 % of the test weeks with one and 79.0 % with two.
     #[serde(default = "two")]
     pub calibration_windows: usize,
+    /// Declare the static attributes (item, dept, category, store, state)
+    /// as LightGBM categoricals (`true`), whose splits group categories by
+    /// their gradient statistics, or give them as codes ordered by mean
+    /// sales (`false`), split like numbers.
+    #[serde(default)]
+    pub categorical: bool,
 }
 
 fn one() -> usize {
@@ -156,6 +162,7 @@ impl Default for GbmParams {
             threads: None,
             calibrate: true,
             calibration_windows: 2,
+            categorical: false,
         }
     }
 }
@@ -163,7 +170,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), quantile_rounds, threads, calibrate (true, false), calibration_windows";
+group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -191,6 +198,13 @@ impl GbmParams {
                     .ok()
                     .filter(|x| *x >= lo)
                     .ok_or_else(|| bad(&format!("expected an integer >= {lo}")))
+            };
+            let flag = || -> Result<bool> {
+                match v.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "1" => Ok(true),
+                    "false" | "no" | "0" => Ok(false),
+                    _ => Err(bad("expected true or false")),
+                }
             };
             match k.as_str() {
                 "objective" => {
@@ -244,13 +258,8 @@ impl GbmParams {
                 "quantile_rounds" => p.quantile_rounds = Some(int(1)?),
                 "threads" => p.threads = Some(int(1)?),
                 "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
-                "calibrate" => {
-                    p.calibrate = match v.to_ascii_lowercase().as_str() {
-                        "true" | "yes" | "1" => true,
-                        "false" | "no" | "0" => false,
-                        _ => return Err(bad("expected true or false")),
-                    }
-                }
+                "calibrate" => p.calibrate = flag()?,
+                "categorical" => p.categorical = flag()?,
                 _ => return Err(GbmError::Param(format!("unknown key '{k}'; keys: {KEYS}"))),
             }
         }
@@ -405,6 +414,11 @@ impl fmt::Display for GbmParams {
             self.calibration_windows.to_string(),
             d.calibration_windows.to_string(),
         );
+        num(
+            "categorical",
+            self.categorical.to_string(),
+            d.categorical.to_string(),
+        );
         f.write_str(&parts.join(","))
     }
 }
@@ -432,8 +446,8 @@ mod tests {
             (vec![1, 7, 28], vec![7, 182])
         );
         assert_eq!(GbmParams::parse(&f.to_string())?, f);
-        let c = GbmParams::parse("calibrate=false,calibration_windows=3")?;
-        assert!(!c.calibrate);
+        let c = GbmParams::parse("calibrate=false,calibration_windows=3,categorical=yes")?;
+        assert!(!c.calibrate && c.categorical);
         assert_eq!(c.calibration_windows, 3);
         assert_eq!(GbmParams::parse(&c.to_string())?, c);
         Ok(())
@@ -478,6 +492,7 @@ mod tests {
             "block=0",
             "lags=0+7",
             "windows=7+x",
+            "categorical=maybe",
         ] {
             assert!(GbmParams::parse(bad).is_err(), "{bad}");
         }
