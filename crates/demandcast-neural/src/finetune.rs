@@ -84,6 +84,9 @@ struct PanelSource<'a> {
     statics: Vec<Vec<u32>>,
     train_end: Vec<usize>,
     eligible: Vec<usize>,
+    /// Day-of-week indices (daily panels): windows are adjusted by them as
+    /// the forecaster adjusts its contexts.
+    dow: Option<Vec<[f64; 7]>>,
 }
 
 impl WindowSource for PanelSource<'_> {
@@ -92,7 +95,7 @@ impl WindowSource for PanelSource<'_> {
         let end = self.train_end[i];
         let lo = 4.min(end - 1);
         let origin = rng.random_range(lo..end);
-        let w = window_at(
+        let mut w = window_at(
             self.panel,
             i,
             origin,
@@ -102,6 +105,9 @@ impl WindowSource for PanelSource<'_> {
             None,
             &self.statics[i],
         );
+        if let Some(idx) = &self.dow {
+            crate::weekday::adjust_window(&mut w, self.panel, i, origin, &idx[i]);
+        }
         // A window cut before the product's first sale has nothing to scale
         // by (see the pretraining mixture): redrawn.
         if w.context.iter().all(|v| !v.is_finite() || *v == 0.0) {
@@ -173,6 +179,14 @@ pub fn finetune(
     let statics: Vec<Vec<u32>> = (0..panel.n_series())
         .map(|i| series_statics(panel, i, &cfg))
         .collect();
+    // Daily panels: the forecaster reads contexts divided by each series'
+    // day-of-week index and multiplies its forecasts by it; the adapter is
+    // trained on windows adjusted the same way.
+    let dow = if crate::forecaster::WEEKDAY_INDEX_DEFAULT {
+        crate::weekday::weekday_indices(panel)
+    } else {
+        None
+    };
     // Validation: the last `vh` periods of a fixed sample of series.
     let step = if opts.max_val_series > 0 && eligible.len() > opts.max_val_series {
         eligible.len() as f64 / opts.max_val_series as f64
@@ -188,7 +202,7 @@ pub fn finetune(
     let val: Vec<Window> = val_ids
         .iter()
         .map(|&i| {
-            window_at(
+            let mut w = window_at(
                 panel,
                 i,
                 train_end[i],
@@ -197,7 +211,11 @@ pub fn finetune(
                 &covs,
                 None::<&FutureCovariates>,
                 &statics[i],
-            )
+            );
+            if let Some(idx) = &dow {
+                crate::weekday::adjust_window(&mut w, panel, i, train_end[i], &idx[i]);
+            }
+            w
         })
         .collect();
     let base = load_tensors(&model_dir.join(WEIGHTS), &dev)?;
@@ -268,6 +286,7 @@ pub fn finetune(
         statics,
         train_end,
         eligible,
+        dow,
     };
     let mut hooks = Hooks {
         on_event,

@@ -208,11 +208,7 @@ impl FittedTsfm {
                     // reseasonalised below: the classic multiplicative
                     // adjustment, so the weekly cycle is the index's alone and
                     // not counted twice where the model has learnt some of it.
-                    let c0 = n - w.context.len();
-                    for (k, v) in w.context.iter_mut().enumerate() {
-                        let d = p.date(i, c0 + k).weekday().num_days_from_monday() as usize;
-                        *v /= idx[i][d].max(0.05) as f32;
-                    }
+                    crate::weekday::adjust_window(&mut w, p, i, n, &idx[i]);
                 }
                 w
             })

@@ -11,8 +11,28 @@
 //! average 1 over a week, so weekly totals are unchanged. This is the classic
 //! seasonal-index reseasonalisation, done by hand because it is a few lines.
 
+use crate::window::Window;
 use chrono::Datelike;
 use demandcast_core::{Freq, Panel};
+
+/// Smallest index divided by (a weekday that never sells would blow up).
+pub const MIN_INDEX: f64 = 0.05;
+
+/// Divides a window's context and targets by the index of their weekdays:
+/// the seasonally adjusted problem the model is given on daily data, at
+/// inference (context only) and in fine-tuning (context and targets, so that
+/// an adapter learns the problem it will be asked). `origin` is the row of
+/// series `i` of the first target step; the context ends just before it.
+pub fn adjust_window(w: &mut Window, p: &Panel, i: usize, origin: usize, idx: &[f64; 7]) {
+    let f = |j: usize| idx[p.date(i, j).weekday().num_days_from_monday() as usize].max(MIN_INDEX);
+    let c0 = origin.saturating_sub(w.context.len());
+    for (k, v) in w.context.iter_mut().enumerate() {
+        *v /= f(c0 + k) as f32;
+    }
+    for (k, v) in w.target.iter_mut().enumerate() {
+        *v /= f(origin + k) as f32;
+    }
+}
 
 /// Units at which a series' own index and the panel's weigh the same.
 const SHRINK_UNITS: f64 = 100.0;
@@ -82,6 +102,32 @@ mod tests {
         // Series and panel agree here, so the index is the true one: 3 / (9/7).
         assert!((idx[0][5] - 7.0 * 3.0 / 9.0).abs() < 1e-9, "{:?}", idx[0]);
         assert!((idx[0][0] - 7.0 / 9.0).abs() < 1e-9);
+        Ok(())
+    }
+
+    #[test]
+    fn adjusted_windows_lose_the_weekly_cycle() -> Result<(), Box<dyn std::error::Error>> {
+        // Saturdays sell 3 units, other days 1: divided by the index, every
+        // day of the context and of the targets reads the same 9/7.
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("date")?;
+        let y: Vec<f64> = (0..364)
+            .map(|t| if t % 7 == 5 { 3.0 } else { 1.0 })
+            .collect();
+        let p = Panel::from_series(Freq::Daily, vec![("a".to_string(), start, y.clone())])?;
+        let idx = weekday_indices(&p).ok_or("daily panel")?;
+        let origin = 300;
+        let mut w = Window {
+            context: y[origin - 30..origin].iter().map(|v| *v as f32).collect(),
+            target: y[origin..origin + 10].iter().map(|v| *v as f32).collect(),
+            feats: Vec::new(),
+            statics: Vec::new(),
+            text: None,
+            freq: 0,
+        };
+        adjust_window(&mut w, &p, 0, origin, &idx[0]);
+        for v in w.context.iter().chain(&w.target) {
+            assert!((f64::from(*v) - 9.0 / 7.0).abs() < 1e-5, "{v}");
+        }
         Ok(())
     }
 }
