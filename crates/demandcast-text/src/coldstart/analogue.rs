@@ -44,7 +44,7 @@ pub struct AnalogueParams {
 impl Default for AnalogueParams {
     /// 20 neighbours, blend of geometric mean and median, unit price elasticity (a neighbour's
     /// units are scaled by its price over the new price, i.e. the analogue
-    /// is a revenue analogue) and a scale of 1.5: the settings that forecast
+    /// is a revenue analogue) and a scale of [`DEFAULT_SCALE`]: the settings that forecast
     /// the Online Retail launches of April to August 2011 best from the data
     /// before each window (see BENCHMARKS.md, "Text and cold start"). The
     /// scale is the usual correction of averages in log space towards the
@@ -60,8 +60,19 @@ impl Default for AnalogueParams {
     }
 }
 
-/// Scale used when the backtest has too few launches to calibrate one.
-pub const DEFAULT_SCALE: f64 = 1.5;
+/// Scale used when the backtest has too few launches to calibrate one, and
+/// the prior its calibrated scale is shrunk towards.
+///
+/// 1.8 rather than the 1.5 of session 7: on the four Online Retail windows
+/// (`scripts/text_coldstart_folds.py`) the forecasts sat below the
+/// WAPE-optimal level in seven of the eight window x horizon cells (optimal
+/// multipliers 1.10 to 1.70 on top of the calibrated scale), because the
+/// backtest on the previous weeks' launches asks for less than the next
+/// weeks' launches sell (launch sizes grew through 2011); with 1.8 the mean
+/// ratio to the best baseline went 0.849 -> 0.825 (4 weeks) and 0.853 ->
+/// 0.828 (8 weeks), better on seven cells, worse on the 17 products of the
+/// public split's 8-week target (1.069 -> 1.114).
+pub const DEFAULT_SCALE: f64 = 1.8;
 
 /// A product with history, as an analogue.
 #[derive(Debug, Clone, PartialEq)]
@@ -375,8 +386,8 @@ mod tests {
     #[test]
     fn geometric_mean_and_blend_of_revenue_analogues() {
         // Each neighbour's units times its price over the new price,
-        // geometric mean of 1 + units weighted by similarity, times the 1.5
-        // scale.
+        // geometric mean of 1 + units weighted by similarity, times the
+        // default scale.
         let r = |id: &str, title: &str, total: f64, price: f64| Reference {
             id: id.into(),
             title: title.into(),
@@ -407,17 +418,21 @@ mod tests {
         let f = pool.predict_from(&nb, Some(2.0), &geo, 2);
         // a: 99 * 1/2 = 49.5; b: 9 * 4/2 = 18.
         let g = (s0 * 50.5f64.ln() + s1 * 19.0f64.ln()) / (s0 + s1);
-        assert!((f.total - 1.5 * g.exp_m1()).abs() < 1e-9, "{}", f.total);
+        assert!(
+            (f.total - DEFAULT_SCALE * g.exp_m1()).abs() < 1e-9,
+            "{}",
+            f.total
+        );
         assert_eq!(f.analogues[1].scaled_total, 18.0);
         // The default blend: the weighted median is a's 49.5 (the larger
         // weight), averaged with the geometric mean in ln(1 + units).
         let f = pool.predict_from(&nb, Some(2.0), &AnalogueParams::default(), 2);
         let b = ((g + 50.5f64.ln()) / 2.0).exp_m1();
         assert!(
-            (f.total - 1.5 * b).abs() < 1e-9,
+            (f.total - DEFAULT_SCALE * b).abs() < 1e-9,
             "{} vs {}",
             f.total,
-            1.5 * b
+            DEFAULT_SCALE * b
         );
     }
 }

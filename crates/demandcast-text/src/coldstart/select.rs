@@ -243,6 +243,6 @@ mod tests {
         assert_eq!(g[0].k, 20);
         assert_eq!(g[0].aggregate, super::super::analogue::Aggregate::Blend);
         assert_eq!(g[0].elasticity, 1.0);
-        assert_eq!(g[0].scale, 1.5);
+        assert_eq!(g[0].scale, super::super::analogue::DEFAULT_SCALE);
     }
 }
