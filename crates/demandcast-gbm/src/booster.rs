@@ -73,23 +73,19 @@ pub(crate) fn train(
     seed: u64,
 ) -> Result<(String, usize)> {
     let early = set.valid.is_some() && p.early_stopping > 0;
-    let params = lgb_params(p, loss, rounds, seed, early);
     if !categorical.is_empty() {
-        let mut bare = params.clone();
-        if let Some(o) = bare.as_object_mut() {
-            // The C-API loop counts the rounds and stops early itself.
-            o.remove("early_stopping_rounds");
-        }
+        // The C-API loop counts the rounds and stops early itself.
         return crate::ffi::train(
             &set.train,
             set.valid.as_ref().filter(|_| early),
             names,
             categorical,
-            &bare,
+            &lgb_params(p, loss, rounds, seed, false),
             rounds,
             if early { p.early_stopping } else { 0 },
         );
     }
+    let params = lgb_params(p, loss, rounds, seed, early);
     let train = dataset(&set.train, names, None)?;
     let booster = match (&set.valid, early) {
         (Some(v), true) => {

@@ -163,8 +163,9 @@ impl RawBooster {
                 )
             })?;
             if (len as usize) <= buf.len() {
-                let end = (len.max(1) as usize) - 1;
-                return String::from_utf8(buf[..end].to_vec())
+                // `len` counts the terminating NUL.
+                buf.truncate((len.max(1) as usize) - 1);
+                return String::from_utf8(buf)
                     .map_err(|e| GbmError::LightGbm(format!("model text: {e}")));
             }
             buf = vec![0u8; len as usize];

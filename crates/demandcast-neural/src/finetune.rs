@@ -89,25 +89,34 @@ struct PanelSource<'a> {
     dow: Option<Vec<[f64; 7]>>,
 }
 
+impl PanelSource<'_> {
+    /// Series `i`'s window at `origin`, targets scored up to `target_end`,
+    /// divided by its day-of-week index where the panel has one.
+    fn window(&self, i: usize, origin: usize, target_end: usize) -> Window {
+        let mut w = window_at(
+            self.panel,
+            i,
+            origin,
+            target_end,
+            &self.cfg,
+            &self.covs,
+            None::<&FutureCovariates>,
+            &self.statics[i],
+        );
+        if let Some(idx) = &self.dow {
+            crate::weekday::adjust_window(&mut w, self.panel, i, origin, &idx[i]);
+        }
+        w
+    }
+}
+
 impl WindowSource for PanelSource<'_> {
     fn draw(&self, rng: &mut StdRng) -> Option<Window> {
         let i = self.eligible[rng.random_range(0..self.eligible.len())];
         let end = self.train_end[i];
         let lo = 4.min(end - 1);
         let origin = rng.random_range(lo..end);
-        let mut w = window_at(
-            self.panel,
-            i,
-            origin,
-            end,
-            &self.cfg,
-            &self.covs,
-            None,
-            &self.statics[i],
-        );
-        if let Some(idx) = &self.dow {
-            crate::weekday::adjust_window(&mut w, self.panel, i, origin, &idx[i]);
-        }
+        let w = self.window(i, origin, end);
         // A window cut before the product's first sale has nothing to scale
         // by (see the pretraining mixture): redrawn.
         if w.context.iter().all(|v| !v.is_finite() || *v == 0.0) {
@@ -199,24 +208,18 @@ pub fn finetune(
         val_ids.push(eligible[x as usize]);
         x += step;
     }
+    let src = PanelSource {
+        panel,
+        cfg: cfg.clone(),
+        covs,
+        statics,
+        train_end,
+        eligible,
+        dow,
+    };
     let val: Vec<Window> = val_ids
         .iter()
-        .map(|&i| {
-            let mut w = window_at(
-                panel,
-                i,
-                train_end[i],
-                panel.len_of(i),
-                &cfg,
-                &covs,
-                None::<&FutureCovariates>,
-                &statics[i],
-            );
-            if let Some(idx) = &dow {
-                crate::weekday::adjust_window(&mut w, panel, i, train_end[i], &idx[i]);
-            }
-            w
-        })
+        .map(|&i| src.window(i, src.train_end[i], panel.len_of(i)))
         .collect();
     let base = load_tensors(&model_dir.join(WEIGHTS), &dev)?;
     let varmap = VarMap::new();
@@ -275,19 +278,10 @@ pub fn finetune(
         "fine-tuning {} weights ({:?}), {} series, {} validation series",
         n_train,
         opts.mode,
-        eligible.len(),
+        src.eligible.len(),
         val.len()
     );
     let mut opt = AdamW::new(vars, opts.train.adamw());
-    let src = PanelSource {
-        panel,
-        cfg: cfg.clone(),
-        covs,
-        statics,
-        train_end,
-        eligible,
-        dow,
-    };
     let mut hooks = Hooks {
         on_event,
         best: HashMap::new(),
