@@ -440,3 +440,86 @@ fn import_m5_rejects_a_folder_without_m5_files() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains(path(dir.path())), "{}", stderr(&o));
 }
+
+#[test]
+fn forecast_ensemble_writes_members_and_their_weighted_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let out = dir.path().join("fc.csv");
+    let o = demandcast(&[
+        "forecast",
+        "--input",
+        path(&input),
+        "--horizon",
+        "7",
+        "--models",
+        "naive,seasonal_naive,ensemble",
+        "--levels",
+        "80",
+        "--output",
+        path(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let note = err
+        .lines()
+        .find(|l| l.contains("ensemble weights"))
+        .unwrap_or_else(|| panic!("no weights note: {err}"));
+    let (header, rows) = read_csv(&out);
+    assert_eq!(
+        header[2..],
+        [
+            "Naive",
+            "Naive-lo-80",
+            "Naive-hi-80",
+            "SeasonalNaive",
+            "SeasonalNaive-lo-80",
+            "SeasonalNaive-hi-80",
+            "Ensemble",
+            "Ensemble-lo-80",
+            "Ensemble-hi-80"
+        ]
+    );
+    assert_eq!(rows.len(), 3 * 7);
+    // the weights in the note (e.g. "SeasonalNaive 1.00" or "Naive 0.30 +
+    // SeasonalNaive 0.70") reproduce the Ensemble column from the members'
+    let weight = |m: &str| -> f64 {
+        note.split(": ")
+            .last()
+            .unwrap_or_default()
+            .split(" + ")
+            .find_map(|p| p.strip_prefix(&format!("{m} ")))
+            .map_or(0.0, |w| w.parse().unwrap())
+    };
+    let (wn, ws) = (weight("Naive"), weight("SeasonalNaive"));
+    assert!((wn + ws - 1.0).abs() < 1e-9, "{note}");
+    // the weekly series are exactly seasonal: the backtest must prefer SeasonalNaive
+    assert!(ws > wn, "{note}");
+    for r in &rows {
+        let v: Vec<f64> = r[2..].iter().map(|x| x.parse().unwrap()).collect();
+        assert!(
+            (v[6] - (wn * v[0] + ws * v[3])).abs() < 1e-6,
+            "{r:?} {note}"
+        );
+        assert!(v[7] <= v[6] && v[6] <= v[8], "{r:?}");
+    }
+}
+
+#[test]
+fn ensemble_alone_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let o = demandcast(&[
+        "forecast",
+        "--input",
+        path(&input),
+        "--horizon",
+        "7",
+        "--models",
+        "naive,ensemble",
+        "--output",
+        path(&dir.path().join("fc.csv")),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("at least two"), "{}", stderr(&o));
+}

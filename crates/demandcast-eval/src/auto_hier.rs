@@ -43,6 +43,18 @@ struct Window {
     forecasts: Vec<Option<Vec<f64>>>,
 }
 
+impl Window {
+    /// Adds `wt` times candidate `c`'s forecast of the `k`-th series to `out`.
+    fn add_scaled(&self, c: usize, k: usize, wt: f64, out: &mut [f64]) {
+        if let Some(fc) = self.forecasts.get(c).and_then(Option::as_ref) {
+            let h = out.len();
+            for (o, v) in out.iter_mut().zip(&fc[k * h..(k + 1) * h]) {
+                *o += wt * v;
+            }
+        }
+    }
+}
+
 /// Scores assignments of (blends of) candidates to series on the internal backtest.
 pub(crate) struct HierScorer {
     h: usize,
@@ -146,6 +158,31 @@ impl HierScorer {
         choice: &[usize],
         options: &[Vec<usize>],
     ) -> f64 {
+        self.score_blend(|w, k, s, out| {
+            let comps = &options[choice[class_of[s]]];
+            let inv = 1.0 / comps.len().max(1) as f64;
+            for &c in comps {
+                w.add_scaled(c, k, inv, out);
+            }
+        })
+    }
+
+    /// The score when every series is forecast by `sum_c weights[c] *
+    /// candidate c` (weights of failed candidates are ignored).
+    pub(crate) fn score_weights(&self, weights: &[f64]) -> f64 {
+        self.score_blend(|w, k, _s, out| {
+            for (c, &wt) in weights.iter().enumerate() {
+                if wt != 0.0 {
+                    w.add_scaled(c, k, wt, out);
+                }
+            }
+        })
+    }
+
+    /// The score of the forecasts that `blend(window, k, series, out)`
+    /// writes into `out` (the `h` steps of the window's `k`-th series,
+    /// training index `series`; `out` starts at zero).
+    fn score_blend(&self, blend: impl Fn(&Window, usize, usize, &mut [f64])) -> f64 {
         let h = self.h;
         let mut total = 0.0;
         let mut n_windows = 0usize;
@@ -154,15 +191,7 @@ impl HierScorer {
             let n = w.series.len();
             let mut f = vec![0.0; n * h];
             for (k, &s) in w.series.iter().enumerate() {
-                let comps = &options[choice[class_of[s]]];
-                let inv = 1.0 / comps.len().max(1) as f64;
-                for &c in comps {
-                    if let Some(fc) = &w.forecasts[c] {
-                        for t in 0..h {
-                            f[k * h + t] += fc[k * h + t] * inv;
-                        }
-                    }
-                }
+                blend(w, k, s, &mut f[k * h..(k + 1) * h]);
             }
             let mut level_sum = 0.0;
             let mut n_levels = 0usize;

@@ -58,6 +58,7 @@ pub mod conformal;
 pub mod cv;
 pub mod cv_result;
 pub mod demand;
+pub mod ensemble;
 mod error;
 pub mod hierarchy;
 mod metric_types;
@@ -73,6 +74,7 @@ pub use columns::{parse_model_columns, ModelColumns, STANDARD_QUANTILES};
 pub use cv::{cross_validation, future_covariates, plan, CvConfig, CvPlan, Refit};
 pub use cv_result::{CvNote, CvResult, CvWindow, ModelTiming, ModelWindow, TableOptions};
 pub use demand::{classify, classify_panel, ClassThresholds, DemandClass, DemandProfile};
+pub use ensemble::{Ensemble, EnsembleConfig, EnsembleReport, FittedEnsemble};
 pub use error::{EvalError, Result};
 pub use hierarchy::{parse_m5_id, M5Hierarchy, M5Level, M5_LEVELS};
 pub use metrics::{

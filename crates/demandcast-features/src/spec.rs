@@ -85,6 +85,29 @@ pub enum Calendar {
 }
 
 impl Calendar {
+    /// Every attribute, in the order of [`Calendar::name`]'s list.
+    pub const ALL: [Calendar; 6] = [
+        Calendar::DayOfWeek,
+        Calendar::Day,
+        Calendar::DayOfYear,
+        Calendar::Week,
+        Calendar::Month,
+        Calendar::Quarter,
+    ];
+
+    /// The attribute named `name` (as [`Calendar::name`] spells it, any case).
+    ///
+    /// ```
+    /// use demandcast_features::Calendar;
+    /// assert_eq!(Calendar::from_name("DayOfYear"), Some(Calendar::DayOfYear));
+    /// assert_eq!(Calendar::from_name("hour"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Calendar> {
+        Calendar::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
     /// The feature name (`dayofweek`, `day`, `dayofyear`, `week`, `month`, `quarter`).
     pub fn name(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! [`GbmParams`]: the model's configuration, parsed from `key=value,...`.
 
 use crate::{GbmError, Result};
-use demandcast_features::{FeatureSpec, Rolling, Stat};
+use demandcast_features::{Calendar, FeatureSpec, Rolling, Stat};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -100,6 +100,13 @@ pub struct GbmParams {
     /// default). Long windows give a recursive model a steadier level.
     #[serde(default)]
     pub windows: Vec<usize>,
+    /// Calendar features instead of the frequency's default
+    /// (`calendar=dayofweek+day+month`; `none`: no calendar feature;
+    /// `None`: the default, daily `dayofweek+day+month+dayofyear+week`).
+    /// With two years of history, `dayofyear` and `week` can learn one
+    /// year's dates rather than a season.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Vec<Calendar>>,
     /// Rounds for each quantile model (intervals); default: `rounds / 2`.
     pub quantile_rounds: Option<usize>,
     /// Threads LightGBM may use; default: rayon's pool size.
@@ -158,6 +165,7 @@ impl Default for GbmParams {
             max_history: None,
             lags: Vec::new(),
             windows: Vec::new(),
+            calendar: None,
             quantile_rounds: None,
             threads: None,
             calibrate: true,
@@ -170,7 +178,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
+group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -255,6 +263,20 @@ impl GbmParams {
                         p.windows = list;
                     }
                 }
+                "calendar" => {
+                    p.calendar =
+                        Some(if v.eq_ignore_ascii_case("none") {
+                            Vec::new()
+                        } else {
+                            v.split('+')
+                            .map(|x| Calendar::from_name(x.trim()))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| {
+                                bad("expected dayofweek, day, month, dayofyear, week or quarter \
+                                     joined by +, or none")
+                            })?
+                        });
+                }
                 "quantile_rounds" => p.quantile_rounds = Some(int(1)?),
                 "threads" => p.threads = Some(int(1)?),
                 "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
@@ -323,6 +345,9 @@ impl GbmParams {
                 stat: Stat::Mean,
             });
             spec.rolling.splice(0..0, means);
+        }
+        if let Some(c) = &self.calendar {
+            spec.calendar = c.clone();
         }
         spec
     }
@@ -419,6 +444,17 @@ impl fmt::Display for GbmParams {
             self.categorical.to_string(),
             d.categorical.to_string(),
         );
+        if let Some(c) = &self.calendar {
+            let names: Vec<&str> = c.iter().map(|c| c.name()).collect();
+            parts.push(format!(
+                "calendar={}",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join("+")
+                }
+            ));
+        }
         f.write_str(&parts.join(","))
     }
 }
@@ -450,6 +486,14 @@ mod tests {
         assert!(!c.calibrate && c.categorical);
         assert_eq!(c.calibration_windows, 3);
         assert_eq!(GbmParams::parse(&c.to_string())?, c);
+        let k = GbmParams::parse("calendar=dayofweek+Month")?;
+        assert_eq!(k.calendar, Some(vec![Calendar::DayOfWeek, Calendar::Month]));
+        assert_eq!(GbmParams::parse(&k.to_string())?, k);
+        let n = GbmParams::parse("calendar=none")?;
+        assert_eq!(n.calendar, Some(Vec::new()));
+        assert_eq!(n.to_string(), "calendar=none");
+        let spec = n.apply_features(FeatureSpec::for_freq(demandcast_core::Freq::Daily));
+        assert!(spec.calendar.is_empty());
         Ok(())
     }
 
@@ -492,6 +536,8 @@ mod tests {
             "block=0",
             "lags=0+7",
             "windows=7+x",
+            "calendar=hour",
+            "calendar=",
             "categorical=maybe",
         ] {
             assert!(GbmParams::parse(bad).is_err(), "{bad}");

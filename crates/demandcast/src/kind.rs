@@ -46,6 +46,8 @@ pub enum ModelKind {
     LightGbm,
     /// demandcast's pretrained time-series transformer (demandcast-neural).
     Tsfm,
+    /// Weighted mean of the other listed models, weights chosen by backtest.
+    Ensemble,
 }
 
 /// What the registry knows about one model family.
@@ -80,7 +82,7 @@ const fn info(
 }
 
 /// Every model family, statistical ones first, in the order `all` expands to.
-pub const MODELS: [ModelInfo; 19] = [
+pub const MODELS: [ModelInfo; 20] = [
     info(
         ModelKind::Naive,
         "naive",
@@ -214,6 +216,13 @@ pub const MODELS: [ModelInfo; 19] = [
         "[:adapter=DIR]",
         "pretrained transformer, zero-shot or with a fine-tuned adapter (quantiles)",
     ),
+    info(
+        ModelKind::Ensemble,
+        "ensemble",
+        "Ensemble",
+        "[:windows]",
+        "weighted mean of the other listed models, weights chosen by backtest (default 1 window)",
+    ),
 ];
 
 impl ModelKind {
@@ -245,10 +254,12 @@ impl ModelKind {
 
     /// The families `all` expands to: every statistical model (not `auto`).
     pub fn statistical() -> impl Iterator<Item = ModelKind> {
-        MODELS
-            .iter()
-            .map(|m| m.kind)
-            .filter(|k| !matches!(k, ModelKind::Auto | ModelKind::LightGbm | ModelKind::Tsfm))
+        MODELS.iter().map(|m| m.kind).filter(|k| {
+            !matches!(
+                k,
+                ModelKind::Auto | ModelKind::LightGbm | ModelKind::Tsfm | ModelKind::Ensemble
+            )
+        })
     }
 
     /// Whether models of this family read covariates (prices, promotions,
@@ -327,6 +338,6 @@ mod tests {
         assert_eq!(ModelKind::from_name("AUTO_ETS"), Some(ModelKind::AutoEts));
         assert_eq!(ModelKind::from_name("ADIDA"), Some(ModelKind::Adida));
         assert_eq!(ModelKind::from_name("prophet"), None);
-        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 3);
+        assert_eq!(ModelKind::statistical().count(), MODELS.len() - 4);
     }
 }

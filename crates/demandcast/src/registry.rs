@@ -7,8 +7,8 @@
 
 use crate::auto::SharedAuto;
 use crate::{Error, ModelSpec, Result};
-use demandcast_core::{Forecaster, LocalModel};
-use demandcast_eval::AutoSelect;
+use demandcast_core::{FittedForecaster, Forecaster, LocalModel, Panel, Progress};
+use demandcast_eval::{AutoSelect, Ensemble, EnsembleConfig};
 use demandcast_stats as stats;
 use stats::PerSeries;
 use std::sync::Arc;
@@ -128,6 +128,8 @@ impl ModelSpec {
             }),
             // AutoSelect names itself `auto`; the alias does not apply.
             ModelSpec::Auto => Box::new(SharedAuto(Arc::new(crate::auto::build(opts)?))),
+            // its members are the other models of a list: see `build_models`
+            ModelSpec::Ensemble { .. } => return Err(ensemble_needs_members()),
         })
     }
 }
@@ -148,6 +150,12 @@ pub struct Models {
     pub forecasters: Vec<Box<dyn Forecaster>>,
     /// The `auto` model, when one of the specs is `auto`.
     pub auto: Option<Arc<AutoSelect>>,
+    /// The `ensemble` model, when listed: its members are fresh builds of
+    /// every other spec, under the same names. A caller that only needs
+    /// forecasts can fit it alone ([`Ensemble::fit_ensemble_with`], all
+    /// members) and read every member's forecast from
+    /// [`demandcast_eval::FittedEnsemble::predict_members`].
+    pub ensemble: Option<Arc<Ensemble>>,
 }
 
 impl std::fmt::Debug for Models {
@@ -167,7 +175,30 @@ impl std::fmt::Debug for Models {
 pub fn build_models(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Models> {
     let mut forecasters = Vec::with_capacity(specs.len());
     let mut auto = None;
+    let mut ensemble = None;
     for s in specs {
+        if let ModelSpec::Ensemble { windows } = s {
+            let members = specs
+                .iter()
+                .filter(|o| !matches!(o, ModelSpec::Ensemble { .. }))
+                .collect::<Vec<_>>();
+            if members.len() < 2 {
+                return Err(ensemble_needs_members());
+            }
+            let named = members
+                .iter()
+                .map(|m| {
+                    let repeated = specs.iter().filter(|o| o.kind() == m.kind()).count() > 1;
+                    m.build_named(m.column_name(repeated), opts)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut cfg = EnsembleConfig::new(opts.horizon.unwrap_or(opts.season_length));
+            cfg.n_windows = windows.unwrap_or(1);
+            let e = Arc::new(Ensemble::new(named, cfg)?);
+            ensemble = Some(Arc::clone(&e));
+            forecasters.push(Box::new(SharedEnsemble(e)) as Box<dyn Forecaster>);
+            continue;
+        }
         if *s == ModelSpec::Auto {
             let a = Arc::new(crate::auto::build(opts)?);
             auto = Some(Arc::clone(&a));
@@ -177,7 +208,44 @@ pub fn build_models(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Models> 
         let repeated = specs.iter().filter(|o| o.kind() == s.kind()).count() > 1;
         forecasters.push(s.build_named(s.column_name(repeated), opts)?);
     }
-    Ok(Models { forecasters, auto })
+    Ok(Models {
+        forecasters,
+        auto,
+        ensemble,
+    })
+}
+
+fn ensemble_needs_members() -> Error {
+    Error::BadParameter {
+        model: "ensemble",
+        value: String::new(),
+        reason: "an ensemble combines the other models of the list: give at least two, \
+                 e.g. --models lightgbm,tsfm,ensemble"
+            .into(),
+        usage: "ensemble[:windows]".into(),
+    }
+}
+
+/// A shared handle on an [`Ensemble`], so that the caller can read its
+/// report after the forecaster was handed out as `Box<dyn Forecaster>`.
+struct SharedEnsemble(Arc<Ensemble>);
+
+impl Forecaster for SharedEnsemble {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn uses_covariates(&self) -> bool {
+        self.0.uses_covariates()
+    }
+
+    fn fit_with_progress(
+        &self,
+        train: &Panel,
+        progress: &dyn Progress,
+    ) -> demandcast_core::Result<Box<dyn FittedForecaster>> {
+        self.0.fit_with_progress(train, progress)
+    }
 }
 
 struct Wrap<'a> {

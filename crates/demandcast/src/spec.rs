@@ -102,6 +102,12 @@ pub enum ModelSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         calibrate: Option<bool>,
     },
+    /// The weighted mean of the other models of the list, weights chosen on
+    /// `windows` backtest windows (`None`: one) of the forecast horizon.
+    Ensemble {
+        #[serde(default)]
+        windows: Option<usize>,
+    },
 }
 
 fn default_ets_spec() -> String {
@@ -135,6 +141,7 @@ impl ModelSpec {
             ModelSpec::Auto => ModelKind::Auto,
             ModelSpec::LightGbm { .. } => ModelKind::LightGbm,
             ModelSpec::Tsfm { .. } => ModelKind::Tsfm,
+            ModelSpec::Ensemble { .. } => ModelKind::Ensemble,
         }
     }
 
@@ -185,6 +192,7 @@ impl ModelSpec {
                 weekday: None,
                 calibrate: None,
             },
+            ModelKind::Ensemble => ModelSpec::Ensemble { windows: None },
         }
     }
 
@@ -251,6 +259,7 @@ impl ModelSpec {
             | ModelSpec::DynamicOptimizedTheta { season_length }
             | ModelSpec::AutoTheta { season_length } => season(season_length),
             ModelSpec::WindowAverage { window_size } => season(window_size),
+            ModelSpec::Ensemble { windows } => season(windows),
             ModelSpec::AutoEts {
                 season_length,
                 spec,
@@ -378,7 +387,8 @@ impl FromStr for ModelSpec {
             | ModelKind::OptimizedTheta
             | ModelKind::DynamicTheta
             | ModelKind::DynamicOptimizedTheta
-            | ModelKind::AutoTheta => 1,
+            | ModelKind::AutoTheta
+            | ModelKind::Ensemble => 1,
             ModelKind::AutoEts | ModelKind::Tsb => 2,
             _ => 0,
         };
@@ -410,6 +420,12 @@ impl FromStr for ModelSpec {
             },
             ModelKind::AutoTheta => ModelSpec::AutoTheta {
                 season_length: season()?,
+            },
+            ModelKind::Ensemble => ModelSpec::Ensemble {
+                windows: match params.first() {
+                    Some(v) => Some(positive(v, "the number of backtest windows")?),
+                    None => None,
+                },
             },
             ModelKind::WindowAverage => ModelSpec::WindowAverage {
                 window_size: match params.first() {

@@ -36,30 +36,64 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         panel.retain_covariates(|_| false)
     };
 
+    // With `ensemble` listed, its members are the other models: fitting the
+    // ensemble (every member) gives their forecasts too, so they are not
+    // fitted a second time on their own.
+    let members: Vec<&str> = models
+        .ensemble
+        .as_ref()
+        .map(|e| e.member_names())
+        .unwrap_or_default();
     let mut forecasts: Vec<PanelForecast> = Vec::with_capacity(models.forecasters.len());
     for model in &models.forecasters {
         let name = model.name().to_string();
+        if members.contains(&name.as_str()) {
+            continue;
+        }
         let bar = ui
             .bars()
             .bar(panel.n_series() as u64, format!("fitting {name}"));
         let t0 = Instant::now();
-        let fitted = model
-            .fit_with_progress(&panel, &bar)
-            .with_context(|| format!("model {name} failed to fit"))?;
-        let fit_s = t0.elapsed().as_secs_f64();
-        bar.set_message(format!("forecasting {name}"));
-        let fc = fitted
-            .predict(s.horizon, &s.models.levels, future.as_ref())
-            .with_context(|| format!("model {name} failed to forecast"))?;
+        let fcs = match &models.ensemble {
+            Some(ens) if name == demandcast::eval::Ensemble::NAME => {
+                let fitted = ens
+                    .fit_ensemble_with(&panel, &bar, true)
+                    .with_context(|| format!("model {name} failed to fit"))?;
+                ui.note(format!(
+                    "ensemble weights (backtest score {:.4} on {} window{}): {}",
+                    fitted.report().score,
+                    fitted.report().cutoffs.len(),
+                    if fitted.report().cutoffs.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    fitted.report().describe()
+                ));
+                for n in &fitted.report().notes {
+                    ui.warn(format!("ensemble: {n}"));
+                }
+                bar.set_message(format!("forecasting {name}"));
+                fitted
+                    .predict_members(s.horizon, &s.models.levels, future.as_ref())
+                    .with_context(|| format!("model {name} failed to forecast"))?
+            }
+            _ => {
+                let fitted = model
+                    .fit_with_progress(&panel, &bar)
+                    .with_context(|| format!("model {name} failed to fit"))?;
+                bar.set_message(format!("forecasting {name}"));
+                vec![fitted
+                    .predict(s.horizon, &s.models.levels, future.as_ref())
+                    .with_context(|| format!("model {name} failed to forecast"))?]
+            }
+        };
         bar.finish();
-        tracing::info!(
-            model = %name,
-            fit_seconds = fit_s,
-            predict_seconds = t0.elapsed().as_secs_f64() - fit_s,
-            "done"
-        );
-        report_notes(ui, &name, &fc.notes);
-        forecasts.push(fc);
+        tracing::info!(model = %name, seconds = t0.elapsed().as_secs_f64(), "done");
+        for fc in fcs {
+            report_notes(ui, &fc.model, &fc.notes);
+            forecasts.push(fc);
+        }
     }
     if let Some(report) = models.auto.as_ref().and_then(|a| a.last_report()) {
         crate::report::print_auto_summary(ui, &report);
