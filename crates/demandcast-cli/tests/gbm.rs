@@ -266,6 +266,60 @@ fn a_blend_is_the_mean_of_its_recursive_and_direct_models() {
 }
 
 #[test]
+fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
+    let mut out = Vec::new();
+    for (name, extra) in [
+        ("one", ""),
+        ("paths", ",paths=16"),
+        ("again", ",paths=16"),
+        ("direct1", ",strategy=direct,block=13"),
+        ("direct16", ",strategy=direct,block=13,paths=16"),
+    ] {
+        let path = dir.path().join(format!("{name}.csv"));
+        let model = format!("{MODEL}{extra}");
+        let mut args = vec!["forecast"];
+        args.extend(common(s(&input), s(&future)));
+        args.extend(["--models", &model, "--levels", "none", "--output", s(&path)]);
+        run(&args);
+        out.push(read_csv(&path).1);
+    }
+    let value = |rows: &Rows, k: &(String, String)| -> f64 { rows[k][2].parse().unwrap() };
+    let mut differ = 0;
+    for k in out[0].keys() {
+        let (one, p, again) = (value(&out[0], k), value(&out[1], k), value(&out[2], k));
+        assert_eq!(p, again, "{k:?}: same seed, same paths");
+        assert!(p.is_finite() && p >= 0.0, "{k:?}: {p}");
+        differ += usize::from((p - one).abs() > 1e-6 * one.max(1.0));
+        // a direct model reads no forecast: paths change nothing
+        assert_eq!(value(&out[3], k), value(&out[4], k), "{k:?}");
+    }
+    // the first step reads only actuals; later steps read the draws
+    assert!(differ > 50, "paths changed {differ} of 130 forecasts");
+    // explanations describe one path
+    let mut args = vec!["forecast"];
+    args.extend(common(s(&input), s(&future)));
+    let model = format!("{MODEL},paths=4");
+    let expl = dir.path().join("x.csv");
+    let fc = dir.path().join("f.csv");
+    args.extend([
+        "--models",
+        &model,
+        "--explain",
+        s(&expl),
+        "--output",
+        s(&fc),
+    ]);
+    let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("paths=1"));
+}
+
+#[test]
 fn backtest_runs_lightgbm_next_to_a_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bt");

@@ -11,6 +11,8 @@ use demandcast_core::{
 use demandcast_eval::conformal;
 use demandcast_features::FittedFeatures;
 use lightgbm3::Booster;
+use rand::{rngs::StdRng, SeedableRng};
+use rand_distr::{Distribution, Poisson};
 
 /// The boosters of one output (the point forecast or one quantile).
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +87,21 @@ pub struct GbmFitted {
 }
 
 /// `acc += v / w`, element by element (averaging over members and seeds).
+/// A Poisson draw with mean `mu` (0 for a non-positive or non-finite mean).
+fn poisson_draw(rng: &mut StdRng, mu: f64) -> f64 {
+    if !(mu > 0.0 && mu.is_finite()) {
+        return 0.0;
+    }
+    Poisson::new(mu).map_or(mu, |d| d.sample(rng))
+}
+
+/// A per-group offset of the sampling seed, stable across runs.
+fn key_seed(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 fn add_scaled(acc: &mut [f64], v: impl IntoIterator<Item = f64>, w: f64) {
     for (a, x) in acc.iter_mut().zip(v) {
         *a += x / w;
@@ -249,6 +266,16 @@ impl GbmFitted {
         Ok(())
     }
 
+    /// Sampled paths of a recursive forecast (`paths`; 1 for the direct
+    /// strategy, which reads no forecast).
+    fn n_paths(&self) -> usize {
+        if self.params.strategy == Strategy::Direct {
+            1
+        } else {
+            self.params.paths.max(1)
+        }
+    }
+
     fn run(
         &self,
         h: usize,
@@ -257,6 +284,12 @@ impl GbmFitted {
         explain: bool,
     ) -> Result<Run> {
         self.check_request(h, levels)?;
+        if explain && self.n_paths() > 1 {
+            return Err(GbmError::Usage(
+                "explanations describe one recursive path: refit with paths=1 to use --explain"
+                    .into(),
+            ));
+        }
         let panel = &self.panel;
         let n = panel.n_series();
         let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(h); n];
@@ -288,35 +321,53 @@ impl GbmFitted {
                         .collect::<Result<Vec<_>>>()
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let mut frame = self.features.forecast_frame(panel, series, future, h)?;
+            let frame = self.features.forecast_frame(panel, series, future, h)?;
+            // Sampled paths (`paths=K`): each path's recursive lags read a
+            // Poisson draw around its own forecast instead of the forecast
+            // itself, and the point forecast is the mean over paths.
+            let n_paths = self.n_paths();
+            let mut frames = vec![frame; n_paths];
+            let mut rng = StdRng::seed_from_u64(self.params.seed.wrapping_add(key_seed(key)));
+            let np = n_paths as f64;
             for step in 0..h {
                 let members = self.params.members(step, fit_h);
                 let nm = members.len() as f64;
                 let mut point = vec![0.0; series.len()];
-                // the recursive member's own forecast, which its later lags read
-                let mut own: Option<Vec<f64>> = None;
                 let mut q: Vec<Vec<f64>> = vec![vec![0.0; series.len()]; boosters.len() - 1];
                 let mut shown = None;
-                for &k in &members {
-                    let x = frame.rows(step, offsets[k]);
-                    let seeds = &boosters[0][k];
-                    let mut m = vec![0.0; series.len()];
-                    for b in seeds {
-                        add_scaled(&mut m, booster::predict(b, &x)?, seeds.len() as f64);
+                for frame in frames.iter_mut() {
+                    let mut path_point = vec![0.0; series.len()];
+                    // the recursive member's own forecast, which its later lags read
+                    let mut own: Option<Vec<f64>> = None;
+                    for &k in &members {
+                        let x = frame.rows(step, offsets[k]);
+                        let seeds = &boosters[0][k];
+                        let mut m = vec![0.0; series.len()];
+                        for b in seeds {
+                            add_scaled(&mut m, booster::predict(b, &x)?, seeds.len() as f64);
+                        }
+                        if self.nonnegative {
+                            m.iter_mut().for_each(|v| *v = v.max(0.0));
+                        }
+                        add_scaled(&mut path_point, m.iter().copied(), nm);
+                        if k == 0 && self.params.strategy == Strategy::Blend {
+                            own = Some(m);
+                        }
+                        for (qb, acc) in boosters.iter().skip(1).zip(&mut q) {
+                            add_scaled(acc, booster::predict(&qb[k][0], &x)?, nm * np);
+                        }
+                        if explain {
+                            shown.get_or_insert_with(Vec::new).push((k, x));
+                        }
                     }
-                    if self.nonnegative {
-                        m.iter_mut().for_each(|v| *v = v.max(0.0));
+                    add_scaled(&mut point, path_point.iter().copied(), np);
+                    // a blend's recursive member reads its own forecasts, so it
+                    // forecasts exactly as the recursive model alone would
+                    let mut fed = own.unwrap_or(path_point);
+                    if n_paths > 1 {
+                        fed.iter_mut().for_each(|v| *v = poisson_draw(&mut rng, *v));
                     }
-                    add_scaled(&mut point, m.iter().copied(), nm);
-                    if k == 0 && self.params.strategy == Strategy::Blend {
-                        own = Some(m);
-                    }
-                    for (qb, acc) in boosters.iter().skip(1).zip(&mut q) {
-                        add_scaled(acc, booster::predict(&qb[k][0], &x)?, nm);
-                    }
-                    if explain {
-                        shown.get_or_insert_with(Vec::new).push((k, x));
-                    }
+                    frame.push(&fed);
                 }
                 if let Some(xs) = shown {
                     rows.extend(self.explain_step(&boosters[0], &xs, &point, series, step)?);
@@ -329,9 +380,6 @@ impl GbmFitted {
                 for (j, &i) in series.iter().enumerate() {
                     means[i].push(point[j]);
                 }
-                // a blend's recursive member reads its own forecasts, so it
-                // forecasts exactly as the recursive model alone would
-                frame.push(own.as_deref().unwrap_or(&point));
             }
         }
         let fc = self.assemble(means, qs, levels);

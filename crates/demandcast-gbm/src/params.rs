@@ -107,6 +107,19 @@ pub struct GbmParams {
     /// year's dates rather than a season.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<Vec<Calendar>>,
+    /// Windows of the rolling standard deviations of the previous value
+    /// (`lag1`) instead of the default one (a season); `stds=none` drops
+    /// them. `None`: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stds: Option<Vec<usize>>,
+    /// Sampled paths of a recursive forecast (default 1: the lags read the
+    /// forecasts themselves). With `K > 1`, each of `K` paths feeds its
+    /// lags a Poisson draw around its own forecast and the point forecast
+    /// is the mean over paths: the model then sees lags like those it was
+    /// trained on (counts, not smooth means), whose log is lower on
+    /// average (Jensen), instead of compounding that gap step by step.
+    #[serde(default = "one")]
+    pub paths: usize,
     /// Rounds for each quantile model (intervals); default: `rounds / 2`.
     pub quantile_rounds: Option<usize>,
     /// Threads LightGBM may use; default: rayon's pool size.
@@ -166,6 +179,8 @@ impl Default for GbmParams {
             lags: Vec::new(),
             windows: Vec::new(),
             calendar: None,
+            stds: None,
+            paths: 1,
             quantile_rounds: None,
             threads: None,
             calibrate: true,
@@ -178,7 +193,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
+group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -277,6 +292,17 @@ impl GbmParams {
                             })?
                         });
                 }
+                "stds" => {
+                    p.stds = Some(if v.eq_ignore_ascii_case("none") {
+                        Vec::new()
+                    } else {
+                        v.split('+')
+                            .map(|x| x.trim().parse::<usize>().ok().filter(|n| *n >= 2))
+                            .collect::<Option<Vec<usize>>>()
+                            .ok_or_else(|| bad("expected integers >= 2 joined by +, or none"))?
+                    });
+                }
+                "paths" => p.paths = int(1)?,
                 "quantile_rounds" => p.quantile_rounds = Some(int(1)?),
                 "threads" => p.threads = Some(int(1)?),
                 "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
@@ -348,6 +374,15 @@ impl GbmParams {
         }
         if let Some(c) = &self.calendar {
             spec.calendar = c.clone();
+        }
+        if let Some(stds) = &self.stds {
+            spec.rolling
+                .retain(|r| !(r.lag == 1 && r.stat == Stat::Std));
+            spec.rolling.extend(stds.iter().map(|&window| Rolling {
+                lag: 1,
+                window,
+                stat: Stat::Std,
+            }));
         }
         spec
     }
@@ -427,6 +462,7 @@ impl fmt::Display for GbmParams {
         let join = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join("+");
         num("lags", join(&self.lags), String::new());
         num("windows", join(&self.windows), String::new());
+        num("paths", self.paths.to_string(), d.paths.to_string());
         num("quantile_rounds", opt(self.quantile_rounds), String::new());
         num("threads", opt(self.threads), String::new());
         num(
@@ -452,6 +488,16 @@ impl fmt::Display for GbmParams {
                     "none".to_string()
                 } else {
                     names.join("+")
+                }
+            ));
+        }
+        if let Some(w) = &self.stds {
+            parts.push(format!(
+                "stds={}",
+                if w.is_empty() {
+                    "none".to_string()
+                } else {
+                    join(w)
                 }
             ));
         }
@@ -494,6 +540,20 @@ mod tests {
         assert_eq!(n.to_string(), "calendar=none");
         let spec = n.apply_features(FeatureSpec::for_freq(demandcast_core::Freq::Daily));
         assert!(spec.calendar.is_empty());
+        let sd = GbmParams::parse("stds=none")?;
+        assert_eq!(GbmParams::parse(&sd.to_string())?, sd);
+        let spec = sd.apply_features(FeatureSpec::for_freq(demandcast_core::Freq::Daily));
+        assert!(spec.rolling.iter().all(|r| r.stat != Stat::Std));
+        let s2 = GbmParams::parse("stds=7+28")?;
+        assert_eq!(s2.to_string(), "stds=7+28");
+        let spec = s2.apply_features(FeatureSpec::for_freq(demandcast_core::Freq::Daily));
+        let w: Vec<usize> = spec
+            .rolling
+            .iter()
+            .filter(|r| r.stat == Stat::Std)
+            .map(|r| r.window)
+            .collect();
+        assert_eq!(w, vec![7, 28]);
         Ok(())
     }
 
@@ -537,6 +597,7 @@ mod tests {
             "lags=0+7",
             "windows=7+x",
             "calendar=hour",
+            "stds=1",
             "calendar=",
             "categorical=maybe",
         ] {

@@ -59,16 +59,20 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
                 let fitted = ens
                     .fit_ensemble_with(&panel, &bar, true)
                     .with_context(|| format!("model {name} failed to fit"))?;
+                let r = fitted.report();
+                let alone: Vec<String> = r
+                    .members
+                    .iter()
+                    .zip(&r.member_scores)
+                    .map(|(m, s)| format!("{m} {s:.4}"))
+                    .collect();
                 ui.note(format!(
-                    "ensemble weights (backtest score {:.4} on {} window{}): {}",
-                    fitted.report().score,
-                    fitted.report().cutoffs.len(),
-                    if fitted.report().cutoffs.len() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
-                    fitted.report().describe()
+                    "ensemble weights (backtest score {:.4} on {} window{}; members alone: {}): {}",
+                    r.score,
+                    r.cutoffs.len(),
+                    if r.cutoffs.len() == 1 { "" } else { "s" },
+                    alone.join(", "),
+                    r.describe()
                 ));
                 for n in &fitted.report().notes {
                     ui.warn(format!("ensemble: {n}"));
