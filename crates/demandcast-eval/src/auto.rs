@@ -217,16 +217,7 @@ impl AutoSelect {
             .unwrap_or_else(|| train.freq().season_length());
         let eval = evaluate(train, &table, &ScoreConfig::new(season));
         let timings = cv.timings();
-        let failed: Vec<Option<String>> = names
-            .iter()
-            .map(|n| {
-                cv.windows
-                    .iter()
-                    .flat_map(|w| &w.models)
-                    .find(|m| &m.model == n && m.error.is_some())
-                    .and_then(|m| m.error.clone())
-            })
-            .collect();
+        let failed: Vec<Option<String>> = names.iter().map(|n| cv.first_error(n)).collect();
         let ok: Vec<bool> = failed.iter().map(Option::is_none).collect();
         let scores = Scores::new(names.clone(), ok.clone(), &eval.pairs, cfg.metric);
         let (overall, n_common) = scores.means(|_| true);

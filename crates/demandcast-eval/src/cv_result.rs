@@ -112,6 +112,15 @@ pub struct CvResult {
 }
 
 impl CvResult {
+    /// The first error of model `name` in any window (`None`: it never failed).
+    pub fn first_error(&self, name: &str) -> Option<String> {
+        self.windows
+            .iter()
+            .flat_map(|w| &w.models)
+            .find(|m| m.model == name && m.error.is_some())
+            .and_then(|m| m.error.clone())
+    }
+
     /// Cutoffs, earliest first.
     pub fn cutoffs(&self) -> Vec<NaiveDate> {
         self.windows.iter().map(|w| w.cutoff).collect()

@@ -191,12 +191,7 @@ impl Ensemble {
         let ok: Vec<bool> = names
             .iter()
             .map(|n| {
-                let err = cv
-                    .windows
-                    .iter()
-                    .flat_map(|w| &w.models)
-                    .find(|m| &m.model == n && m.error.is_some())
-                    .and_then(|m| m.error.clone());
+                let err = cv.first_error(n);
                 if let Some(e) = &err {
                     notes.push(format!("{n} failed in the backtest and is left out: {e}"));
                 }

@@ -38,13 +38,17 @@ pub(crate) fn build(opts: &BuildOptions) -> Result<AutoSelect> {
     Ok(AutoSelect::new(candidates, config)?)
 }
 
-/// A shared handle on an [`AutoSelect`], so that the caller can read its
-/// report after the forecaster was handed out as `Box<dyn Forecaster>`.
-pub(crate) struct SharedAuto(pub(crate) Arc<AutoSelect>);
+/// A shared handle on a forecaster (`auto`, `ensemble`), so that the caller
+/// can read its report after it was handed out as `Box<dyn Forecaster>`.
+pub(crate) struct Shared<T>(pub(crate) Arc<T>);
 
-impl Forecaster for SharedAuto {
+impl<T: Forecaster> Forecaster for Shared<T> {
     fn name(&self) -> &str {
         self.0.name()
+    }
+
+    fn uses_covariates(&self) -> bool {
+        self.0.uses_covariates()
     }
 
     fn fit_with_progress(

@@ -5,9 +5,9 @@
 //! cannot fit (reported in the forecast's notes, never silently), clips at
 //! zero and adds conformal intervals where the model has none.
 
-use crate::auto::SharedAuto;
+use crate::auto::Shared;
 use crate::{Error, ModelSpec, Result};
-use demandcast_core::{FittedForecaster, Forecaster, LocalModel, Panel, Progress};
+use demandcast_core::{Forecaster, LocalModel};
 use demandcast_eval::{AutoSelect, Ensemble, EnsembleConfig};
 use demandcast_stats as stats;
 use stats::PerSeries;
@@ -127,7 +127,7 @@ impl ModelSpec {
                 ..Default::default()
             }),
             // AutoSelect names itself `auto`; the alias does not apply.
-            ModelSpec::Auto => Box::new(SharedAuto(Arc::new(crate::auto::build(opts)?))),
+            ModelSpec::Auto => Box::new(Shared(Arc::new(crate::auto::build(opts)?))),
             // its members are the other models of a list: see `build_models`
             ModelSpec::Ensemble { .. } => return Err(ensemble_needs_members()),
         })
@@ -196,13 +196,13 @@ pub fn build_models(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Models> 
             cfg.n_windows = windows.unwrap_or(1);
             let e = Arc::new(Ensemble::new(named, cfg)?);
             ensemble = Some(Arc::clone(&e));
-            forecasters.push(Box::new(SharedEnsemble(e)) as Box<dyn Forecaster>);
+            forecasters.push(Box::new(Shared(e)) as Box<dyn Forecaster>);
             continue;
         }
         if *s == ModelSpec::Auto {
             let a = Arc::new(crate::auto::build(opts)?);
             auto = Some(Arc::clone(&a));
-            forecasters.push(Box::new(SharedAuto(a)) as Box<dyn Forecaster>);
+            forecasters.push(Box::new(Shared(a)) as Box<dyn Forecaster>);
             continue;
         }
         let repeated = specs.iter().filter(|o| o.kind() == s.kind()).count() > 1;
@@ -223,28 +223,6 @@ fn ensemble_needs_members() -> Error {
                  e.g. --models lightgbm,tsfm,ensemble"
             .into(),
         usage: "ensemble[:windows]".into(),
-    }
-}
-
-/// A shared handle on an [`Ensemble`], so that the caller can read its
-/// report after the forecaster was handed out as `Box<dyn Forecaster>`.
-struct SharedEnsemble(Arc<Ensemble>);
-
-impl Forecaster for SharedEnsemble {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-
-    fn uses_covariates(&self) -> bool {
-        self.0.uses_covariates()
-    }
-
-    fn fit_with_progress(
-        &self,
-        train: &Panel,
-        progress: &dyn Progress,
-    ) -> demandcast_core::Result<Box<dyn FittedForecaster>> {
-        self.0.fit_with_progress(train, progress)
     }
 }
 
