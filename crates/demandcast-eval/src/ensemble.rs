@@ -32,7 +32,7 @@ use demandcast_core::{
     PanelForecast, Progress, SeriesNote,
 };
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use tracing::info;
 
@@ -403,10 +403,10 @@ pub fn combine(parts: &[PanelForecast], weights: &[f64], name: &str) -> PanelFor
         .collect();
     // ids in the first part's order, then any the others add
     let mut ids: Vec<(String, NaiveDate)> = Vec::new();
-    let mut seen: HashMap<&str, ()> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for p in parts {
         for (i, id) in p.ids.iter().enumerate() {
-            if seen.insert(id.as_str(), ()).is_none() {
+            if seen.insert(id.as_str()) {
                 ids.push((id.clone(), p.starts[i]));
             }
         }

@@ -74,7 +74,7 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
                     alone.join(", "),
                     r.describe()
                 ));
-                for n in &fitted.report().notes {
+                for n in &r.notes {
                     ui.warn(format!("ensemble: {n}"));
                 }
                 bar.set_message(format!("forecasting {name}"));
