@@ -276,6 +276,7 @@ fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
         ("again", ",paths=16"),
         ("direct1", ",strategy=direct,block=13"),
         ("direct16", ",strategy=direct,block=13,paths=16"),
+        ("poisson", ",paths=16,noise=poisson"),
     ] {
         let path = dir.path().join(format!("{name}.csv"));
         let model = format!("{MODEL}{extra}");
@@ -286,9 +287,11 @@ fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
         out.push(read_csv(&path).1);
     }
     let value = |rows: &Rows, k: &(String, String)| -> f64 { rows[k][2].parse().unwrap() };
-    let mut differ = 0;
+    let (mut differ, mut by_noise) = (0, 0);
     for k in out[0].keys() {
         let (one, p, again) = (value(&out[0], k), value(&out[1], k), value(&out[2], k));
+        // bootstrap (default) and Poisson draws are other paths
+        by_noise += usize::from((p - value(&out[5], k)).abs() > 1e-6 * p.max(1.0));
         assert_eq!(p, again, "{k:?}: same seed, same paths");
         assert!(p.is_finite() && p >= 0.0, "{k:?}: {p}");
         differ += usize::from((p - one).abs() > 1e-6 * one.max(1.0));
@@ -297,6 +300,10 @@ fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
     }
     // the first step reads only actuals; later steps read the draws
     assert!(differ > 50, "paths changed {differ} of 130 forecasts");
+    assert!(
+        by_noise > 50,
+        "the noise changed {by_noise} of 130 forecasts"
+    );
     // explanations describe one path
     let mut args = vec!["forecast"];
     args.extend(common(s(&input), s(&future)));

@@ -3,6 +3,7 @@
 
 use crate::booster;
 use crate::explain::{ExplainRow, Explanation};
+use crate::noise::PathNoise;
 use crate::params::{GbmParams, Strategy};
 use crate::{GbmError, Result};
 use demandcast_core::{
@@ -12,7 +13,6 @@ use demandcast_eval::conformal;
 use demandcast_features::FittedFeatures;
 use lightgbm3::Booster;
 use rand::{rngs::StdRng, SeedableRng};
-use rand_distr::{Distribution, Poisson};
 
 /// The boosters of one output (the point forecast or one quantile).
 #[derive(Debug, Clone, PartialEq)]
@@ -86,15 +86,6 @@ pub struct GbmFitted {
     pub(crate) widen: Vec<Vec<f64>>,
 }
 
-/// `acc += v / w`, element by element (averaging over members and seeds).
-/// A Poisson draw with mean `mu` (0 for a non-positive or non-finite mean).
-fn poisson_draw(rng: &mut StdRng, mu: f64) -> f64 {
-    if !(mu > 0.0 && mu.is_finite()) {
-        return 0.0;
-    }
-    Poisson::new(mu).map_or(mu, |d| d.sample(rng))
-}
-
 /// A per-group offset of the sampling seed, stable across runs.
 fn key_seed(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -102,6 +93,7 @@ fn key_seed(key: &str) -> u64 {
     })
 }
 
+/// `acc += v / w`, element by element (averaging over members and seeds).
 fn add_scaled(acc: &mut [f64], v: impl IntoIterator<Item = f64>, w: f64) {
     for (a, x) in acc.iter_mut().zip(v) {
         *a += x / w;
@@ -276,6 +268,68 @@ impl GbmFitted {
         }
     }
 
+    /// Rows for training on the model's own rollouts (`dad=N`, "data as
+    /// demonstrator", Venkatraman, Hebert and Bagnell 2015): the recursive
+    /// model forecasts `h` steps from the end of its history, its lags
+    /// reading its own forecasts, and each step's feature row is paired with
+    /// the actual value of `actual` at that step. Rows are per group key;
+    /// series without a sale before the origin and steps without an actual
+    /// are left out.
+    pub(crate) fn rollout_rows(
+        &self,
+        h: usize,
+        future: Option<&FutureCovariates>,
+        actual: &Panel,
+    ) -> Result<Vec<(String, demandcast_features::Matrix)>> {
+        let panel = &self.panel;
+        let mut out = Vec::new();
+        for (key, series) in group_series(panel, &self.params.group_by)? {
+            let Some(g) = self.groups.iter().find(|g| g.key == key) else {
+                continue;
+            };
+            let Some(seeds) = g.heads.first().and_then(|hd| hd.models.first()) else {
+                continue;
+            };
+            let boosters = seeds
+                .iter()
+                .map(|m| booster::load(m))
+                .collect::<Result<Vec<_>>>()?;
+            let targets: Vec<Option<&[f64]>> = series
+                .iter()
+                .map(|&i| {
+                    let started = panel.series(i).iter().any(|v| *v > 0.0);
+                    let a = actual.index_of(panel.id(i)).map(|k| actual.series(k));
+                    a.filter(|_| started)
+                        .map(|a| a.get(panel.len_of(i)..).unwrap_or(&[]))
+                })
+                .collect();
+            let mut frame = self.features.forecast_frame(panel, &series, future, h)?;
+            let mut rows = demandcast_features::Matrix {
+                n_features: self.features.n_features(),
+                ..Default::default()
+            };
+            for step in 0..h {
+                let x = frame.rows(step, 1);
+                let mut m = vec![0.0; series.len()];
+                for b in &boosters {
+                    add_scaled(&mut m, booster::predict(b, &x)?, boosters.len() as f64);
+                }
+                if self.nonnegative {
+                    m.iter_mut().for_each(|v| *v = v.max(0.0));
+                }
+                for (j, t) in targets.iter().enumerate() {
+                    if let Some(y) = t.and_then(|t| t.get(step)).filter(|y| y.is_finite()) {
+                        rows.x.extend_from_slice(x.row(j));
+                        rows.y.push(*y as f32);
+                    }
+                }
+                frame.push(&m);
+            }
+            out.push((key, rows));
+        }
+        Ok(out)
+    }
+
     fn run(
         &self,
         h: usize,
@@ -321,24 +375,27 @@ impl GbmFitted {
                         .collect::<Result<Vec<_>>>()
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let frame = self.features.forecast_frame(panel, series, future, h)?;
+            let base = self.features.forecast_frame(panel, series, future, h)?;
             // Sampled paths (`paths=K`): each path's recursive lags read a
-            // Poisson draw around its own forecast instead of the forecast
-            // itself, and the point forecast is the mean over paths.
+            // draw around its own forecast (`noise`) instead of the forecast
+            // itself, and the point forecast is the mean over paths. Paths
+            // run one after another, so that one copy of the frame is live.
             let n_paths = self.n_paths();
-            let mut frames = vec![frame; n_paths];
-            let mut rng = StdRng::seed_from_u64(self.params.seed.wrapping_add(key_seed(key)));
             let np = n_paths as f64;
-            for step in 0..h {
-                let members = self.params.members(step, fit_h);
-                let nm = members.len() as f64;
-                let mut point = vec![0.0; series.len()];
-                let mut q: Vec<Vec<f64>> = vec![vec![0.0; series.len()]; boosters.len() - 1];
-                let mut shown = None;
-                for frame in frames.iter_mut() {
+            let noise = PathNoise::new(self.params.noise, series.iter().map(|&i| panel.series(i)));
+            let mut rng = StdRng::seed_from_u64(self.params.seed.wrapping_add(key_seed(key)));
+            let mut point = vec![vec![0.0; series.len()]; h];
+            let mut q = vec![vec![vec![0.0; series.len()]; boosters.len() - 1]; h];
+            for _ in 0..n_paths {
+                let mut frame = base.clone();
+                let starts = noise.starts(&mut rng, series.len());
+                for step in 0..h {
+                    let members = self.params.members(step, fit_h);
+                    let nm = members.len() as f64;
                     let mut path_point = vec![0.0; series.len()];
                     // the recursive member's own forecast, which its later lags read
                     let mut own: Option<Vec<f64>> = None;
+                    let mut shown = None;
                     for &k in &members {
                         let x = frame.rows(step, offsets[k]);
                         let seeds = &boosters[0][k];
@@ -353,32 +410,43 @@ impl GbmFitted {
                         if k == 0 && self.params.strategy == Strategy::Blend {
                             own = Some(m);
                         }
-                        for (qb, acc) in boosters.iter().skip(1).zip(&mut q) {
+                        for (qb, acc) in boosters.iter().skip(1).zip(&mut q[step]) {
                             add_scaled(acc, booster::predict(&qb[k][0], &x)?, nm * np);
                         }
                         if explain {
                             shown.get_or_insert_with(Vec::new).push((k, x));
                         }
                     }
-                    add_scaled(&mut point, path_point.iter().copied(), np);
+                    add_scaled(&mut point[step], path_point.iter().copied(), np);
+                    if let Some(xs) = shown {
+                        // explanations need paths=1 (checked above): the path is the forecast
+                        rows.extend(self.explain_step(
+                            &boosters[0],
+                            &xs,
+                            &path_point,
+                            series,
+                            step,
+                        )?);
+                    }
                     // a blend's recursive member reads its own forecasts, so it
                     // forecasts exactly as the recursive model alone would
                     let mut fed = own.unwrap_or(path_point);
                     if n_paths > 1 {
-                        fed.iter_mut().for_each(|v| *v = poisson_draw(&mut rng, *v));
+                        for (j, v) in fed.iter_mut().enumerate() {
+                            *v = noise.draw(&mut rng, j, starts[j], step, *v);
+                        }
                     }
                     frame.push(&fed);
                 }
-                if let Some(xs) = shown {
-                    rows.extend(self.explain_step(&boosters[0], &xs, &point, series, step)?);
-                }
-                for (qi, v) in q.iter().enumerate() {
+            }
+            for (p, qv) in point.iter().zip(&q) {
+                for (qi, v) in qv.iter().enumerate() {
                     for (j, &i) in series.iter().enumerate() {
                         qs[i][qi].push(v[j]);
                     }
                 }
                 for (j, &i) in series.iter().enumerate() {
-                    means[i].push(point[j]);
+                    means[i].push(p[j]);
                 }
             }
         }

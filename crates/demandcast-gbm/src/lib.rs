@@ -43,6 +43,7 @@ mod ffi;
 mod fitted;
 mod hierarchy;
 mod model;
+mod noise;
 mod params;
 mod persist;
 
@@ -50,6 +51,7 @@ pub use error::{GbmError, Result};
 pub use explain::{ExplainRow, Explanation};
 pub use fitted::GbmFitted;
 pub use model::LightGbm;
+pub use noise::Noise;
 pub use params::{GbmParams, Objective, Strategy};
 pub use persist::FORMAT;
 

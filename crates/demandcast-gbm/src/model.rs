@@ -6,7 +6,7 @@ use crate::params::{GbmParams, Strategy};
 use crate::{GbmError, Result};
 use demandcast_core::{FittedForecaster, Forecaster, Level, Panel, Progress};
 use demandcast_eval::conformal::{self, CalPoint};
-use demandcast_features::{FeatureEngine, FeatureSpec, FittedFeatures, TrainOptions};
+use demandcast_features::{FeatureEngine, FeatureSpec, FittedFeatures, Matrix, TrainOptions};
 use std::time::Instant;
 
 /// A global LightGBM model over every series of a panel (or one per group),
@@ -100,6 +100,11 @@ impl LightGbm {
             ),
         };
         let features = engine.fit(panel);
+        let extra = if p.dad > 0 && p.strategy == Strategy::Recursive {
+            self.rollout_rows(panel)?
+        } else {
+            Vec::new()
+        };
         let groups = crate::fitted::group_series(panel, &p.group_by)?;
         let mut quantiles: Vec<f64> = Vec::new();
         for l in &self.levels {
@@ -119,7 +124,10 @@ impl LightGbm {
                 done.set(d);
                 progress.inc(n * d / m - n * (d - 1) / m);
             };
-            let heads = self.fit_group(&features, panel, &series, &offsets, &quantiles, &report)?;
+            let rollouts = extra.iter().filter(|(k, _)| *k == key).map(|(_, m)| m);
+            let heads = self.fit_group(
+                &features, panel, &series, &offsets, &quantiles, rollouts, &report,
+            )?;
             out.push(GroupModel { key, heads });
         }
         tracing::info!(seconds = t0.elapsed().as_secs_f64(), "lightgbm fitted");
@@ -216,13 +224,59 @@ impl LightGbm {
         Ok(true)
     }
 
-    fn fit_group(
+    /// The rows of `dad=N` (see [`GbmParams::dad`]): a first model (one
+    /// seed, no intervals) fitted on `panel` forecasts each of the last `N`
+    /// horizons from the history before it; its rows per group key.
+    fn rollout_rows(&self, panel: &Panel) -> Result<Vec<(String, Matrix)>> {
+        let Some(last) = panel.max_date() else {
+            return Ok(Vec::new());
+        };
+        let mut first = self.clone();
+        first.params.dad = 0;
+        first.params.calibrate = false;
+        first.params.seeds = 1;
+        first.levels.clear();
+        let fitted = first.fit_gbm(panel, &demandcast_core::NoProgress)?;
+        let h = self
+            .horizon
+            .unwrap_or_else(|| 4 * panel.freq().season_length().max(1));
+        let mut out: Vec<(String, Matrix)> = Vec::new();
+        for k in 1..=self.params.dad {
+            let cutoff = panel.freq().step(last, -((k * h) as i64));
+            let train = panel.until(cutoff);
+            if train.n_series() == 0 {
+                break;
+            }
+            let series: Vec<usize> = train
+                .ids()
+                .iter()
+                .filter_map(|id| panel.index_of(id))
+                .collect();
+            let future = demandcast_eval::cv::future_covariates(panel, &series, cutoff, h);
+            let origin = fitted.clone().with_history(train);
+            for (key, m) in origin.rollout_rows(h, future.as_ref(), panel)? {
+                match out.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, acc)) => {
+                        acc.x.extend_from_slice(&m.x);
+                        acc.y.extend_from_slice(&m.y);
+                    }
+                    None => out.push((key, m)),
+                }
+            }
+            tracing::info!(%cutoff, "rollout rows collected");
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fit_group<'m>(
         &self,
         features: &FittedFeatures,
         panel: &Panel,
         series: &[usize],
         offsets: &[usize],
         quantiles: &[f64],
+        rollouts: impl Iterator<Item = &'m Matrix> + Clone,
         report: &dyn Fn(),
     ) -> Result<Vec<Head>> {
         let p = &self.params;
@@ -268,7 +322,11 @@ impl LightGbm {
                 rounds = best.max(1);
                 opts.holdout = 0;
             }
-            let set = features.training_set(panel, series, &opts)?;
+            let mut set = features.training_set(panel, series, &opts)?;
+            for m in rollouts.clone() {
+                set.train.x.extend_from_slice(&m.x);
+                set.train.y.extend_from_slice(&m.y);
+            }
             tracing::info!(
                 rows = set.train.rows(),
                 features = names.len(),
@@ -326,5 +384,74 @@ impl Forecaster for LightGbm {
             .fit_gbm(train, progress)
             .map_err(|e| e.into_core(&self.name))?;
         Ok(Box::new(f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use demandcast_core::{Freq, NaiveDate};
+
+    fn panel() -> std::result::Result<Panel, Box<dyn std::error::Error>> {
+        let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("date")?;
+        let series = (0..6)
+            .map(|k| {
+                let y = (0..150)
+                    .map(|t| (((t * 7 + k * 3) % 11) as f64) + (t % 7) as f64 + k as f64)
+                    .collect();
+                (format!("s{k}"), d0, y)
+            })
+            .collect();
+        Ok(Panel::from_series(Freq::Daily, series)?)
+    }
+
+    #[test]
+    fn rollouts_pair_fed_lags_with_actuals() -> std::result::Result<(), Box<dyn std::error::Error>>
+    {
+        let panel = panel()?;
+        let params = GbmParams::parse("rounds=20,leaves=8,min_leaf=5,dad=2,threads=1")?;
+        let model = LightGbm::new(params).with_horizon(Some(7));
+        let extra = model.rollout_rows(&panel)?;
+        assert_eq!(extra.len(), 1, "one global group");
+        let m = &extra[0].1;
+        // two origins x 7 steps x 6 series, every series has sales
+        assert_eq!(m.rows(), 2 * 7 * 6);
+        assert_eq!(m.y.len(), m.rows());
+        let names = &FeatureEngine {
+            spec: FeatureSpec::for_freq(Freq::Daily),
+        }
+        .fit(&panel)
+        .names;
+        let lag1 = names.iter().position(|n| n == "lag1").ok_or("lag1")?;
+        // the first origin is 7 days before the end: rows are [step][series]
+        let n = panel.len_of(0);
+        let (mut fed, mut total) = (0, 0);
+        for step in 0..7 {
+            for j in 0..6 {
+                let r = step * 6 + j;
+                let y = panel.series(j);
+                assert_eq!(m.y[r], y[n - 7 + step] as f32, "target of step {step}");
+                let l1 = f64::from(m.row(r)[lag1]);
+                if step == 0 {
+                    assert_eq!(l1, y[n - 8], "step 0 reads the last actual");
+                } else {
+                    total += 1;
+                    fed += usize::from((l1 - y[n - 8 + step]).abs() > 1e-3);
+                }
+            }
+        }
+        assert!(
+            fed > total / 2,
+            "later steps read forecasts: {fed} of {total}"
+        );
+        // and the final model, trained on those rows too, forecasts
+        let fc = model
+            .fit_gbm(&panel, &demandcast_core::NoProgress)?
+            .predict(7, &[], None)?;
+        assert!(fc
+            .series
+            .iter()
+            .all(|s| s.mean.iter().all(|v| v.is_finite() && *v >= 0.0)));
+        Ok(())
     }
 }

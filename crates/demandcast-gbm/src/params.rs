@@ -1,5 +1,6 @@
 //! [`GbmParams`]: the model's configuration, parsed from `key=value,...`.
 
+use crate::noise::Noise;
 use crate::{GbmError, Result};
 use demandcast_features::{Calendar, FeatureSpec, Rolling, Stat};
 use serde::{Deserialize, Serialize};
@@ -120,6 +121,19 @@ pub struct GbmParams {
     /// average (Jensen), instead of compounding that gap step by step.
     #[serde(default = "one")]
     pub paths: usize,
+    /// What the lags of sampled paths read (`noise=bootstrap|poisson`):
+    /// the forecast times a block of the series' recent ratios to its mean
+    /// (default), or a Poisson count around it.
+    #[serde(default)]
+    pub noise: Noise,
+    /// Train a recursive model on its own rollouts too (`dad=N`, "data as
+    /// demonstrator"): a first model forecasts the last `N` horizons of the
+    /// history recursively, and the final model is trained on the usual rows
+    /// plus those rollouts' rows (lags read the first model's forecasts),
+    /// each with the actual it should have predicted. Costs one more fit.
+    /// 0 (default): off.
+    #[serde(default)]
+    pub dad: usize,
     /// Rounds for each quantile model (intervals); default: `rounds / 2`.
     pub quantile_rounds: Option<usize>,
     /// Threads LightGBM may use; default: rayon's pool size.
@@ -181,6 +195,8 @@ impl Default for GbmParams {
             calendar: None,
             stds: None,
             paths: 1,
+            noise: Noise::Bootstrap,
+            dad: 0,
             quantile_rounds: None,
             threads: None,
             calibrate: true,
@@ -193,7 +209,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
+group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (bootstrap, poisson), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -303,6 +319,11 @@ impl GbmParams {
                     });
                 }
                 "paths" => p.paths = int(1)?,
+                "dad" => p.dad = int(0)?,
+                "noise" => {
+                    p.noise =
+                        Noise::from_name(v).ok_or_else(|| bad("expected bootstrap or poisson"))?
+                }
                 "quantile_rounds" => p.quantile_rounds = Some(int(1)?),
                 "threads" => p.threads = Some(int(1)?),
                 "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
@@ -463,6 +484,8 @@ impl fmt::Display for GbmParams {
         num("lags", join(&self.lags), String::new());
         num("windows", join(&self.windows), String::new());
         num("paths", self.paths.to_string(), d.paths.to_string());
+        num("noise", self.noise.name().into(), d.noise.name().into());
+        num("dad", self.dad.to_string(), d.dad.to_string());
         num("quantile_rounds", opt(self.quantile_rounds), String::new());
         num("threads", opt(self.threads), String::new());
         num(
@@ -554,6 +577,13 @@ mod tests {
             .map(|r| r.window)
             .collect();
         assert_eq!(w, vec![7, 28]);
+        let pn = GbmParams::parse("paths=8,noise=poisson")?;
+        assert_eq!((pn.paths, pn.noise), (8, Noise::Poisson));
+        assert_eq!(pn.to_string(), "paths=8,noise=poisson");
+        assert_eq!(GbmParams::parse(&pn.to_string())?, pn);
+        assert!(GbmParams::parse("noise=gauss").is_err());
+        let dd = GbmParams::parse("dad=3")?;
+        assert_eq!((dd.dad, dd.to_string().as_str()), (3, "dad=3"));
         Ok(())
     }
 
