@@ -85,6 +85,10 @@ pub struct FinetuneArgs {
     /// Ignore the price/promotion/event covariates (ablation).
     #[arg(long)]
     pub no_covariates: bool,
+    /// Keep the adapter's level as trained (by default its forecasts are
+    /// scaled by the validation window's actual total over its forecast total).
+    #[arg(long)]
+    pub no_level_correction: bool,
     /// Random seed.
     #[arg(long, default_value_t = 42, value_name = "N")]
     pub seed: u64,

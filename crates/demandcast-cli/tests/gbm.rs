@@ -276,7 +276,7 @@ fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
         ("again", ",paths=16"),
         ("direct1", ",strategy=direct,block=13"),
         ("direct16", ",strategy=direct,block=13,paths=16"),
-        ("poisson", ",paths=16,noise=poisson"),
+        ("bootstrap", ",paths=16,noise=bootstrap"),
     ] {
         let path = dir.path().join(format!("{name}.csv"));
         let model = format!("{MODEL}{extra}");
@@ -290,7 +290,7 @@ fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
     let (mut differ, mut by_noise) = (0, 0);
     for k in out[0].keys() {
         let (one, p, again) = (value(&out[0], k), value(&out[1], k), value(&out[2], k));
-        // bootstrap (default) and Poisson draws are other paths
+        // Poisson (default) and bootstrap draws are other paths
         by_noise += usize::from((p - value(&out[5], k)).abs() > 1e-6 * p.max(1.0));
         assert_eq!(p, again, "{k:?}: same seed, same paths");
         assert!(p.is_finite() && p >= 0.0, "{k:?}: {p}");

@@ -121,9 +121,9 @@ pub struct GbmParams {
     /// average (Jensen), instead of compounding that gap step by step.
     #[serde(default = "one")]
     pub paths: usize,
-    /// What the lags of sampled paths read (`noise=bootstrap|poisson`):
-    /// the forecast times a block of the series' recent ratios to its mean
-    /// (default), or a Poisson count around it.
+    /// What the lags of sampled paths read (`noise=poisson|bootstrap`): a
+    /// Poisson count around the forecast (default), or the forecast times a
+    /// block of the series' recent ratios to its mean.
     #[serde(default)]
     pub noise: Noise,
     /// Train a recursive model on its own rollouts too (`dad=N`, "data as
@@ -195,7 +195,7 @@ impl Default for GbmParams {
             calendar: None,
             stds: None,
             paths: 1,
-            noise: Noise::Bootstrap,
+            noise: Noise::Poisson,
             dad: 0,
             quantile_rounds: None,
             threads: None,
@@ -209,7 +209,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (bootstrap, poisson), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
+group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (poisson, bootstrap), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -577,9 +577,9 @@ mod tests {
             .map(|r| r.window)
             .collect();
         assert_eq!(w, vec![7, 28]);
-        let pn = GbmParams::parse("paths=8,noise=poisson")?;
-        assert_eq!((pn.paths, pn.noise), (8, Noise::Poisson));
-        assert_eq!(pn.to_string(), "paths=8,noise=poisson");
+        let pn = GbmParams::parse("paths=8,noise=bootstrap")?;
+        assert_eq!((pn.paths, pn.noise), (8, Noise::Bootstrap));
+        assert_eq!(pn.to_string(), "paths=8,noise=bootstrap");
         assert_eq!(GbmParams::parse(&pn.to_string())?, pn);
         assert!(GbmParams::parse("noise=gauss").is_err());
         let dd = GbmParams::parse("dad=3")?;

@@ -10,8 +10,8 @@ use crate::nn::LoraSpec;
 use crate::optim::AdamW;
 use crate::panel::{series_statics, window_at, CovariateUse};
 use crate::store::{
-    load_tensors, read_config, save_tensors, write_atomic, AdapterMeta, FinetuneMode, ADAPTER_META,
-    ADAPTER_WEIGHTS, WEIGHTS,
+    load_model, load_tensors, read_config, save_tensors, write_atomic, AdapterMeta, FinetuneMode,
+    LoadedModel, ADAPTER_META, ADAPTER_WEIGHTS, LEVEL_KEY, WEIGHTS,
 };
 use crate::train::{train_loop, TrainEvent, TrainHooks, TrainOptions, TrainReport, WindowSource};
 use crate::window::Window;
@@ -46,7 +46,16 @@ pub struct FinetuneOptions {
     pub train: TrainOptions,
     /// Whether the model reads the panel's covariates (off: ablation).
     pub use_covariates: bool,
+    /// Correct the adapter's level on the validation window: its forecasts
+    /// are multiplied by the validation actuals' total over its forecasts'
+    /// total (clamped to [`LEVEL_RANGE`]). Fine-tuning with the pinball loss
+    /// on intermittent daily series left adapters about 6 % low, on their
+    /// validation window as on the next one (M5).
+    pub level_correction: bool,
 }
+
+/// Bounds of the level correction.
+pub const LEVEL_RANGE: (f64, f64) = (0.8, 1.25);
 
 impl Default for FinetuneOptions {
     fn default() -> Self {
@@ -72,6 +81,7 @@ impl Default for FinetuneOptions {
                 checkpoint_every: 0,
             },
             use_covariates: true,
+            level_correction: true,
         }
     }
 }
@@ -353,5 +363,49 @@ pub fn finetune(
     };
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::Train(e.to_string()))?;
     write_atomic(&out.join(ADAPTER_META), &text)?;
+    if opts.level_correction {
+        // The adapter as `forecast` will load it (level 1 so far), on the
+        // validation windows; the base model's ratio is kept for reference.
+        let ratio = validation_ratio(&load_model(model_dir, Some(out))?, &val)?;
+        let zero_shot = validation_ratio(&load_model(model_dir, None)?, &val)?;
+        let level = ratio.clamp(LEVEL_RANGE.0, LEVEL_RANGE.1);
+        tracing::info!(
+            ratio,
+            zero_shot,
+            level,
+            "validation actuals over forecasts: level correction"
+        );
+        let mut meta = meta;
+        if let Some(m) = meta.summary.as_object_mut() {
+            m.insert(LEVEL_KEY.into(), serde_json::json!(level));
+            m.insert("validation_ratio".into(), serde_json::json!(ratio));
+            m.insert(
+                "zero_shot_validation_ratio".into(),
+                serde_json::json!(zero_shot),
+            );
+        }
+        let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::Train(e.to_string()))?;
+        write_atomic(&out.join(ADAPTER_META), &text)?;
+    }
     Ok(report)
+}
+
+/// The actual total over the model's forecast total (its mean output) on
+/// the scored steps of `val` (1 when either is not positive).
+fn validation_ratio(loaded: &LoadedModel, val: &[Window]) -> Result<f64> {
+    let preds = crate::forecaster::predict_windows(loaded, val, 256)?;
+    let (mut actual, mut forecast) = (0.0f64, 0.0f64);
+    for (w, (_, mean)) in val.iter().zip(&preds) {
+        for (y, f) in w.target.iter().zip(mean) {
+            if y.is_finite() && f.is_finite() {
+                actual += f64::from(*y);
+                forecast += f64::from(*f);
+            }
+        }
+    }
+    Ok(if actual > 0.0 && forecast > 0.0 {
+        actual / forecast
+    } else {
+        1.0
+    })
 }

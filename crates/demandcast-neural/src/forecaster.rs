@@ -165,6 +165,8 @@ pub fn predict_windows(
                 .zip(m)
                 .zip(&b.scales)
                 .map(|((qq, mm), s)| {
+                    // an adapter's level correction scales every output
+                    let s = s * loaded.level;
                     let qq = qq
                         .into_iter()
                         .map(|r| r.into_iter().map(|x| x * s).collect())
@@ -423,6 +425,7 @@ mod tests {
                 config: cfg,
                 device: Device::Cpu,
                 use_covariates: false,
+                level: 1.0,
             }),
             panel,
             covs: CovariateUse::default(),

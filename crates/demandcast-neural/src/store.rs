@@ -141,7 +141,14 @@ pub struct LoadedModel {
     /// Whether it reads the panel's covariates (false for an adapter
     /// fine-tuned with them switched off, the ablation of `finetune --no-covariates`).
     pub use_covariates: bool,
+    /// Multiplies every output (mean and quantiles): an adapter's level
+    /// correction measured on its validation window ([`LEVEL_KEY`]), 1 for
+    /// the base model.
+    pub level: f32,
 }
+
+/// Key of the level correction in an adapter's summary.
+pub const LEVEL_KEY: &str = "level";
 
 /// Loads the model in `dir`, with the adapter in `adapter` applied over it.
 ///
@@ -152,6 +159,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
     let dev = default_device();
     let base = load_tensors(&dir.join(WEIGHTS), &dev)?;
     let mut use_covariates = true;
+    let mut level = 1.0f32;
     let model = match adapter {
         None => Tsfm::new(&cfg, VarBuilder::from_tensors(base, DType::F32, &dev), None)?,
         Some(a) => {
@@ -172,6 +180,12 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
             }
             use_covariates =
                 meta.summary.get("covariates") != Some(&serde_json::Value::Bool(false));
+            level = meta
+                .summary
+                .get(LEVEL_KEY)
+                .and_then(serde_json::Value::as_f64)
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .unwrap_or(1.0) as f32;
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {
                 FinetuneMode::Full => {
@@ -196,5 +210,6 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
         config: cfg,
         device: dev,
         use_covariates,
+        level,
     })
 }

@@ -46,6 +46,7 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
             checkpoint_every: 0,
         },
         use_covariates: !a.no_covariates,
+        level_correction: !a.no_level_correction,
     };
     let threads = a.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -86,5 +87,19 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
         report.best_step,
         a.output.display()
     ));
+    let meta = std::fs::read_to_string(a.output.join(demandcast::neural::store::ADAPTER_META))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    if let Some(s) = meta.as_ref().and_then(|m| m.get("summary")) {
+        if let (Some(level), Some(ratio)) = (
+            s.get("level").and_then(|v| v.as_f64()),
+            s.get("validation_ratio").and_then(|v| v.as_f64()),
+        ) {
+            ui.note(format!(
+                "level correction x{level:.3}: the validation window's actual total was {ratio:.3} x the adapter's forecast (zero-shot {:.3})",
+                s.get("zero_shot_validation_ratio").and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
+            ));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
