@@ -148,9 +148,40 @@ fn pretrain_forecast_finetune_adapter() {
         .unwrap()
         .len();
     assert!(lora * 2 < base, "adapter {lora} bytes vs base {base}");
-    let a = args(&["--adapter", adapter.to_str().unwrap()]);
-    ok(&run(
-        &a.iter().map(String::as_str).collect::<Vec<_>>(),
-        &model,
-    ));
+    let a = args(&["--adapter", adapter.to_str().unwrap(), "--levels", "none"]);
+    let forecast = || -> Vec<f64> {
+        ok(&run(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            &model,
+        ));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let j = header.iter().position(|h| *h == "Tsfm").unwrap();
+        lines
+            .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
+            .collect()
+    };
+    // The level correction: the validation ratio, clamped, stored in the
+    // summary and applied to every forecast of the adapter.
+    let v: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    let level = v["summary"]["level"].as_f64().unwrap();
+    let ratio = v["summary"]["validation_ratio"].as_f64().unwrap();
+    assert!(ratio.is_finite() && ratio > 0.0, "{ratio}");
+    assert!(
+        (level - ratio.clamp(0.8, 1.25)).abs() < 1e-12,
+        "{level} vs {ratio}"
+    );
+    let corrected = forecast();
+    let mut off = v.clone();
+    off["summary"]["level"] = serde_json::json!(1.0);
+    std::fs::write(adapter.join("adapter.json"), off.to_string()).unwrap();
+    let raw = forecast();
+    assert_eq!(corrected.len(), 28);
+    for (c, r) in corrected.iter().zip(&raw) {
+        assert!(
+            (c - r * level).abs() <= 1e-3 * r.max(1.0),
+            "{c} != {r} x {level}"
+        );
+    }
 }
