@@ -12,6 +12,21 @@ fn run(args: &[&str], model_dir: &Path) -> Output {
         .expect("the binary runs")
 }
 
+/// A forecast CSV's header and its rows as numbers (NaN where a field is not one).
+fn read_table(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split(',').map(String::from).collect();
+    let rows = lines
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
 fn ok(o: &Output) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
@@ -91,9 +106,7 @@ fn pretrain_forecast_finetune_adapter() {
         &a.iter().map(String::as_str).collect::<Vec<_>>(),
         &model,
     ));
-    let text = std::fs::read_to_string(&out).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let (header, rows) = read_table(&out);
     let col = |n: &str| {
         header
             .iter()
@@ -101,13 +114,6 @@ fn pretrain_forecast_finetune_adapter() {
             .unwrap_or_else(|| panic!("no {n} in {header:?}"))
     };
     let (pm, lo, hi) = (col("Tsfm"), col("Tsfm-lo-80"), col("Tsfm-hi-80"));
-    let rows: Vec<Vec<f64>> = lines
-        .map(|l| {
-            l.split(',')
-                .map(|x| x.parse().unwrap_or(f64::NAN))
-                .collect()
-        })
-        .collect();
     assert_eq!(rows.len(), 28);
     for r in &rows {
         assert!(r[pm].is_finite() && r[pm] >= 0.0);
@@ -154,13 +160,9 @@ fn pretrain_forecast_finetune_adapter() {
             &a.iter().map(String::as_str).collect::<Vec<_>>(),
             &model,
         ));
-        let text = std::fs::read_to_string(&out).unwrap();
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let j = header.iter().position(|h| *h == "Tsfm").unwrap();
-        lines
-            .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
-            .collect()
+        let (header, rows) = read_table(&out);
+        let j = header.iter().position(|h| h == "Tsfm").unwrap();
+        rows.iter().map(|r| r[j]).collect()
     };
     // The level correction: the validation ratio, clamped, stored in the
     // summary and applied to every forecast of the adapter.
