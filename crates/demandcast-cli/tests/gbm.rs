@@ -58,6 +58,28 @@ fn total(p: &Path, col: &str) -> f64 {
     rows.values().map(|r| r[j].parse::<f64>().unwrap()).sum()
 }
 
+/// Point forecasts (no intervals) of `MODEL` plus each of `extras`, in order.
+fn forecast_variants(dir: &Path, input: &Path, future: &Path, extras: &[&str]) -> Vec<Rows> {
+    extras
+        .iter()
+        .enumerate()
+        .map(|(i, extra)| {
+            let path = dir.join(format!("variant{i}.csv"));
+            let model = format!("{MODEL}{extra}");
+            let mut args = vec!["forecast"];
+            args.extend(common(s(input), s(future)));
+            args.extend(["--models", &model, "--levels", "none", "--output", s(&path)]);
+            run(&args);
+            read_csv(&path).1
+        })
+        .collect()
+}
+
+/// The point forecast (third column) of row `k`.
+fn value(rows: &Rows, k: &(String, String)) -> f64 {
+    rows[k][2].parse().unwrap()
+}
+
 fn common<'a>(input: &'a str, future: &'a str) -> Vec<&'a str> {
     vec![
         "--quiet",
@@ -232,21 +254,12 @@ fn explanations_add_up_and_a_price_cut_raises_the_forecast() {
 fn a_blend_is_the_mean_of_its_recursive_and_direct_models() {
     let dir = tempfile::tempdir().unwrap();
     let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
-    let mut out = Vec::new();
-    for (name, extra) in [
-        ("recursive", ""),
-        ("direct", ",strategy=direct,block=7"),
-        ("blend", ",strategy=blend,block=7"),
-    ] {
-        let path = dir.path().join(format!("{name}.csv"));
-        let model = format!("{MODEL}{extra}");
-        let mut args = vec!["forecast"];
-        args.extend(common(s(&input), s(&future)));
-        args.extend(["--models", &model, "--levels", "none", "--output", s(&path)]);
-        run(&args);
-        out.push(read_csv(&path).1);
-    }
-    let value = |rows: &Rows, k: &(String, String)| -> f64 { rows[k][2].parse().unwrap() };
+    let out = forecast_variants(
+        dir.path(),
+        &input,
+        &future,
+        &["", ",strategy=direct,block=7", ",strategy=blend,block=7"],
+    );
     let (rec, direct, blend) = (&out[0], &out[1], &out[2]);
     assert_eq!(blend.len(), 10 * 13);
     let mut differ = 0;
@@ -269,24 +282,19 @@ fn a_blend_is_the_mean_of_its_recursive_and_direct_models() {
 fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
     let dir = tempfile::tempdir().unwrap();
     let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
-    let mut out = Vec::new();
-    for (name, extra) in [
-        ("one", ""),
-        ("paths", ",paths=16"),
-        ("again", ",paths=16"),
-        ("direct1", ",strategy=direct,block=13"),
-        ("direct16", ",strategy=direct,block=13,paths=16"),
-        ("bootstrap", ",paths=16,noise=bootstrap"),
-    ] {
-        let path = dir.path().join(format!("{name}.csv"));
-        let model = format!("{MODEL}{extra}");
-        let mut args = vec!["forecast"];
-        args.extend(common(s(&input), s(&future)));
-        args.extend(["--models", &model, "--levels", "none", "--output", s(&path)]);
-        run(&args);
-        out.push(read_csv(&path).1);
-    }
-    let value = |rows: &Rows, k: &(String, String)| -> f64 { rows[k][2].parse().unwrap() };
+    let out = forecast_variants(
+        dir.path(),
+        &input,
+        &future,
+        &[
+            "",
+            ",paths=16",
+            ",paths=16",
+            ",strategy=direct,block=13",
+            ",strategy=direct,block=13,paths=16",
+            ",paths=16,noise=bootstrap",
+        ],
+    );
     let (mut differ, mut by_noise) = (0, 0);
     for k in out[0].keys() {
         let (one, p, again) = (value(&out[0], k), value(&out[1], k), value(&out[2], k));

@@ -258,6 +258,24 @@ impl GbmFitted {
         Ok(())
     }
 
+    /// The point model's forecast for the `n` rows `x`: the mean over its
+    /// seeds' boosters, clipped at zero for a non-negative model.
+    fn seed_mean(
+        &self,
+        seeds: &[Booster],
+        x: &demandcast_features::Matrix,
+        n: usize,
+    ) -> Result<Vec<f64>> {
+        let mut m = vec![0.0; n];
+        for b in seeds {
+            add_scaled(&mut m, booster::predict(b, x)?, seeds.len() as f64);
+        }
+        if self.nonnegative {
+            m.iter_mut().for_each(|v| *v = v.max(0.0));
+        }
+        Ok(m)
+    }
+
     /// Sampled paths of a recursive forecast (`paths`; 1 for the direct
     /// strategy, which reads no forecast).
     fn n_paths(&self) -> usize {
@@ -270,18 +288,19 @@ impl GbmFitted {
 
     /// Rows for training on the model's own rollouts (`dad=N`, "data as
     /// demonstrator", Venkatraman, Hebert and Bagnell 2015): the recursive
-    /// model forecasts `h` steps from the end of its history, its lags
-    /// reading its own forecasts, and each step's feature row is paired with
-    /// the actual value of `actual` at that step. Rows are per group key;
-    /// series without a sale before the origin and steps without an actual
-    /// are left out.
+    /// model forecasts `h` steps from the end of `history` (an earlier cut
+    /// of `actual`), its lags reading its own forecasts, and each step's
+    /// feature row is paired with the actual value of `actual` at that
+    /// step. Rows are per group key; series without a sale before the
+    /// origin and steps without an actual are left out.
     pub(crate) fn rollout_rows(
         &self,
+        history: &Panel,
         h: usize,
         future: Option<&FutureCovariates>,
         actual: &Panel,
     ) -> Result<Vec<(String, demandcast_features::Matrix)>> {
-        let panel = &self.panel;
+        let panel = history;
         let mut out = Vec::new();
         for (key, series) in group_series(panel, &self.params.group_by)? {
             let Some(g) = self.groups.iter().find(|g| g.key == key) else {
@@ -310,13 +329,7 @@ impl GbmFitted {
             };
             for step in 0..h {
                 let x = frame.rows(step, 1);
-                let mut m = vec![0.0; series.len()];
-                for b in &boosters {
-                    add_scaled(&mut m, booster::predict(b, &x)?, boosters.len() as f64);
-                }
-                if self.nonnegative {
-                    m.iter_mut().for_each(|v| *v = v.max(0.0));
-                }
+                let m = self.seed_mean(&boosters, &x, series.len())?;
                 for (j, t) in targets.iter().enumerate() {
                     if let Some(y) = t.and_then(|t| t.get(step)).filter(|y| y.is_finite()) {
                         rows.x.extend_from_slice(x.row(j));
@@ -375,7 +388,7 @@ impl GbmFitted {
                         .collect::<Result<Vec<_>>>()
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let base = self.features.forecast_frame(panel, series, future, h)?;
+            let mut base = Some(self.features.forecast_frame(panel, series, future, h)?);
             // Sampled paths (`paths=K`): each path's recursive lags read a
             // draw around its own forecast (`noise`) instead of the forecast
             // itself, and the point forecast is the mean over paths. Paths
@@ -386,8 +399,16 @@ impl GbmFitted {
             let mut rng = StdRng::seed_from_u64(self.params.seed.wrapping_add(key_seed(key)));
             let mut point = vec![vec![0.0; series.len()]; h];
             let mut q = vec![vec![vec![0.0; series.len()]; boosters.len() - 1]; h];
-            for _ in 0..n_paths {
-                let mut frame = base.clone();
+            for path in 0..n_paths {
+                // the last path takes the frame itself (no copy with paths=1)
+                let next = if path + 1 < n_paths {
+                    base.clone()
+                } else {
+                    base.take()
+                };
+                let Some(mut frame) = next else {
+                    break;
+                };
                 let starts = noise.starts(&mut rng, series.len());
                 for step in 0..h {
                     let members = self.params.members(step, fit_h);
@@ -398,14 +419,7 @@ impl GbmFitted {
                     let mut shown = None;
                     for &k in &members {
                         let x = frame.rows(step, offsets[k]);
-                        let seeds = &boosters[0][k];
-                        let mut m = vec![0.0; series.len()];
-                        for b in seeds {
-                            add_scaled(&mut m, booster::predict(b, &x)?, seeds.len() as f64);
-                        }
-                        if self.nonnegative {
-                            m.iter_mut().for_each(|v| *v = v.max(0.0));
-                        }
+                        let m = self.seed_mean(&boosters[0][k], &x, series.len())?;
                         add_scaled(&mut path_point, m.iter().copied(), nm);
                         if k == 0 && self.params.strategy == Strategy::Blend {
                             own = Some(m);

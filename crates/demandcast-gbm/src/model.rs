@@ -253,8 +253,8 @@ impl LightGbm {
                 .filter_map(|id| panel.index_of(id))
                 .collect();
             let future = demandcast_eval::cv::future_covariates(panel, &series, cutoff, h);
-            let origin = fitted.clone().with_history(train);
-            for (key, m) in origin.rollout_rows(h, future.as_ref(), panel)? {
+            let train = crate::hierarchy::complete(train);
+            for (key, m) in fitted.rollout_rows(&train, h, future.as_ref(), panel)? {
                 match out.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, acc)) => {
                         acc.x.extend_from_slice(&m.x);
