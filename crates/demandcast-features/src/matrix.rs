@@ -184,9 +184,13 @@ impl FittedFeatures {
         future: Option<&'a FutureCovariates>,
         h: usize,
     ) -> Result<ForecastFrame<'a>> {
+        // Collected as results first so that the error reported is the first
+        // series' in order, not whichever thread failed first.
         let cxs = series
             .par_iter()
             .map(|&i| self.context(panel, i, future, h))
+            .collect::<Vec<_>>()
+            .into_iter()
             .collect::<Result<Vec<_>>>()?;
         Ok(ForecastFrame { f: self, cxs })
     }

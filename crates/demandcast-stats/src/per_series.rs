@@ -207,6 +207,9 @@ where
                 progress.inc(1);
                 Ok(fit)
             })
+            .collect::<Vec<_>>()
+            .into_iter()
+            // The first failing series in order, whichever thread met it first.
             .collect::<Result<Vec<_>>>()?;
         let freq = train.freq();
         Ok(Box::new(PerSeriesFitted {
@@ -428,6 +431,9 @@ where
                     source: Box::new(e),
                 })
             })
+            .collect::<Vec<_>>()
+            .into_iter()
+            // The first failing series in order, whichever thread met it first.
             .collect::<Result<Vec<_>>>()?;
         let mut series = Vec::with_capacity(results.len());
         let mut notes = Vec::new();
