@@ -175,6 +175,11 @@ pub struct ForecastArgs {
     /// Product catalogue: one row per product, id column plus attributes.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// With --catalog: give the global models (lightgbm) each product's text as K
+    /// static covariates `text_0 ..`, the first K principal components of its MiniLM
+    /// embedding; 0 = off.
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub text_features: usize,
     /// Periods to forecast.
     #[arg(long, value_name = "H")]
     pub horizon: usize,

@@ -78,6 +78,8 @@ pub struct ForecastSettings {
     pub future: Option<PathBuf>,
     /// Catalogue file.
     pub catalog: Option<PathBuf>,
+    /// Principal components of the text embeddings given as covariates (0 = none).
+    pub text_features: usize,
     /// Horizon.
     pub horizon: usize,
     /// Models.
@@ -171,10 +173,32 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
     if a.future.is_none() && a.catalog.is_none() {
         input.load.covariates = covariates_needed(&models.specs, &[]);
     }
+    if a.text_features > 0 && a.catalog.is_none() {
+        return Err(UsageError::err(
+            "--text-features needs --catalog (the product texts)",
+            Some("add --catalog products.csv with an id column and title/description columns"),
+        ));
+    }
+    if a.text_features > 0 && (a.model_dir.is_some() || a.explain.is_some()) {
+        return Err(UsageError::err(
+            "--text-features cannot be combined with --model-dir or --explain yet",
+            None,
+        ));
+    }
+    if a.text_features > 384 {
+        return Err(UsageError::err(
+            format!(
+                "--text-features {}: the embeddings have 384 dimensions",
+                a.text_features
+            ),
+            None,
+        ));
+    }
     Ok(ForecastSettings {
         input,
         future: a.future,
         catalog: a.catalog,
+        text_features: a.text_features,
         horizon,
         models,
         output: a.output,

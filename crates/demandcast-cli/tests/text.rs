@@ -166,3 +166,79 @@ fn embed_then_cold_start_forecast() {
     let first = a.lines().find(|l| l.starts_with("new_mug,")).unwrap();
     assert!(first.contains("MUG"), "{first}");
 }
+
+#[test]
+fn text_features_reach_the_global_model() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    fixture(dir);
+    let (h, cat, out) = (dir.join("h.csv"), dir.join("cat.csv"), dir.join("f.csv"));
+    let args = |k: &str| -> Vec<String> {
+        [
+            "forecast",
+            "--input",
+            h.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+            "--text-features",
+            k,
+            "--horizon",
+            "3",
+            "--models",
+            "lightgbm:min_leaf=2,rounds=20",
+            "--levels",
+            "none",
+            "--output",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let a = args("2");
+    let err = run(dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        err.contains("text features: 2 principal components") && err.contains("6 of 6 series"),
+        "{err}"
+    );
+    let f = std::fs::read_to_string(&out).unwrap();
+    let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
+    let col = head
+        .iter()
+        .position(|c| *c == "LightGBM")
+        .expect("LightGBM column");
+    let mut n = 0;
+    for l in f.lines().skip(1).filter(|l| !l.starts_with("new_")) {
+        let v: f64 = l.split(',').nth(col).unwrap().parse().unwrap();
+        assert!(v.is_finite() && v >= 0.0, "{l}");
+        n += 1;
+    }
+    assert_eq!(
+        n,
+        6 * 3,
+        "every series with history gets a LightGBM forecast"
+    );
+    // Without a catalogue the flag is a usage error (exit code 2).
+    let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
+        .args([
+            "forecast",
+            "--input",
+            h.to_str().unwrap(),
+            "--text-features",
+            "2",
+        ])
+        .args([
+            "--horizon",
+            "3",
+            "--models",
+            "naive",
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--text-features needs --catalog"));
+}

@@ -25,6 +25,12 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         Some(path) => Some(check_catalog(path, &s.input.load.id_col, &panel, ui)?),
         None => None,
     };
+    let (panel, future) = match &catalog {
+        Some(c) if s.text_features > 0 => {
+            crate::commands::text_features::attach(panel, future, c, s.text_features, s, ui)?
+        }
+        _ => (panel, future),
+    };
     let mut opts = s.models.build_options(panel.freq());
     opts.horizon = Some(s.horizon);
     tracing::info!(season_length = opts.season_length, "building models");

@@ -12,3 +12,4 @@ pub mod models;
 pub mod plan;
 pub mod pretrain;
 pub mod simulate;
+pub mod text_features;

@@ -1,0 +1,103 @@
+//! `forecast --catalog FILE --text-features K`: each product's text embedding,
+//! projected on its first `K` principal components, becomes `K` covariate
+//! columns `text_0 ..` that are constant within a series, for the global
+//! models that read covariates (LightGBM). The future rows repeat them over
+//! the horizon, so no `--future` file has to carry them.
+
+use crate::settings::ForecastSettings;
+use crate::text_output::embed_catalog;
+use crate::ui::Ui;
+use anyhow::{Context, Result};
+use demandcast::core::{Catalog, Column, FutureCovariates, Panel};
+use demandcast_text::{with_text_covariates, TextProjection};
+use std::collections::HashMap;
+
+/// The panel with the text columns, and future covariates that carry them
+/// over the horizon (the given ones extended, or new ones).
+///
+/// # Errors
+/// Encoder failures, no catalogue product among the series, or a panel
+/// that already has a `text_*` column.
+pub fn attach(
+    panel: Panel,
+    future: Option<FutureCovariates>,
+    catalog: &Catalog,
+    k: usize,
+    s: &ForecastSettings,
+    ui: &Ui,
+) -> Result<(Panel, Option<FutureCovariates>)> {
+    let threads = crate::text_args::threads(s.models.threads);
+    let emb = embed_catalog(catalog, &s.cold_start.text, threads, ui)?;
+    let row: HashMap<&str, usize> = catalog
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    // The projection is fitted on the products being forecast, so that its
+    // directions are those that separate them.
+    let rows: Vec<usize> = panel
+        .ids()
+        .iter()
+        .filter_map(|id| row.get(id.as_str()).copied())
+        .collect();
+    let known: Vec<Vec<f32>> = rows.iter().map(|&r| emb.vectors[r].clone()).collect();
+    let proj = TextProjection::fit(&known, k).with_context(|| {
+        format!(
+            "--text-features {k}: {} of {} series have a catalogue row with text",
+            known.len(),
+            panel.n_series()
+        )
+    })?;
+    ui.note(format!(
+        "text features: {k} principal components of the MiniLM embeddings as text_0..text_{} \
+         ({} of {} series described by the catalogue; the others read them as missing)",
+        k - 1,
+        known.len(),
+        panel.n_series()
+    ));
+    let value = |id: &str| -> Vec<f64> {
+        row.get(id)
+            .map_or(vec![f64::NAN; k], |&r| proj.project(&emb.vectors[r]))
+    };
+    let h = s.horizon;
+    let future = match future {
+        Some(mut f) => {
+            let per: Vec<Vec<f64>> = f.ids.iter().map(|id| value(id)).collect();
+            for c in 0..k {
+                let mut values = Vec::with_capacity(f.indptr.last().copied().unwrap_or(0));
+                for (i, p) in per.iter().enumerate() {
+                    let n = f.indptr[i + 1] - f.indptr[i];
+                    values.extend(std::iter::repeat_n(p[c], n));
+                }
+                f.columns.push(Column {
+                    name: format!("text_{c}"),
+                    values,
+                });
+            }
+            f
+        }
+        None => {
+            let ids = panel.ids().to_vec();
+            let per: Vec<Vec<f64>> = ids.iter().map(|id| value(id)).collect();
+            FutureCovariates {
+                starts: (0..ids.len())
+                    .map(|i| panel.freq().step(panel.last_date(i), 1))
+                    .collect(),
+                indptr: (0..=ids.len()).map(|i| i * h).collect(),
+                columns: (0..k)
+                    .map(|c| Column {
+                        name: format!("text_{c}"),
+                        values: per
+                            .iter()
+                            .flat_map(|p| std::iter::repeat_n(p[c], h))
+                            .collect(),
+                    })
+                    .collect(),
+                ids,
+            }
+        }
+    };
+    let panel = with_text_covariates(panel, &catalog.ids, &emb.vectors, &proj)?;
+    Ok((panel, Some(future)))
+}
