@@ -172,16 +172,32 @@ fn text_features_reach_the_global_model() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     fixture(dir);
-    let (h, cat, out) = (dir.join("h.csv"), dir.join("cat.csv"), dir.join("f.csv"));
-    let args = |k: &str| -> Vec<String> {
-        [
+    // The same history with a promotion column, and its future rows.
+    let h = std::fs::read_to_string(dir.join("h.csv")).unwrap();
+    let mut h2 = String::from("unique_id,ds,y,promo\n");
+    for l in h.lines().skip(1) {
+        h2.push_str(&format!("{l},0\n"));
+    }
+    std::fs::write(dir.join("h2.csv"), h2).unwrap();
+    let mut fut = String::from("unique_id,ds,promo\n");
+    for id in ["m1", "m2", "m3", "c1", "c2", "c3"] {
+        for ds in ["2024-07-07", "2024-07-14", "2024-07-21"] {
+            fut.push_str(&format!("{id},{ds},1\n"));
+        }
+    }
+    std::fs::write(dir.join("fut.csv"), fut).unwrap();
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    // Runs `forecast --text-features 2` and returns its notes and the LightGBM values.
+    let lightgbm = |input: &str, future: Option<&str>| -> (String, Vec<f64>) {
+        let (i, c, o) = (path(input), path("cat.csv"), path("f.csv"));
+        let mut args = vec![
             "forecast",
             "--input",
-            h.to_str().unwrap(),
+            &i,
             "--catalog",
-            cat.to_str().unwrap(),
+            &c,
             "--text-features",
-            k,
+            "2",
             "--horizon",
             "3",
             "--models",
@@ -189,43 +205,51 @@ fn text_features_reach_the_global_model() {
             "--levels",
             "none",
             "--output",
-            out.to_str().unwrap(),
+            &o,
             "--threads",
             "1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+        ];
+        let fu = future.map(path);
+        if let Some(fu) = &fu {
+            args.extend(["--future", fu.as_str()]);
+        }
+        let err = run(dir, &args);
+        let f = std::fs::read_to_string(&o).unwrap();
+        let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
+        let col = head
+            .iter()
+            .position(|c| *c == "LightGBM")
+            .expect("LightGBM column");
+        let values = f
+            .lines()
+            .skip(1)
+            .filter(|l| !l.starts_with("new_"))
+            .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+            .collect();
+        (err, values)
     };
-    let a = args("2");
-    let err = run(dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(
-        err.contains("text features: 2 principal components") && err.contains("6 of 6 series"),
-        "{err}"
-    );
-    let f = std::fs::read_to_string(&out).unwrap();
-    let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
-    let col = head
-        .iter()
-        .position(|c| *c == "LightGBM")
-        .expect("LightGBM column");
-    let mut n = 0;
-    for l in f.lines().skip(1).filter(|l| !l.starts_with("new_")) {
-        let v: f64 = l.split(',').nth(col).unwrap().parse().unwrap();
-        assert!(v.is_finite() && v >= 0.0, "{l}");
-        n += 1;
+    for (input, future) in [("h.csv", None), ("h2.csv", Some("fut.csv"))] {
+        let (err, values) = lightgbm(input, future);
+        assert!(
+            err.contains("text features: 2 principal components") && err.contains("6 of 6 series"),
+            "{err}"
+        );
+        assert_eq!(
+            values.len(),
+            6 * 3,
+            "every series with history gets a forecast ({input})"
+        );
+        assert!(
+            values.iter().all(|v| v.is_finite() && *v >= 0.0),
+            "{values:?}"
+        );
     }
-    assert_eq!(
-        n,
-        6 * 3,
-        "every series with history gets a LightGBM forecast"
-    );
     // Without a catalogue the flag is a usage error (exit code 2).
     let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
         .args([
             "forecast",
             "--input",
-            h.to_str().unwrap(),
+            &path("h.csv"),
             "--text-features",
             "2",
         ])
@@ -235,7 +259,7 @@ fn text_features_reach_the_global_model() {
             "--models",
             "naive",
             "--output",
-            out.to_str().unwrap(),
+            &path("f.csv"),
         ])
         .output()
         .unwrap();
