@@ -89,6 +89,14 @@ pub struct FinetuneArgs {
     /// scaled by the validation window's actual total over its forecast total).
     #[arg(long)]
     pub no_level_correction: bool,
+    /// Product catalogue (id column plus title/description): fine-tune the model's
+    /// text input on each series' MiniLM embedding (full mode, no frozen layers);
+    /// forecast with the same --catalog.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Text model and cache (with --catalog).
+    #[command(flatten)]
+    pub text: crate::text_args::TextModelArgs,
     /// Random seed.
     #[arg(long, default_value_t = 42, value_name = "N")]
     pub seed: u64,

@@ -381,7 +381,7 @@ fn at_least_one(v: usize, flag: &str) -> Result<usize> {
     Ok(v)
 }
 
-fn must_exist(p: &Path) -> Result<()> {
+pub(crate) fn must_exist(p: &Path) -> Result<()> {
     if !p.is_file() {
         return Err(UsageError::err(
             format!("{}: no such file", p.display()),

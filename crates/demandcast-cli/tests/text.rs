@@ -266,3 +266,71 @@ fn text_features_reach_the_global_model() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--text-features needs --catalog"));
 }
+
+#[test]
+fn tsfm_fine_tuned_with_text_reads_the_catalogue() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    fixture(dir);
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let (h, cat, ad) = (path("h.csv"), path("cat.csv"), path("ad"));
+    let tune = |mode: &str| {
+        Command::new(env!("CARGO_BIN_EXE_demandcast"))
+            .args(["finetune", "--input", &h, "--catalog", &cat, "--mode", mode])
+            .args(["--steps", "4", "--batch-size", "4", "--val-horizon", "4"])
+            .args(["--val-every", "2", "--threads", "1", "--output", &ad])
+            .args(["--text-model", model_dir().to_str().unwrap()])
+            .args(["--embedding-cache", &path("emb.bin")])
+            .output()
+            .unwrap()
+    };
+    // LoRA leaves the text input frozen: refused with a reason.
+    let o = tune("lora");
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("full fine-tuning"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = tune("full");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let meta = std::fs::read_to_string(dir.join("ad/adapter.json")).unwrap();
+    assert!(meta.contains("\"text\": true"), "{meta}");
+    // The adapter's forecasts change when the texts are given.
+    let forecast = |with_catalog: bool| -> Vec<f64> {
+        let o = path(if with_catalog {
+            "with.csv"
+        } else {
+            "without.csv"
+        });
+        let mut args = vec!["forecast", "--input", h.as_str(), "--horizon", "3"];
+        if with_catalog {
+            args.extend(["--catalog", cat.as_str()]);
+        }
+        let m = format!("tsfm:adapter={ad}");
+        args.extend([
+            "--models",
+            &m,
+            "--levels",
+            "none",
+            "--output",
+            &o,
+            "--threads",
+            "1",
+        ]);
+        run(dir, &args);
+        let f = std::fs::read_to_string(&o).unwrap();
+        let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
+        let col = head.iter().position(|c| c.starts_with("Tsfm")).unwrap();
+        f.lines()
+            .skip(1)
+            .filter(|l| !l.starts_with("new_"))
+            .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+            .collect()
+    };
+    let (with, without) = (forecast(true), forecast(false));
+    assert_eq!(with.len(), 18);
+    assert_eq!(without.len(), 18);
+    let diff: f64 = with.iter().zip(&without).map(|(a, b)| (a - b).abs()).sum();
+    assert!(diff > 1e-6, "texts changed nothing: {with:?}");
+}

@@ -11,7 +11,7 @@ use crate::optim::AdamW;
 use crate::panel::{series_statics, window_at, CovariateUse};
 use crate::store::{
     load_model, load_tensors, read_config, save_tensors, write_atomic, AdapterMeta, FinetuneMode,
-    LoadedModel, ADAPTER_META, ADAPTER_WEIGHTS, LEVEL_KEY, WEIGHTS,
+    LoadedModel, ADAPTER_META, ADAPTER_WEIGHTS, LEVEL_KEY, TEXT_KEY, WEIGHTS,
 };
 use crate::train::{train_loop, TrainEvent, TrainHooks, TrainOptions, TrainReport, WindowSource};
 use crate::window::Window;
@@ -24,6 +24,7 @@ use rand::Rng;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Fine-tuning settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,10 @@ pub struct FinetuneOptions {
     /// on intermittent daily series left adapters about 6 % low, on their
     /// validation window as on the next one (M5).
     pub level_correction: bool,
+    /// Text embedding per series id (MiniLM vectors of the product texts),
+    /// read by the model's text slot; full mode only (the pretrained weights
+    /// never saw text, so the text input has to be learnt).
+    pub texts: Option<Arc<HashMap<String, Vec<f32>>>>,
 }
 
 /// Bounds of the level correction.
@@ -82,6 +87,7 @@ impl Default for FinetuneOptions {
             },
             use_covariates: true,
             level_correction: true,
+            texts: None,
         }
     }
 }
@@ -97,6 +103,8 @@ struct PanelSource<'a> {
     /// Day-of-week indices (daily panels): windows are adjusted by them as
     /// the forecaster adjusts its contexts.
     dow: Option<Vec<[f64; 7]>>,
+    /// Text embedding of each series, if fine-tuning with text.
+    texts: Vec<Option<Vec<f32>>>,
 }
 
 impl PanelSource<'_> {
@@ -116,6 +124,7 @@ impl PanelSource<'_> {
         if let Some(idx) = &self.dow {
             crate::weekday::adjust_window(&mut w, self.panel, i, origin, &idx[i]);
         }
+        w.text.clone_from(&self.texts[i]);
         w
     }
 }
@@ -172,6 +181,13 @@ pub fn finetune(
     stop: &AtomicBool,
 ) -> Result<TrainReport> {
     let base_cfg = read_config(model_dir)?;
+    if opts.texts.is_some() && (opts.mode != FinetuneMode::Full || opts.freeze_layers > 0) {
+        return Err(Error::Train(
+            "the model's text input is learnt by full fine-tuning with no frozen layers \
+             (--mode full --freeze-layers 0): the pretrained weights never saw text"
+                .into(),
+        ));
+    }
     let mut cfg = base_cfg.clone();
     if let Some(d) = opts.dropout {
         cfg.dropout = d;
@@ -218,6 +234,7 @@ pub fn finetune(
         val_ids.push(eligible[x as usize]);
         x += step;
     }
+    let texts = series_texts(panel, opts.texts.as_deref());
     let src = PanelSource {
         panel,
         cfg: cfg.clone(),
@@ -226,6 +243,7 @@ pub fn finetune(
         train_end,
         eligible,
         dow,
+        texts,
     };
     let val: Vec<Window> = val_ids
         .iter()
@@ -358,6 +376,7 @@ pub fn finetune(
             "val_horizon": vh,
             "trainable_weights": n_train,
             "covariates": opts.use_covariates,
+            (TEXT_KEY): opts.texts.is_some(),
             "curve": report.curve,
         }),
     };
@@ -388,6 +407,18 @@ pub fn finetune(
         write_atomic(&out.join(ADAPTER_META), &text)?;
     }
     Ok(report)
+}
+
+/// The text embedding of each series of `panel` (by id), if given.
+pub(crate) fn series_texts(
+    panel: &Panel,
+    texts: Option<&HashMap<String, Vec<f32>>>,
+) -> Vec<Option<Vec<f32>>> {
+    panel
+        .ids()
+        .iter()
+        .map(|id| texts.and_then(|t| t.get(id).cloned()))
+        .collect()
 }
 
 /// The actual total over the model's forecast total (its mean output) on

@@ -12,6 +12,7 @@ use demandcast_core::{
 };
 use demandcast_eval::conformal::{self, recent_mean, CalPoint};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -43,6 +44,9 @@ pub struct TsfmForecaster {
     /// and narrowing it to 81 % raised the scaled CRPS to 0.553, so adapters
     /// keep their own intervals unless asked (`tsfm:calibrate=on|off`).
     pub calibrate: Option<bool>,
+    /// Text embedding per series id, read by an adapter fine-tuned with text
+    /// (`finetune --catalog`); ignored by the pretrained weights alone.
+    pub texts: Option<Arc<HashMap<String, Vec<f32>>>>,
 }
 
 /// Horizons at the end of the history that the intervals are calibrated on.
@@ -83,8 +87,20 @@ impl Forecaster for TsfmForecaster {
         if !covs.ignored.is_empty() {
             tracing::info!("tsfm does not read covariates {:?}", covs.ignored);
         }
+        if loaded.text && self.texts.is_none() {
+            tracing::warn!(
+                "tsfm: the adapter was fine-tuned with product texts; without --catalog it \
+                 forecasts as if every text were missing"
+            );
+        }
+        let texts = if loaded.text {
+            self.texts.clone()
+        } else {
+            None
+        };
         progress.inc(train.n_series() as u64);
         Ok(Box::new(FittedTsfm {
+            texts,
             name: self.name().to_string(),
             loaded: Arc::new(loaded),
             panel: train.clone(),
@@ -120,6 +136,7 @@ pub struct FittedTsfm {
     batch_size: usize,
     weekday_index: bool,
     calibrate: bool,
+    texts: Option<Arc<HashMap<String, Vec<f32>>>>,
 }
 
 /// Quantile `p` interpolated linearly on the model's grid `qs` (values `v`),
@@ -204,6 +221,10 @@ impl FittedTsfm {
                 let st = series_statics(p, i, cfg);
                 let n = p.len_of(i);
                 let mut w = window_at(p, i, n, n, cfg, &self.covs, future, &st);
+                w.text = self
+                    .texts
+                    .as_ref()
+                    .and_then(|t| t.get(&p.ids()[i]).cloned());
                 if let Some(idx) = &dow {
                     // The model reads the seasonally adjusted context (each value
                     // divided by its weekday's index) and its forecast is
@@ -316,6 +337,7 @@ impl FittedTsfm {
             batch_size: self.batch_size,
             weekday_index: self.weekday_index,
             calibrate: false,
+            texts: self.texts.clone(),
         }
     }
 
@@ -426,6 +448,7 @@ mod tests {
                 device: Device::Cpu,
                 use_covariates: false,
                 level: 1.0,
+                text: false,
             }),
             panel,
             covs: CovariateUse::default(),
@@ -433,6 +456,7 @@ mod tests {
             batch_size: 64,
             weekday_index: false,
             calibrate: true,
+            texts: None,
         })
     }
 

@@ -145,10 +145,16 @@ pub struct LoadedModel {
     /// correction measured on its validation window ([`LEVEL_KEY`]), 1 for
     /// the base model.
     pub level: f32,
+    /// Whether the adapter was fine-tuned with product text embeddings (its
+    /// text input means something only then).
+    pub text: bool,
 }
 
 /// Key of the level correction in an adapter's summary.
 pub const LEVEL_KEY: &str = "level";
+
+/// Key, in an adapter's summary, of whether it was fine-tuned with text embeddings.
+pub const TEXT_KEY: &str = "text";
 
 /// Loads the model in `dir`, with the adapter in `adapter` applied over it.
 ///
@@ -160,6 +166,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
     let base = load_tensors(&dir.join(WEIGHTS), &dev)?;
     let mut use_covariates = true;
     let mut level = 1.0f32;
+    let mut with_text = false;
     let model = match adapter {
         None => Tsfm::new(&cfg, VarBuilder::from_tensors(base, DType::F32, &dev), None)?,
         Some(a) => {
@@ -186,6 +193,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
                 .and_then(serde_json::Value::as_f64)
                 .filter(|v| v.is_finite() && *v > 0.0)
                 .unwrap_or(1.0) as f32;
+            with_text = meta.summary.get(TEXT_KEY) == Some(&serde_json::Value::Bool(true));
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {
                 FinetuneMode::Full => {
@@ -211,5 +219,6 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
         device: dev,
         use_covariates,
         level,
+        text: with_text,
     })
 }

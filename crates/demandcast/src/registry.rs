@@ -29,6 +29,9 @@ pub struct BuildOptions {
     /// Interval levels that will be asked for: models that train one model
     /// per quantile (LightGBM) need them when fitting. Empty: point only.
     pub levels: Vec<demandcast_core::Level>,
+    /// Text embedding per series id (product texts), for `tsfm` adapters
+    /// fine-tuned with text.
+    pub texts: Option<Arc<std::collections::HashMap<String, Vec<f32>>>>,
 }
 
 impl BuildOptions {
@@ -40,6 +43,7 @@ impl BuildOptions {
             conformal_windows: None,
             horizon: None,
             levels: Vec::new(),
+            texts: None,
         }
     }
 }
@@ -124,6 +128,7 @@ impl ModelSpec {
                 adapter: adapter.as_ref().map(std::path::PathBuf::from),
                 weekday_index: *weekday,
                 calibrate: *calibrate,
+                texts: opts.texts.clone(),
                 ..Default::default()
             }),
             // AutoSelect names itself `auto`; the alias does not apply.

@@ -47,12 +47,30 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
         },
         use_covariates: !a.no_covariates,
         level_correction: !a.no_level_correction,
+        texts: None,
     };
     let threads = a.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     });
+    let mut opts = opts;
+    if let Some(path) = &a.catalog {
+        crate::settings::must_exist(path)?;
+        let catalog = demandcast::data::load_catalog(path, &input.load.id_col)?;
+        let text = crate::text_args::text_model(a.text)?;
+        let texts = crate::commands::text_features::embeddings_by_id(&catalog, &text, threads, ui)?;
+        let described = panel
+            .ids()
+            .iter()
+            .filter(|id| texts.contains_key(*id))
+            .count();
+        ui.note(format!(
+            "fine-tuning the text input: {described} of {} series have a catalogue text",
+            panel.n_series()
+        ));
+        opts.texts = Some(texts);
+    }
     let bar = ui.bars().bar(a.steps as u64, "fine-tuning");
     let stop = AtomicBool::new(false);
     let t0 = std::time::Instant::now();

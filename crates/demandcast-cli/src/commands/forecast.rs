@@ -33,6 +33,23 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     };
     let mut opts = s.models.build_options(panel.freq());
     opts.horizon = Some(s.horizon);
+    if let Some(c) = &catalog {
+        // An adapter fine-tuned with text (`finetune --catalog`) reads each
+        // series' embedding; other tsfm models ignore them.
+        if s.models
+            .specs
+            .iter()
+            .any(|m| m.kind() == demandcast::ModelKind::Tsfm)
+        {
+            let threads = crate::text_args::threads(s.models.threads);
+            opts.texts = Some(crate::commands::text_features::embeddings_by_id(
+                c,
+                &s.cold_start.text,
+                threads,
+                ui,
+            )?);
+        }
+    }
     tracing::info!(season_length = opts.season_length, "building models");
     let models = demandcast::build_models(&s.models.specs, &opts)?;
     // Univariate models never read covariates: free them before fitting.

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use demandcast::core::{Catalog, Column, FutureCovariates, Panel};
 use demandcast_text::{with_text_covariates, TextProjection};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The panel with the text columns, and future covariates that carry them
 /// over the horizon (the given ones extended, or new ones).
@@ -100,4 +101,21 @@ pub fn attach(
     };
     let panel = with_text_covariates(panel, &catalog.ids, &emb.vectors, &proj)?;
     Ok((panel, Some(future)))
+}
+
+/// Each catalogue product's MiniLM embedding by id, for the transformer's
+/// text input (`finetune --catalog`, and `forecast --catalog` with such an adapter).
+///
+/// # Errors
+/// Encoder failures.
+pub fn embeddings_by_id(
+    catalog: &Catalog,
+    text: &crate::text_args::TextModelSettings,
+    threads: usize,
+    ui: &Ui,
+) -> Result<Arc<HashMap<String, Vec<f32>>>> {
+    let emb = embed_catalog(catalog, text, threads, ui)?;
+    Ok(Arc::new(
+        catalog.ids.iter().cloned().zip(emb.vectors).collect(),
+    ))
 }
