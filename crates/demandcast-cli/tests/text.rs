@@ -74,6 +74,22 @@ fn chrono_like_weeks() -> Vec<String> {
     out
 }
 
+/// The values of the first column whose name starts with `prefix` in a
+/// forecast file, for the series with history (not the fixture's `new_*`).
+fn known_values(file: &str, prefix: &str) -> Vec<f64> {
+    let f = std::fs::read_to_string(file).unwrap();
+    let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
+    let col = head
+        .iter()
+        .position(|c| c.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} column in {head:?}"));
+    f.lines()
+        .skip(1)
+        .filter(|l| !l.starts_with("new_"))
+        .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+        .collect()
+}
+
 #[test]
 fn embed_then_cold_start_forecast() {
     let t = tempfile::tempdir().unwrap();
@@ -214,19 +230,7 @@ fn text_features_reach_the_global_model() {
             args.extend(["--future", fu.as_str()]);
         }
         let err = run(dir, &args);
-        let f = std::fs::read_to_string(&o).unwrap();
-        let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
-        let col = head
-            .iter()
-            .position(|c| *c == "LightGBM")
-            .expect("LightGBM column");
-        let values = f
-            .lines()
-            .skip(1)
-            .filter(|l| !l.starts_with("new_"))
-            .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
-            .collect();
-        (err, values)
+        (err, known_values(&o, "LightGBM"))
     };
     for (input, future) in [("h.csv", None), ("h2.csv", Some("fut.csv"))] {
         let (err, values) = lightgbm(input, future);
@@ -319,14 +323,7 @@ fn tsfm_fine_tuned_with_text_reads_the_catalogue() {
             "1",
         ]);
         run(dir, &args);
-        let f = std::fs::read_to_string(&o).unwrap();
-        let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
-        let col = head.iter().position(|c| c.starts_with("Tsfm")).unwrap();
-        f.lines()
-            .skip(1)
-            .filter(|l| !l.starts_with("new_"))
-            .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
-            .collect()
+        known_values(&o, "Tsfm")
     };
     let (with, without) = (forecast(true), forecast(false));
     assert_eq!(with.len(), 18);
