@@ -14,6 +14,47 @@ pub struct EmbeddedCatalog {
     pub vectors: Vec<Vec<f32>>,
 }
 
+/// A catalogue's embeddings, computed on first use and then shared by every
+/// part of one command that reads them (text features, the transformer's
+/// text input, cold start), so the encoder is loaded and the cache read once.
+pub struct LazyEmbeddings<'a> {
+    catalog: &'a Catalog,
+    settings: &'a TextModelSettings,
+    threads: usize,
+    ui: &'a Ui,
+    cell: std::cell::OnceCell<EmbeddedCatalog>,
+}
+
+impl<'a> LazyEmbeddings<'a> {
+    /// Nothing is embedded until [`LazyEmbeddings::get`].
+    pub fn new(
+        catalog: &'a Catalog,
+        settings: &'a TextModelSettings,
+        threads: usize,
+        ui: &'a Ui,
+    ) -> Self {
+        Self {
+            catalog,
+            settings,
+            threads,
+            ui,
+            cell: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The embeddings, computed by [`embed_catalog`] on the first call.
+    ///
+    /// # Errors
+    /// As [`embed_catalog`].
+    pub fn get(&self) -> Result<&EmbeddedCatalog> {
+        if let Some(e) = self.cell.get() {
+            return Ok(e);
+        }
+        let e = embed_catalog(self.catalog, self.settings, self.threads, self.ui)?;
+        Ok(self.cell.get_or_init(|| e))
+    }
+}
+
 /// Embeds every catalogue text, reusing and filling the cache. Interrupting
 /// loses at most the texts embedded since the last periodic save.
 pub fn embed_catalog(

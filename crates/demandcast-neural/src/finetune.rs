@@ -410,10 +410,7 @@ pub fn finetune(
 }
 
 /// The text embedding of each series of `panel` (by id), if given.
-pub(crate) fn series_texts(
-    panel: &Panel,
-    texts: Option<&HashMap<String, Vec<f32>>>,
-) -> Vec<Option<Vec<f32>>> {
+fn series_texts(panel: &Panel, texts: Option<&HashMap<String, Vec<f32>>>) -> Vec<Option<Vec<f32>>> {
     panel
         .ids()
         .iter()

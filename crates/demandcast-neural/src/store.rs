@@ -156,6 +156,26 @@ pub const LEVEL_KEY: &str = "level";
 /// Key, in an adapter's summary, of whether it was fine-tuned with text embeddings.
 pub const TEXT_KEY: &str = "text";
 
+/// Reads an adapter's `adapter.json`.
+///
+/// # Errors
+/// A missing or unreadable file.
+pub fn read_adapter_meta(adapter: &Path) -> Result<AdapterMeta> {
+    let mp = adapter.join(ADAPTER_META);
+    let text = std::fs::read_to_string(&mp).map_err(|e| Error::io(&mp, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Model {
+        path: mp.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+impl AdapterMeta {
+    /// Whether the adapter was fine-tuned with product text embeddings.
+    pub fn reads_text(&self) -> bool {
+        self.summary.get(TEXT_KEY) == Some(&serde_json::Value::Bool(true))
+    }
+}
+
 /// Loads the model in `dir`, with the adapter in `adapter` applied over it.
 ///
 /// # Errors
@@ -170,12 +190,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
     let model = match adapter {
         None => Tsfm::new(&cfg, VarBuilder::from_tensors(base, DType::F32, &dev), None)?,
         Some(a) => {
-            let mp = a.join(ADAPTER_META);
-            let text = std::fs::read_to_string(&mp).map_err(|e| Error::io(&mp, e))?;
-            let meta: AdapterMeta = serde_json::from_str(&text).map_err(|e| Error::Model {
-                path: mp.display().to_string(),
-                message: e.to_string(),
-            })?;
+            let meta = read_adapter_meta(a)?;
             if meta.config != cfg {
                 return Err(Error::Model {
                     path: a.display().to_string(),
@@ -193,7 +208,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
                 .and_then(serde_json::Value::as_f64)
                 .filter(|v| v.is_finite() && *v > 0.0)
                 .unwrap_or(1.0) as f32;
-            with_text = meta.summary.get(TEXT_KEY) == Some(&serde_json::Value::Bool(true));
+            with_text = meta.reads_text();
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {
                 FinetuneMode::Full => {

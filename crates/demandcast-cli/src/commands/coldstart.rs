@@ -3,7 +3,7 @@
 //! each one's nearest analogues are written next to the forecasts.
 
 use crate::settings::ForecastSettings;
-use crate::text_output::embed_catalog;
+use crate::text_output::LazyEmbeddings;
 use crate::ui::Ui;
 use anyhow::{Context, Result};
 use demandcast::core::{Catalog, Forecast, Freq, NaiveDate, Panel, PanelForecast};
@@ -20,6 +20,7 @@ pub const MODEL_NAME: &str = "ColdStart";
 pub fn run(
     panel: &Panel,
     catalog: &Catalog,
+    emb: &LazyEmbeddings<'_>,
     s: &ForecastSettings,
     ui: &Ui,
 ) -> Result<Option<PanelForecast>> {
@@ -39,8 +40,7 @@ pub fn run(
         "{} catalogue products have no history: forecasting them from text analogues ({MODEL_NAME})",
         new.len()
     ));
-    let threads = crate::text_args::threads(s.models.threads);
-    let emb = embed_catalog(catalog, &s.cold_start.text, threads, ui)?;
+    let emb = emb.get()?;
     let model = ColdStart::new(ColdStartOptions {
         horizon: s.horizon,
         ..Default::default()

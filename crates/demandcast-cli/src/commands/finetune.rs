@@ -21,6 +21,31 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
     let input = crate::settings::input(a.input)?;
     let panel = load_history(&input, ui)?.panel;
     let model_dir = resolve_model_dir(a.model_dir.as_deref());
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let texts = match &a.catalog {
+        Some(path) => {
+            crate::settings::must_exist(path)?;
+            let catalog = demandcast::data::load_catalog(path, &input.load.id_col)?;
+            let text = crate::text_args::text_model(a.text)?;
+            let emb = crate::text_output::embed_catalog(&catalog, &text, threads, ui)?;
+            let texts = crate::commands::text_features::embeddings_by_id(&catalog, &emb);
+            let described = panel
+                .ids()
+                .iter()
+                .filter(|id| texts.contains_key(*id))
+                .count();
+            ui.note(format!(
+                "fine-tuning the text input: {described} of {} series have a catalogue text",
+                panel.n_series()
+            ));
+            Some(texts)
+        }
+        None => None,
+    };
     let opts = FinetuneOptions {
         mode: match a.mode {
             Mode::Full => FinetuneMode::Full,
@@ -47,30 +72,8 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
         },
         use_covariates: !a.no_covariates,
         level_correction: !a.no_level_correction,
-        texts: None,
+        texts,
     };
-    let threads = a.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let mut opts = opts;
-    if let Some(path) = &a.catalog {
-        crate::settings::must_exist(path)?;
-        let catalog = demandcast::data::load_catalog(path, &input.load.id_col)?;
-        let text = crate::text_args::text_model(a.text)?;
-        let texts = crate::commands::text_features::embeddings_by_id(&catalog, &text, threads, ui)?;
-        let described = panel
-            .ids()
-            .iter()
-            .filter(|id| texts.contains_key(*id))
-            .count();
-        ui.note(format!(
-            "fine-tuning the text input: {described} of {} series have a catalogue text",
-            panel.n_series()
-        ));
-        opts.texts = Some(texts);
-    }
     let bar = ui.bars().bar(a.steps as u64, "fine-tuning");
     let stop = AtomicBool::new(false);
     let t0 = std::time::Instant::now();

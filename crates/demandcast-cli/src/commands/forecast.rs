@@ -1,9 +1,11 @@
 //! `demandcast forecast`: fit every model on the full history and write the
 //! next `--horizon` periods as one long CSV, models side by side.
 
+use crate::commands::text_features;
 use crate::input::{load_history, report_notes};
 use crate::output::{create, write_forecasts};
 use crate::settings::ForecastSettings;
+use crate::text_output::LazyEmbeddings;
 use crate::ui::Ui;
 use anyhow::{Context, Result};
 use demandcast::core::{Panel, PanelForecast};
@@ -25,29 +27,24 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         Some(path) => Some(check_catalog(path, &s.input.load.id_col, &panel, ui)?),
         None => None,
     };
-    let (panel, future) = match &catalog {
-        Some(c) if s.text_features > 0 => {
-            crate::commands::text_features::attach(panel, future, c, s.text_features, s, ui)?
+    // Embedded at most once, by the first part that reads the texts.
+    let threads = crate::text_args::threads(s.models.threads);
+    let emb = catalog
+        .as_ref()
+        .map(|c| LazyEmbeddings::new(c, &s.cold_start.text, threads, ui));
+    let (panel, future) = match (&catalog, &emb) {
+        (Some(c), Some(e)) if s.text_features > 0 => {
+            text_features::attach(panel, future, c, e.get()?, s.text_features, s.horizon, ui)?
         }
         _ => (panel, future),
     };
     let mut opts = s.models.build_options(panel.freq());
     opts.horizon = Some(s.horizon);
-    if let Some(c) = &catalog {
-        // An adapter fine-tuned with text (`finetune --catalog`) reads each
-        // series' embedding; other tsfm models ignore them.
-        if s.models
-            .specs
-            .iter()
-            .any(|m| m.kind() == demandcast::ModelKind::Tsfm)
-        {
-            let threads = crate::text_args::threads(s.models.threads);
-            opts.texts = Some(crate::commands::text_features::embeddings_by_id(
-                c,
-                &s.cold_start.text,
-                threads,
-                ui,
-            )?);
+    if let (Some(c), Some(e)) = (&catalog, &emb) {
+        // A tsfm adapter fine-tuned with text (`finetune --catalog`) reads
+        // each series' embedding.
+        if text_features::tsfm_reads_text(&s.models.specs) {
+            opts.texts = Some(text_features::embeddings_by_id(c, e.get()?));
         }
     }
     tracing::info!(season_length = opts.season_length, "building models");
@@ -126,8 +123,8 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         crate::report::print_auto_summary(ui, &report);
     }
     // Catalogue products without history: text-analogue cold start.
-    if let Some(c) = &catalog {
-        forecasts.extend(crate::commands::coldstart::run(&panel, c, s, ui)?);
+    if let (Some(c), Some(e)) = (&catalog, &emb) {
+        forecasts.extend(crate::commands::coldstart::run(&panel, c, e, s, ui)?);
     }
 
     let mut w = create(&s.output)?;

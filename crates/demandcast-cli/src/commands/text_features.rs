@@ -4,11 +4,12 @@
 //! models that read covariates (LightGBM). The future rows repeat them over
 //! the horizon, so no `--future` file has to carry them.
 
-use crate::settings::ForecastSettings;
-use crate::text_output::embed_catalog;
+use crate::text_output::EmbeddedCatalog;
 use crate::ui::Ui;
 use anyhow::{Context, Result};
 use demandcast::core::{Catalog, Column, FutureCovariates, Panel};
+use demandcast::neural::store::read_adapter_meta;
+use demandcast::ModelSpec;
 use demandcast_text::{with_text_covariates, TextProjection};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,18 +18,17 @@ use std::sync::Arc;
 /// over the horizon (the given ones extended, or new ones).
 ///
 /// # Errors
-/// Encoder failures, no catalogue product among the series, or a panel
-/// that already has a `text_*` column.
+/// No catalogue product among the series, or a panel that already has a
+/// `text_*` column.
 pub fn attach(
     panel: Panel,
     future: Option<FutureCovariates>,
     catalog: &Catalog,
+    emb: &EmbeddedCatalog,
     k: usize,
-    s: &ForecastSettings,
+    h: usize,
     ui: &Ui,
 ) -> Result<(Panel, Option<FutureCovariates>)> {
-    let threads = crate::text_args::threads(s.models.threads);
-    let emb = embed_catalog(catalog, &s.cold_start.text, threads, ui)?;
     let row: HashMap<&str, usize> = catalog
         .ids
         .iter()
@@ -37,12 +37,11 @@ pub fn attach(
         .collect();
     // The projection is fitted on the products being forecast, so that its
     // directions are those that separate them.
-    let rows: Vec<usize> = panel
+    let known: Vec<Vec<f32>> = panel
         .ids()
         .iter()
-        .filter_map(|id| row.get(id.as_str()).copied())
+        .filter_map(|id| row.get(id.as_str()).map(|&r| emb.vectors[r].clone()))
         .collect();
-    let known: Vec<Vec<f32>> = rows.iter().map(|&r| emb.vectors[r].clone()).collect();
     let proj = TextProjection::fit(&known, k).with_context(|| {
         format!(
             "--text-features {k}: {} of {} series have a catalogue row with text",
@@ -61,7 +60,6 @@ pub fn attach(
         row.get(id)
             .map_or(vec![f64::NAN; k], |&r| proj.project(&emb.vectors[r]))
     };
-    let h = s.horizon;
     let future = match future {
         Some(mut f) => {
             let per: Vec<Vec<f64>> = f.ids.iter().map(|id| value(id)).collect();
@@ -105,17 +103,29 @@ pub fn attach(
 
 /// Each catalogue product's MiniLM embedding by id, for the transformer's
 /// text input (`finetune --catalog`, and `forecast --catalog` with such an adapter).
-///
-/// # Errors
-/// Encoder failures.
 pub fn embeddings_by_id(
     catalog: &Catalog,
-    text: &crate::text_args::TextModelSettings,
-    threads: usize,
-    ui: &Ui,
-) -> Result<Arc<HashMap<String, Vec<f32>>>> {
-    let emb = embed_catalog(catalog, text, threads, ui)?;
-    Ok(Arc::new(
-        catalog.ids.iter().cloned().zip(emb.vectors).collect(),
-    ))
+    emb: &EmbeddedCatalog,
+) -> Arc<HashMap<String, Vec<f32>>> {
+    Arc::new(
+        catalog
+            .ids
+            .iter()
+            .cloned()
+            .zip(emb.vectors.iter().cloned())
+            .collect(),
+    )
+}
+
+/// Whether a model listed reads text: a `tsfm` adapter fine-tuned with
+/// `finetune --catalog` (the pretrained weights alone ignore text, so the
+/// catalogue is not embedded for them). An unreadable adapter counts as
+/// not reading text; loading it reports the problem.
+pub fn tsfm_reads_text(specs: &[ModelSpec]) -> bool {
+    specs.iter().any(|m| match m {
+        ModelSpec::Tsfm {
+            adapter: Some(a), ..
+        } => read_adapter_meta(std::path::Path::new(a)).is_ok_and(|meta| meta.reads_text()),
+        _ => false,
+    })
 }
