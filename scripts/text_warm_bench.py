@@ -11,11 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from text_coldstart_bench import history, weekly  # noqa: E402
+from text_coldstart_bench import BENCH, history, weekly  # noqa: E402
+
+sys.path.insert(0, str(BENCH))
+import metrics  # noqa: E402  (the harness' scorer)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -34,7 +36,6 @@ last = last - pd.Timedelta(weeks=a.back)
 cut = last - pd.Timedelta(weeks=a.h)
 hist = history(wk, cut)
 full = history(wk, last)
-test = full[full.ds > cut].merge(hist[["unique_id"]].drop_duplicates(), on="unique_id")
 first = hist[hist.y > 0].groupby("unique_id").ds.min()
 short = set(first[first > cut - pd.Timedelta(weeks=13)].index)
 cat = products.loc[products.unique_id.isin(set(hist.unique_id)), ["unique_id", "description"]]
@@ -42,8 +43,6 @@ out = Path(a.out)
 out.mkdir(parents=True, exist_ok=True)
 hist.to_csv(out / "history.csv", index=False, date_format="%Y-%m-%d")
 cat.to_csv(out / "catalog.csv", index=False)
-# MASE scale: mean absolute one-step change of each series' history
-scale = hist.groupby("unique_id").y.apply(lambda s: np.abs(np.diff(s.to_numpy())).mean() if len(s) > 1 else np.nan)
 print(f"cut-off {cut.date()}, test {(cut + pd.Timedelta(weeks=1)).date()}..{last.date()}: "
       f"{hist.unique_id.nunique()} products, {len(short)} with under 13 weeks of history")
 rows = []
@@ -58,16 +57,14 @@ for k in [int(x) for x in a.k.split(",")]:
         raise SystemExit(r.stderr)
     secs = time.time() - t0
     fc = pd.read_csv(f, dtype={"unique_id": str}, parse_dates=["ds"])
-    m = test.merge(fc, on=["unique_id", "ds"], how="left")
-    for col in [c for c in fc.columns if c not in ("unique_id", "ds")]:
-        if m[col].isna().any():
-            raise SystemExit(f"{col}: {int(m[col].isna().sum())} test rows without a forecast")
-        for name, sel in [("all", m), ("short", m[m.unique_id.isin(short)])]:
-            e = (sel[col].clip(lower=0) - sel.y).abs()
-            per = e.groupby(sel.unique_id).mean() / sel.unique_id.drop_duplicates().map(scale).to_numpy()
-            rows.append(dict(k=k, model=col, products=name, n=sel.unique_id.nunique(),
-                             wape=e.sum() / sel.y.abs().sum(), mae=e.mean(),
-                             mase=float(np.nanmean(per[np.isfinite(per)])), seconds=round(secs)))
+    # scored by the harness' metrics (MASE scale: the one-step naive error, season 1)
+    for name, sel in [("all", None), ("short", short)]:
+        r = metrics.evaluate(full, fc, season_length=1, series=sel)
+        for col, m in r.items():
+            if m["n_missing_actuals"] or m["n_dropped_nan_forecasts"]:
+                raise SystemExit(f"{col}: forecasts without actuals or NaN forecasts")
+            rows.append(dict(k=k, model=col, products=name, n=m["n_series"], wape=m["wape"],
+                             mae=m["mae"], mase=m["mase"], seconds=round(secs)))
 res = pd.DataFrame(rows)
 print(res.round(4).to_string(index=False))
 res.to_csv(out / "scores.csv", index=False)
