@@ -232,8 +232,12 @@ fn text_features_reach_the_global_model() {
         let err = run(dir, &args);
         (err, known_values(&o, "LightGBM"))
     };
+    let mut with_text = Vec::new();
     for (input, future) in [("h.csv", None), ("h2.csv", Some("fut.csv"))] {
         let (err, values) = lightgbm(input, future);
+        if with_text.is_empty() {
+            with_text = values.clone();
+        }
         assert!(
             err.contains("text features: 2 principal components") && err.contains("6 of 6 series"),
             "{err}"
@@ -248,6 +252,35 @@ fn text_features_reach_the_global_model() {
             "{values:?}"
         );
     }
+    // `exclude=text_*` makes LightGBM ignore the text columns: its forecast is
+    // the one without a catalogue, and differs from the one that reads them.
+    let plain = |extra: &[&str], model: &str| -> Vec<f64> {
+        let (i, o) = (path("h.csv"), path("f.csv"));
+        let mut args = vec![
+            "forecast",
+            "--input",
+            &i,
+            "--horizon",
+            "3",
+            "--levels",
+            "none",
+        ];
+        args.extend(["--threads", "1", "--output", &o, "--models", model]);
+        args.extend(extra);
+        run(dir, &args);
+        known_values(&o, "LightGBM")
+    };
+    let cat = path("cat.csv");
+    let without = plain(&[], "lightgbm:min_leaf=2,rounds=20");
+    let excluded = plain(
+        &["--catalog", &cat, "--text-features", "2"],
+        "lightgbm:min_leaf=2,rounds=20,exclude=text_*",
+    );
+    assert_eq!(without, excluded);
+    assert_ne!(
+        without, with_text,
+        "the text columns change LightGBM's forecast"
+    );
     // Without a catalogue the flag is a usage error (exit code 2).
     let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
         .args([

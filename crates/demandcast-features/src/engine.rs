@@ -80,7 +80,7 @@ impl FeatureEngine {
                 .covariates()
                 .iter()
                 .map(|c| c.name.clone())
-                .filter(|n| !spec.exclude_covariates.contains(n))
+                .filter(|n| !spec.excludes(n))
                 .collect()
         } else {
             Vec::new()

@@ -137,7 +137,9 @@ pub struct FeatureSpec {
     /// Calendar attributes of the target's date.
     pub calendar: Vec<Calendar>,
     /// Use the panel's numeric covariates (prices, promotions, events) as
-    /// known-future features. Names listed here are left out.
+    /// known-future features. Names listed here are left out; an entry
+    /// ending in `*` leaves out every name that starts with the rest
+    /// (`text_*`).
     pub exclude_covariates: Vec<String>,
     /// Use every numeric covariate (`true`) or none (`false`).
     pub covariates: bool,
@@ -150,6 +152,25 @@ pub struct FeatureSpec {
 }
 
 impl FeatureSpec {
+    /// Whether the covariate `name` is left out by `exclude_covariates`.
+    ///
+    /// ```
+    /// use demandcast_core::Freq;
+    /// use demandcast_features::FeatureSpec;
+    /// let mut spec = FeatureSpec::for_freq(Freq::Daily);
+    /// spec.exclude_covariates = vec!["text_*".into(), "promo".into()];
+    /// assert!(spec.excludes("text_3") && spec.excludes("promo"));
+    /// assert!(!spec.excludes("promo_depth") && !spec.excludes("price"));
+    /// ```
+    pub fn excludes(&self, name: &str) -> bool {
+        self.exclude_covariates
+            .iter()
+            .any(|e| match e.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => e == name,
+            })
+    }
+
     /// The default recipe for a frequency: lags 1..3 plus one to four seasons,
     /// rolling means and a standard deviation on lag 1 and on one season,
     /// a seasonal rolling mean, the calendar attributes that vary at this

@@ -454,4 +454,39 @@ mod tests {
             .all(|s| s.mean.iter().all(|v| v.is_finite() && *v >= 0.0)));
         Ok(())
     }
+
+    #[test]
+    fn excluded_covariates_are_not_read() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let plain = panel()?;
+        // a noise column constant within each series, like text features
+        let col: Vec<f64> = (0..plain.n_series())
+            .flat_map(|s| std::iter::repeat_n((s * 37 % 11) as f64, plain.len_of(s)))
+            .collect();
+        let noisy = plain.clone().with_covariate("text_0".to_string(), col)?;
+        let h = 7;
+        type Out = std::result::Result<(Vec<String>, Vec<f64>), Box<dyn std::error::Error>>;
+        let forecast = |p: &Panel, params: &str| -> Out {
+            let model = LightGbm::new(GbmParams::parse(params)?).with_horizon(Some(h));
+            let fitted = model.fit_gbm(p, &demandcast_core::NoProgress)?;
+            let covariates = fitted.features().covariates.clone();
+            let fc = fitted.predict(h, &[], None)?;
+            Ok((
+                covariates,
+                fc.series.iter().flat_map(|s| s.mean.clone()).collect(),
+            ))
+        };
+        let base = "rounds=20,leaves=8,min_leaf=5,threads=1,calibrate=false";
+        let (_, without) = forecast(&plain, base)?;
+        // without `exclude` the column is a feature (and would need future values)
+        let read = FeatureEngine {
+            spec: FeatureSpec::for_freq(Freq::Daily),
+        }
+        .fit(&noisy)
+        .covariates;
+        assert_eq!(read, vec!["text_0"]);
+        let (read, excluded) = forecast(&noisy, &format!("{base},exclude=text_*"))?;
+        assert!(read.is_empty());
+        assert_eq!(without, excluded, "the excluded column changes nothing");
+        Ok(())
+    }
 }

@@ -158,6 +158,12 @@ pub struct GbmParams {
     /// sales (`false`), split like numbers.
     #[serde(default)]
     pub categorical: bool,
+    /// Covariates the model does not read (`exclude=text_*+promo`): names,
+    /// or prefixes ending in `*`. With `--text-features`, a model with
+    /// `exclude=text_*` beside one without lets a backtest (`ensemble`)
+    /// decide how much the product text counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
 }
 
 fn one() -> usize {
@@ -202,6 +208,7 @@ impl Default for GbmParams {
             calibrate: true,
             calibration_windows: 2,
             categorical: false,
+            exclude: Vec::new(),
         }
     }
 }
@@ -209,7 +216,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (poisson, bootstrap), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false)";
+group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (poisson, bootstrap), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false), exclude (covariate names or prefixes ending in *, joined by +)";
 
 impl GbmParams {
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
@@ -329,6 +336,18 @@ impl GbmParams {
                 "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
                 "calibrate" => p.calibrate = flag()?,
                 "categorical" => p.categorical = flag()?,
+                "exclude" => {
+                    p.exclude = v
+                        .split('+')
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect();
+                    if p.exclude.is_empty() {
+                        return Err(bad(
+                            "expected covariate names or prefixes ending in *, joined by +",
+                        ));
+                    }
+                }
                 _ => return Err(GbmError::Param(format!("unknown key '{k}'; keys: {KEYS}"))),
             }
         }
@@ -396,6 +415,7 @@ impl GbmParams {
         if let Some(c) = &self.calendar {
             spec.calendar = c.clone();
         }
+        spec.exclude_covariates.extend(self.exclude.iter().cloned());
         if let Some(stds) = &self.stds {
             spec.rolling
                 .retain(|r| !(r.lag == 1 && r.stat == Stat::Std));
@@ -503,6 +523,7 @@ impl fmt::Display for GbmParams {
             self.categorical.to_string(),
             d.categorical.to_string(),
         );
+        num("exclude", self.exclude.join("+"), String::new());
         if let Some(c) = &self.calendar {
             let names: Vec<&str> = c.iter().map(|c| c.name()).collect();
             parts.push(format!(
@@ -577,6 +598,12 @@ mod tests {
             .map(|r| r.window)
             .collect();
         assert_eq!(w, vec![7, 28]);
+        let ex = GbmParams::parse("exclude=text_*+promo")?;
+        assert_eq!(ex.exclude, vec!["text_*", "promo"]);
+        assert_eq!(ex.to_string(), "exclude=text_*+promo");
+        let spec = ex.apply_features(FeatureSpec::for_freq(demandcast_core::Freq::Daily));
+        assert!(spec.excludes("text_0") && spec.excludes("promo") && !spec.excludes("price"));
+        assert!(GbmParams::parse("exclude=").is_err());
         let pn = GbmParams::parse("paths=8,noise=bootstrap")?;
         assert_eq!((pn.paths, pn.noise), (8, Noise::Bootstrap));
         assert_eq!(pn.to_string(), "paths=8,noise=bootstrap");
