@@ -281,6 +281,47 @@ fn text_features_reach_the_global_model() {
         without, with_text,
         "the text columns change LightGBM's forecast"
     );
+    // The two side by side, and their plain mean (`ensemble:equal`, no backtest).
+    let (i, o) = (path("h.csv"), path("f.csv"));
+    let err = run(
+        dir,
+        &[
+            "forecast", "--input", &i, "--horizon", "3", "--levels", "none", "--threads", "1",
+            "--output", &o, "--catalog", &cat, "--text-features", "2", "--models",
+            "lightgbm:min_leaf=2,rounds=20,lightgbm:min_leaf=2,rounds=20,exclude=text_*,ensemble:equal",
+        ],
+    );
+    assert!(
+        err.contains("ensemble weights (equal, no backtest)"),
+        "{err}"
+    );
+    // the column names hold commas (quoted in the CSV): read it with a CSV reader
+    let mut rd = csv::Reader::from_path(&o).unwrap();
+    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let at = |name: &str| head.iter().position(|c| c == name).unwrap();
+    let cols = [
+        at("LightGBM_min_leaf=2,rounds=20"),
+        at("LightGBM_min_leaf=2,rounds=20,exclude=text_*"),
+        at("Ensemble"),
+    ];
+    let (mut text_col, mut free_col, mut mean_col) = (Vec::new(), Vec::new(), Vec::new());
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        if rec[0].starts_with("new_") {
+            continue;
+        }
+        let v = |c: usize| rec[c].parse::<f64>().unwrap();
+        text_col.push(v(cols[0]));
+        free_col.push(v(cols[1]));
+        mean_col.push(v(cols[2]));
+    }
+    assert_eq!((text_col.clone(), free_col.clone()), (with_text, without));
+    for ((t, f), m) in text_col.iter().zip(&free_col).zip(&mean_col) {
+        assert!(
+            (m - (t + f) / 2.0).abs() < 1e-6 * (1.0 + m.abs()),
+            "{m} vs {t}, {f}"
+        );
+    }
     // Without a catalogue the flag is a usage error (exit code 2).
     let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
         .args([

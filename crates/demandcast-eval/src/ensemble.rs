@@ -45,6 +45,11 @@ pub struct EnsembleConfig {
     pub n_windows: usize,
     /// Picks of the greedy selection (default 20: weights in steps of 0.05).
     pub steps: usize,
+    /// Give every member the same weight and skip the backtest (the plain
+    /// mean; `ensemble:equal`). With near-equal members a one- or two-window
+    /// backtest tends to put all the weight on one of them, while their mean
+    /// is often better than either (BENCHMARKS.md, the text warm task).
+    pub equal: bool,
 }
 
 impl EnsembleConfig {
@@ -54,6 +59,7 @@ impl EnsembleConfig {
             h,
             n_windows: 1,
             steps: 20,
+            equal: false,
         }
     }
 }
@@ -180,6 +186,19 @@ impl Ensemble {
     ) -> Result<FittedEnsemble> {
         let cfg = &self.config;
         let names: Vec<String> = self.member_names().into_iter().map(String::from).collect();
+        if cfg.equal {
+            let n = names.len();
+            let report = EnsembleReport {
+                members: names.clone(),
+                weights: vec![1.0 / n as f64; n],
+                member_scores: vec![f64::NAN; n],
+                score: f64::NAN,
+                cutoffs: Vec::new(),
+                notes: Vec::new(),
+            };
+            info!(weights = %report.describe(), "ensemble: equal weights, no backtest");
+            return self.fit_members(train, progress, report, &vec![true; n], fit_all);
+        }
         let refs: Vec<&dyn Forecaster> = self.members.iter().map(|c| c.as_ref()).collect();
         let cv = cross_validation(
             train,
@@ -228,8 +247,22 @@ impl Ensemble {
             notes,
         };
         info!(weights = %report.describe(), score, "ensemble: weights chosen by backtest");
+        self.fit_members(train, progress, report, &ok, fit_all)
+    }
+
+    /// Fits the members with a positive weight in `report` (every member
+    /// that passed the backtest with `fit_all`) on the whole history.
+    fn fit_members(
+        &self,
+        train: &Panel,
+        progress: &dyn Progress,
+        report: EnsembleReport,
+        ok: &[bool],
+        fit_all: bool,
+    ) -> Result<FittedEnsemble> {
+        let names = report.members.clone();
         let mut fitted = Vec::with_capacity(self.members.len());
-        for ((m, &w), &ok) in self.members.iter().zip(&weights).zip(&ok) {
+        for ((m, &w), &ok) in self.members.iter().zip(&report.weights).zip(ok) {
             fitted.push(if w > 0.0 || (fit_all && ok) {
                 Some(
                     m.fit_with_progress(train, progress)

@@ -95,3 +95,31 @@ fn rejects_fewer_than_two_or_repeated_members() {
     cfg.n_windows = 0;
     assert!(Ensemble::new(vec![Box::new(Simple::Naive), Box::new(Simple::Mean)], cfg).is_err());
 }
+
+#[test]
+fn equal_weights_skip_the_backtest_and_average_the_members() {
+    let train = panel();
+    let mut cfg = EnsembleConfig::new(7);
+    cfg.equal = true;
+    let ens = Ensemble::new(vec![Box::new(Simple::Naive), Box::new(Simple::Mean)], cfg).unwrap();
+    let fitted = ens.fit_ensemble(&train, &NoProgress).unwrap();
+    let r = fitted.report();
+    assert_eq!(r.weights, vec![0.5, 0.5]);
+    assert!(
+        r.cutoffs.is_empty() && r.score.is_nan(),
+        "no backtest: {r:?}"
+    );
+    let all = fitted.predict_members(7, &[], None).unwrap();
+    assert_eq!(all[2].model, "Ensemble");
+    for i in 0..train.n_series() {
+        for t in 0..7 {
+            let want = 0.5 * (all[0].series[i].mean[t] + all[1].series[i].mean[t]);
+            assert!(
+                (all[2].series[i].mean[t] - want).abs() < 1e-9,
+                "series {i} step {t}"
+            );
+        }
+    }
+    // the members differ, so the mean is neither of them
+    assert_ne!(all[0].series[0].mean, all[2].series[0].mean);
+}

@@ -220,8 +220,8 @@ pub const MODELS: [ModelInfo; 20] = [
         ModelKind::Ensemble,
         "ensemble",
         "Ensemble",
-        "[:windows]",
-        "weighted mean of the other listed models, weights chosen by backtest (default 1 window)",
+        "[:windows|:equal]",
+        "weighted mean of the other listed models, weights chosen by backtest (default 1 window), or equal",
     ),
 ];
 

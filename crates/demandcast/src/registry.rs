@@ -182,7 +182,7 @@ pub fn build_models(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Models> 
     let mut auto = None;
     let mut ensemble = None;
     for s in specs {
-        if let ModelSpec::Ensemble { windows } = s {
+        if let ModelSpec::Ensemble { windows, equal } = s {
             let members = specs
                 .iter()
                 .filter(|o| !matches!(o, ModelSpec::Ensemble { .. }))
@@ -199,6 +199,7 @@ pub fn build_models(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Models> 
                 .collect::<Result<Vec<_>>>()?;
             let mut cfg = EnsembleConfig::new(opts.horizon.unwrap_or(opts.season_length));
             cfg.n_windows = windows.unwrap_or(1);
+            cfg.equal = *equal;
             let e = Arc::new(Ensemble::new(named, cfg)?);
             ensemble = Some(Arc::clone(&e));
             forecasters.push(Box::new(Shared(e)) as Box<dyn Forecaster>);
@@ -227,7 +228,7 @@ fn ensemble_needs_members() -> Error {
         reason: "an ensemble combines the other models of the list: give at least two, \
                  e.g. --models lightgbm,tsfm,ensemble"
             .into(),
-        usage: "ensemble[:windows]".into(),
+        usage: "ensemble[:windows|:equal]".into(),
     }
 }
 

@@ -103,10 +103,13 @@ pub enum ModelSpec {
         calibrate: Option<bool>,
     },
     /// The weighted mean of the other models of the list, weights chosen on
-    /// `windows` backtest windows (`None`: one) of the forecast horizon.
+    /// `windows` backtest windows (`None`: one) of the forecast horizon, or
+    /// equal weights without a backtest (`ensemble:equal`).
     Ensemble {
         #[serde(default)]
         windows: Option<usize>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        equal: bool,
     },
 }
 
@@ -192,7 +195,10 @@ impl ModelSpec {
                 weekday: None,
                 calibrate: None,
             },
-            ModelKind::Ensemble => ModelSpec::Ensemble { windows: None },
+            ModelKind::Ensemble => ModelSpec::Ensemble {
+                windows: None,
+                equal: false,
+            },
         }
     }
 
@@ -259,7 +265,8 @@ impl ModelSpec {
             | ModelSpec::DynamicOptimizedTheta { season_length }
             | ModelSpec::AutoTheta { season_length } => season(season_length),
             ModelSpec::WindowAverage { window_size } => season(window_size),
-            ModelSpec::Ensemble { windows } => season(windows),
+            ModelSpec::Ensemble { equal: true, .. } => vec!["equal".to_string()],
+            ModelSpec::Ensemble { windows, .. } => season(windows),
             ModelSpec::AutoEts {
                 season_length,
                 spec,
@@ -421,10 +428,18 @@ impl FromStr for ModelSpec {
             ModelKind::AutoTheta => ModelSpec::AutoTheta {
                 season_length: season()?,
             },
-            ModelKind::Ensemble => ModelSpec::Ensemble {
-                windows: match params.first() {
-                    Some(v) => Some(positive(v, "the number of backtest windows")?),
-                    None => None,
+            ModelKind::Ensemble => match params.first() {
+                Some(v) if v.eq_ignore_ascii_case("equal") => ModelSpec::Ensemble {
+                    windows: None,
+                    equal: true,
+                },
+                Some(v) => ModelSpec::Ensemble {
+                    windows: Some(positive(v, "the number of backtest windows or `equal`")?),
+                    equal: false,
+                },
+                None => ModelSpec::Ensemble {
+                    windows: None,
+                    equal: false,
                 },
             },
             ModelKind::WindowAverage => ModelSpec::WindowAverage {
@@ -567,6 +582,9 @@ mod tests {
             "tsb:0.1:0.2",
             "tsb",
             "auto",
+            "ensemble",
+            "ensemble:2",
+            "ensemble:equal",
         ] {
             let spec: ModelSpec = s.parse()?;
             assert_eq!(spec.to_string(), s);

@@ -86,14 +86,21 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
                     .zip(&r.member_scores)
                     .map(|(m, s)| format!("{m} {s:.4}"))
                     .collect();
-                ui.note(format!(
-                    "ensemble weights (backtest score {:.4} on {} window{}; members alone: {}): {}",
-                    r.score,
-                    r.cutoffs.len(),
-                    if r.cutoffs.len() == 1 { "" } else { "s" },
-                    alone.join(", "),
-                    r.describe()
-                ));
+                if r.cutoffs.is_empty() {
+                    ui.note(format!(
+                        "ensemble weights (equal, no backtest): {}",
+                        r.describe()
+                    ));
+                } else {
+                    ui.note(format!(
+                        "ensemble weights (backtest score {:.4} on {} window{}; members alone: {}): {}",
+                        r.score,
+                        r.cutoffs.len(),
+                        if r.cutoffs.len() == 1 { "" } else { "s" },
+                        alone.join(", "),
+                        r.describe()
+                    ));
+                }
                 for n in &r.notes {
                     ui.warn(format!("ensemble: {n}"));
                 }
