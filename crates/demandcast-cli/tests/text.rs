@@ -76,18 +76,29 @@ fn chrono_like_weeks() -> Vec<String> {
 
 /// The values of the first column whose name starts with `prefix` in a
 /// forecast file, for the series with history (not the fixture's `new_*`).
+/// Read with a CSV reader: names of models with parameters hold commas.
 fn known_values(file: &str, prefix: &str) -> Vec<f64> {
-    let f = std::fs::read_to_string(file).unwrap();
-    let head: Vec<&str> = f.lines().next().unwrap().split(',').collect();
+    let mut rd = csv::Reader::from_path(file).unwrap();
+    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
     let col = head
         .iter()
         .position(|c| c.starts_with(prefix))
         .unwrap_or_else(|| panic!("no {prefix} column in {head:?}"));
-    f.lines()
-        .skip(1)
-        .filter(|l| !l.starts_with("new_"))
-        .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+    rd.records()
+        .map(Result::unwrap)
+        .filter(|r| !r[0].starts_with("new_"))
+        .map(|r| r[col].parse().unwrap())
         .collect()
+}
+
+/// Runs `forecast --horizon 3 --levels none --threads 1` of `models` from
+/// `input` to `output`, with `extra` flags; returns its stderr.
+fn forecast3(dir: &Path, input: &str, output: &str, models: &str, extra: &[&str]) -> String {
+    let mut args = vec!["forecast", "--input", input, "--output", output];
+    args.extend(["--horizon", "3", "--levels", "none", "--threads", "1"]);
+    args.extend(["--models", models]);
+    args.extend(extra);
+    run(dir, &args)
 }
 
 #[test]
@@ -204,32 +215,20 @@ fn text_features_reach_the_global_model() {
     std::fs::write(dir.join("fut.csv"), fut).unwrap();
     let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
     // Runs `forecast --text-features 2` and returns its notes and the LightGBM values.
+    let (cat, o) = (path("cat.csv"), path("f.csv"));
     let lightgbm = |input: &str, future: Option<&str>| -> (String, Vec<f64>) {
-        let (i, c, o) = (path(input), path("cat.csv"), path("f.csv"));
-        let mut args = vec![
-            "forecast",
-            "--input",
-            &i,
-            "--catalog",
-            &c,
-            "--text-features",
-            "2",
-            "--horizon",
-            "3",
-            "--models",
-            "lightgbm:min_leaf=2,rounds=20",
-            "--levels",
-            "none",
-            "--output",
-            &o,
-            "--threads",
-            "1",
-        ];
+        let mut extra = vec!["--catalog", &cat, "--text-features", "2"];
         let fu = future.map(path);
         if let Some(fu) = &fu {
-            args.extend(["--future", fu.as_str()]);
+            extra.extend(["--future", fu.as_str()]);
         }
-        let err = run(dir, &args);
+        let err = forecast3(
+            dir,
+            &path(input),
+            &o,
+            "lightgbm:min_leaf=2,rounds=20",
+            &extra,
+        );
         (err, known_values(&o, "LightGBM"))
     };
     let mut with_text = Vec::new();
@@ -255,22 +254,9 @@ fn text_features_reach_the_global_model() {
     // `exclude=text_*` makes LightGBM ignore the text columns: its forecast is
     // the one without a catalogue, and differs from the one that reads them.
     let plain = |extra: &[&str], model: &str| -> Vec<f64> {
-        let (i, o) = (path("h.csv"), path("f.csv"));
-        let mut args = vec![
-            "forecast",
-            "--input",
-            &i,
-            "--horizon",
-            "3",
-            "--levels",
-            "none",
-        ];
-        args.extend(["--threads", "1", "--output", &o, "--models", model]);
-        args.extend(extra);
-        run(dir, &args);
+        forecast3(dir, &path("h.csv"), &o, model, extra);
         known_values(&o, "LightGBM")
     };
-    let cat = path("cat.csv");
     let without = plain(&[], "lightgbm:min_leaf=2,rounds=20");
     let excluded = plain(
         &["--catalog", &cat, "--text-features", "2"],
@@ -282,39 +268,21 @@ fn text_features_reach_the_global_model() {
         "the text columns change LightGBM's forecast"
     );
     // The two side by side, and their plain mean (`ensemble:equal`, no backtest).
-    let (i, o) = (path("h.csv"), path("f.csv"));
-    let err = run(
+    let err = forecast3(
         dir,
-        &[
-            "forecast", "--input", &i, "--horizon", "3", "--levels", "none", "--threads", "1",
-            "--output", &o, "--catalog", &cat, "--text-features", "2", "--models",
-            "lightgbm:min_leaf=2,rounds=20,lightgbm:min_leaf=2,rounds=20,exclude=text_*,ensemble:equal",
-        ],
+        &path("h.csv"),
+        &o,
+        "lightgbm:min_leaf=2,rounds=20,lightgbm:min_leaf=2,rounds=20,exclude=text_*,ensemble:equal",
+        &["--catalog", &cat, "--text-features", "2"],
     );
     assert!(
         err.contains("ensemble weights (equal, no backtest)"),
         "{err}"
     );
-    // the column names hold commas (quoted in the CSV): read it with a CSV reader
-    let mut rd = csv::Reader::from_path(&o).unwrap();
-    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-    let at = |name: &str| head.iter().position(|c| c == name).unwrap();
-    let cols = [
-        at("LightGBM_min_leaf=2,rounds=20"),
-        at("LightGBM_min_leaf=2,rounds=20,exclude=text_*"),
-        at("Ensemble"),
-    ];
-    let (mut text_col, mut free_col, mut mean_col) = (Vec::new(), Vec::new(), Vec::new());
-    for rec in rd.records() {
-        let rec = rec.unwrap();
-        if rec[0].starts_with("new_") {
-            continue;
-        }
-        let v = |c: usize| rec[c].parse::<f64>().unwrap();
-        text_col.push(v(cols[0]));
-        free_col.push(v(cols[1]));
-        mean_col.push(v(cols[2]));
-    }
+    // (the text model's column comes first, so its prefix finds it)
+    let text_col = known_values(&o, "LightGBM_min_leaf=2,rounds=20");
+    let free_col = known_values(&o, "LightGBM_min_leaf=2,rounds=20,exclude=text_*");
+    let mean_col = known_values(&o, "Ensemble");
     assert_eq!((text_col.clone(), free_col.clone()), (with_text, without));
     for ((t, f), m) in text_col.iter().zip(&free_col).zip(&mean_col) {
         assert!(
@@ -381,22 +349,12 @@ fn tsfm_fine_tuned_with_text_reads_the_catalogue() {
         } else {
             "without.csv"
         });
-        let mut args = vec!["forecast", "--input", h.as_str(), "--horizon", "3"];
-        if with_catalog {
-            args.extend(["--catalog", cat.as_str()]);
-        }
-        let m = format!("tsfm:adapter={ad}");
-        args.extend([
-            "--models",
-            &m,
-            "--levels",
-            "none",
-            "--output",
-            &o,
-            "--threads",
-            "1",
-        ]);
-        run(dir, &args);
+        let extra: &[&str] = if with_catalog {
+            &["--catalog", &cat]
+        } else {
+            &[]
+        };
+        forecast3(dir, &h, &o, &format!("tsfm:adapter={ad}"), extra);
         known_values(&o, "Tsfm")
     };
     let (with, without) = (forecast(true), forecast(false));

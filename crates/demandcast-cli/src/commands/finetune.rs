@@ -21,11 +21,7 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
     let input = crate::settings::input(a.input)?;
     let panel = load_history(&input, ui)?.panel;
     let model_dir = resolve_model_dir(a.model_dir.as_deref());
-    let threads = a.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = crate::text_args::threads(a.threads);
     let texts = match &a.catalog {
         Some(path) => {
             crate::settings::must_exist(path)?;

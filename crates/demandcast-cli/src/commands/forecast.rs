@@ -80,18 +80,18 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
                     .fit_ensemble_with(&panel, &bar, true)
                     .with_context(|| format!("model {name} failed to fit"))?;
                 let r = fitted.report();
-                let alone: Vec<String> = r
-                    .members
-                    .iter()
-                    .zip(&r.member_scores)
-                    .map(|(m, s)| format!("{m} {s:.4}"))
-                    .collect();
                 if r.cutoffs.is_empty() {
                     ui.note(format!(
                         "ensemble weights (equal, no backtest): {}",
                         r.describe()
                     ));
                 } else {
+                    let alone: Vec<String> = r
+                        .members
+                        .iter()
+                        .zip(&r.member_scores)
+                        .map(|(m, s)| format!("{m} {s:.4}"))
+                        .collect();
                     ui.note(format!(
                         "ensemble weights (backtest score {:.4} on {} window{}; members alone: {}): {}",
                         r.score,
