@@ -434,7 +434,7 @@ impl FromStr for ModelSpec {
                     equal: true,
                 },
                 Some(v) => ModelSpec::Ensemble {
-                    windows: Some(positive(v, "the number of backtest windows or `equal`")?),
+                    windows: Some(positive(v, "the number of backtest windows")?),
                     equal: false,
                 },
                 None => ModelSpec::Ensemble {
