@@ -4,12 +4,14 @@
 //!
 //! The numbers are the eval crate's; this module only lays them out.
 
+mod ensemble;
+
 use crate::ui::Ui;
 use anyhow::Result;
 use demandcast::core::NaiveDate;
 use demandcast::eval::{
-    AutoReport, CandidateSummary, ClassChoice, CvNote, EvalReport, M5Wrmsse, ModelRow,
-    SelectionMetric, SelectionScope,
+    AutoReport, CandidateSummary, ClassChoice, CvNote, EnsembleReport, EvalReport, M5Wrmsse,
+    ModelRow, SelectionMetric, SelectionScope,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -59,6 +61,8 @@ pub struct ReportInputs<'a> {
     pub report: &'a EvalReport,
     /// What `auto` chose (last window), when it ran.
     pub auto: Option<&'a AutoReport>,
+    /// What `ensemble` chose in each window (empty when it did not run).
+    pub ensemble: &'a [EnsembleReport],
     /// The loader's warnings.
     pub diagnostics: &'a [String],
 }
@@ -88,6 +92,7 @@ impl ReportInputs<'_> {
                 assignment: &a.assignment,
                 notes: &a.notes,
             }),
+            ensemble: (!self.ensemble.is_empty()).then_some(self.ensemble),
             data_diagnostics: self.diagnostics,
         }
     }
@@ -103,6 +108,8 @@ pub struct JsonReport<'a> {
     wrmsse_error: Option<&'a str>,
     notes: &'a [CvNote],
     auto: Option<AutoSummary<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ensemble: Option<&'a [EnsembleReport]>,
     data_diagnostics: &'a [String],
 }
 
@@ -272,6 +279,7 @@ pub fn write_markdown(w: &mut dyn Write, r: &ReportInputs<'_>) -> Result<()> {
     if let Some(a) = r.auto {
         write_auto(w, a)?;
     }
+    ensemble::write_ensemble(w, r.ensemble)?;
     write_notes(w, &rep.notes)?;
 
     writeln!(w, "## Data diagnostics\n")?;

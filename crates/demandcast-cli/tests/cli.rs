@@ -506,6 +506,72 @@ fn forecast_ensemble_writes_members_and_their_weighted_mean() {
 }
 
 #[test]
+fn backtest_reports_the_ensemble_weights_of_each_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let out = dir.path().join("run");
+    let o = demandcast(&[
+        "backtest",
+        "--input",
+        path(&input),
+        "--horizon",
+        "7",
+        "--windows",
+        "2",
+        "--models",
+        "naive,seasonal_naive,ensemble",
+        "--levels",
+        "none",
+        "--threads",
+        "1",
+        "--output",
+        path(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let windows = json["ensemble"].as_array().expect("an ensemble section");
+    assert_eq!(windows.len(), 2, "one report per backtest window");
+    let (header, rows) = read_csv(&out.join("forecasts.csv"));
+    assert_eq!(header[4..], ["Naive", "SeasonalNaive", "Ensemble"]);
+    for (r, cutoff) in windows.iter().zip(["2024-02-15", "2024-02-22"]) {
+        // the ensemble of a window was fitted on the history up to its
+        // cutoff, and its internal backtest stayed before it
+        assert_eq!(r["trained_to"], cutoff, "{r}");
+        let inner = r["cutoffs"].as_array().unwrap();
+        assert_eq!(inner.len(), 1, "{r}");
+        assert!(inner[0].as_str().unwrap() < cutoff, "{r}");
+        let w: Vec<f64> = r["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{r}");
+        // two of the three series are exactly weekly: SeasonalNaive wins
+        assert!(w[1] > w[0], "{r}");
+        // the window's Ensemble column is the mean of its members with the
+        // weights this report gives
+        let mine: Vec<&Vec<String>> = rows.iter().filter(|x| x[2] == cutoff).collect();
+        assert_eq!(mine.len(), 3 * 7);
+        for x in mine {
+            let v: Vec<f64> = x[4..].iter().map(|c| c.parse().unwrap()).collect();
+            assert!(
+                (v[2] - (w[0] * v[0] + w[1] * v[1])).abs() < 1e-6,
+                "{x:?} {r}"
+            );
+        }
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = md
+        .split("## `Ensemble`: the weights chosen in each window")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no ensemble section:\n{md}"));
+    assert!(section.contains("| 2024-02-15 |"), "{section}");
+    assert!(section.contains("| 2024-02-22 |"), "{section}");
+}
+
+#[test]
 fn ensemble_alone_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let input = sales_csv(dir.path());

@@ -75,6 +75,9 @@ pub struct EnsembleReport {
     pub member_scores: Vec<f64>,
     /// The weighted blend's backtest score.
     pub score: f64,
+    /// The last date of the history the ensemble was fitted on (in a
+    /// backtest, the window's cutoff); `None` for an empty panel.
+    pub trained_to: Option<NaiveDate>,
     /// Cutoffs of the internal backtest.
     pub cutoffs: Vec<NaiveDate>,
     /// Failures and fallbacks.
@@ -98,7 +101,8 @@ impl EnsembleReport {
 pub struct Ensemble {
     members: Vec<Box<dyn Forecaster>>,
     config: EnsembleConfig,
-    last_report: Mutex<Option<EnsembleReport>>,
+    /// One report per fit, in the order the fits ended.
+    reports: Mutex<Vec<EnsembleReport>>,
 }
 
 impl std::fmt::Debug for Ensemble {
@@ -142,7 +146,7 @@ impl Ensemble {
         Ok(Self {
             members,
             config,
-            last_report: Mutex::new(None),
+            reports: Mutex::new(Vec::new()),
         })
     }
 
@@ -153,10 +157,23 @@ impl Ensemble {
 
     /// The report of the most recent fit, if any.
     pub fn last_report(&self) -> Option<EnsembleReport> {
-        self.last_report
+        self.reports
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .last()
+            .cloned()
+    }
+
+    /// The reports of every fit so far, by the end of their training
+    /// history: in a backtest, what the ensemble chose in each window.
+    pub fn reports(&self) -> Vec<EnsembleReport> {
+        let mut all = self
+            .reports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        all.sort_by_key(|r| r.trained_to);
+        all
     }
 
     /// Backtests the members, chooses the weights and fits the members
@@ -193,6 +210,7 @@ impl Ensemble {
                 weights: vec![1.0 / n as f64; n],
                 member_scores: vec![f64::NAN; n],
                 score: f64::NAN,
+                trained_to: train.max_date(),
                 cutoffs: Vec::new(),
                 notes: Vec::new(),
             };
@@ -243,6 +261,7 @@ impl Ensemble {
             weights: weights.clone(),
             member_scores,
             score,
+            trained_to: train.max_date(),
             cutoffs: cv.windows.iter().map(|w| w.cutoff).collect(),
             notes,
         };
@@ -275,7 +294,10 @@ impl Ensemble {
                 None
             });
         }
-        *self.last_report.lock().unwrap_or_else(|e| e.into_inner()) = Some(report.clone());
+        self.reports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(report.clone());
         Ok(FittedEnsemble {
             names,
             fitted,

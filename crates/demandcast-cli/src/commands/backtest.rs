@@ -101,11 +101,17 @@ pub fn run(s: &BacktestSettings, ui: &Ui) -> Result<ExitCode> {
         seconds: started.elapsed().as_secs_f64(),
     };
     let auto = models.auto.as_ref().and_then(|a| a.last_report());
+    let ensemble = models
+        .ensemble
+        .as_ref()
+        .map(|e| e.reports())
+        .unwrap_or_default();
     let diagnostics: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
     let inputs = ReportInputs {
         run: &run,
         report: &report,
         auto: auto.as_ref(),
+        ensemble: &ensemble,
         diagnostics: &diagnostics,
     };
     let json_path = s.output.join("report.json");
