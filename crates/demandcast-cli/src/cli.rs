@@ -219,6 +219,17 @@ pub struct FitArgs {
     /// Folder to save the model in (created if missing).
     #[arg(long, value_name = "DIR")]
     pub save: PathBuf,
+    /// Product catalogue, read for --text-features.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// With --catalog: train on each product's text as K static covariates
+    /// `text_0 ..` (as `forecast --text-features`); the projection is saved with
+    /// the model and reused by `forecast --model-dir`.
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub text_features: usize,
+    /// Text model and cache (with --text-features).
+    #[command(flatten)]
+    pub text: crate::text_args::TextModelArgs,
 }
 
 /// `demandcast backtest`.

@@ -2,13 +2,11 @@
 //! with a saved model, no retraining) and `forecast --explain` (SHAP
 //! contributions per forecast and global importances).
 
-use crate::input::load_history;
 use crate::output::{create, write_forecasts};
 use crate::settings::{ForecastSettings, ModelSettings};
 use crate::ui::Ui;
 use anyhow::{Context, Result};
 use demandcast::core::{Freq, FutureCovariates, Panel, PanelForecast};
-use demandcast::data::load_future;
 use demandcast::gbm::{Explanation, GbmFitted, GbmParams, LightGbm};
 use demandcast::ModelSpec;
 use std::path::{Path, PathBuf};
@@ -39,19 +37,16 @@ pub fn build_lightgbm(
         .nonnegative(opts.nonnegative))
 }
 
-/// `forecast` with `--model-dir` or `--explain`.
+/// `forecast` with `--model-dir` or `--explain`, on the loaded history and
+/// future covariates (with the text columns when the model reads text).
 pub fn run_forecast(
     s: &ForecastSettings,
     ui: &Ui,
-    model_dir: Option<&Path>,
-    explain: Option<&Path>,
+    panel: Panel,
+    future: Option<&FutureCovariates>,
 ) -> Result<ExitCode> {
-    s.models.init_threads()?;
-    let panel = load_history(&s.input, ui)?.panel;
-    let future = match &s.future {
-        Some(p) => Some(load_future(p, &s.input.load, &panel, s.horizon)?),
-        None => None,
-    };
+    let model_dir = s.model_dir.as_deref();
+    let explain = s.explain.as_deref();
     let fitted = match model_dir {
         Some(dir) => {
             let f = GbmFitted::load(dir, panel)
@@ -69,13 +64,7 @@ pub fn run_forecast(
             fit_with_bar(&model, &panel, ui)?
         }
     };
-    let (fc, expl) = predict(
-        &fitted,
-        s.horizon,
-        &s.models,
-        future.as_ref(),
-        explain.is_some(),
-    )?;
+    let (fc, expl) = predict(&fitted, s.horizon, &s.models, future, explain.is_some())?;
     write_one(&s.output, &fc, ui)?;
     if let (Some(path), Some(e)) = (explain, expl) {
         write_explanation(path, &e, &fitted)?;

@@ -105,6 +105,29 @@ pub struct FitSettings {
     pub models: ModelSettings,
     /// Folder to save to.
     pub save: PathBuf,
+    /// Catalogue, for the text features.
+    pub catalog: Option<PathBuf>,
+    /// Principal components of the text embeddings given as covariates (0 = none).
+    pub text_features: usize,
+    /// Text model and cache.
+    pub text: crate::text_args::TextModelSettings,
+}
+
+/// Checks `--text-features K` against `--catalog`.
+fn text_features(k: usize, catalog: Option<&Path>) -> Result<()> {
+    if k > 0 && catalog.is_none() {
+        return Err(UsageError::err(
+            "--text-features needs --catalog (the product texts)",
+            Some("add --catalog products.csv with an id column and title/description columns"),
+        ));
+    }
+    if k > 384 {
+        return Err(UsageError::err(
+            format!("--text-features {k}: the embeddings have 384 dimensions"),
+            None,
+        ));
+    }
+    Ok(())
 }
 
 /// Resolves `fit` flags.
@@ -121,11 +144,24 @@ pub fn fit(a: FitArgs) -> Result<FitSettings> {
             Some("give a folder path, e.g. --save model/"),
         ));
     }
+    if let Some(c) = &a.catalog {
+        must_exist(c)?;
+        if a.text_features == 0 {
+            return Err(UsageError::err(
+                "fit reads --catalog only for --text-features K",
+                Some("add --text-features 16, or drop --catalog"),
+            ));
+        }
+    }
+    text_features(a.text_features, a.catalog.as_deref())?;
     Ok(FitSettings {
         input: input(a.input)?,
         horizon: a.horizon,
         models: models(a.models)?,
         save: a.save,
+        catalog: a.catalog,
+        text_features: a.text_features,
+        text: crate::text_args::text_model(a.text)?,
     })
 }
 
@@ -173,27 +209,7 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
     if a.future.is_none() && a.catalog.is_none() {
         input.load.covariates = covariates_needed(&models.specs, &[]);
     }
-    if a.text_features > 0 && a.catalog.is_none() {
-        return Err(UsageError::err(
-            "--text-features needs --catalog (the product texts)",
-            Some("add --catalog products.csv with an id column and title/description columns"),
-        ));
-    }
-    if a.text_features > 0 && (a.model_dir.is_some() || a.explain.is_some()) {
-        return Err(UsageError::err(
-            "--text-features cannot be combined with --model-dir or --explain yet",
-            None,
-        ));
-    }
-    if a.text_features > 384 {
-        return Err(UsageError::err(
-            format!(
-                "--text-features {}: the embeddings have 384 dimensions",
-                a.text_features
-            ),
-            None,
-        ));
-    }
+    text_features(a.text_features, a.catalog.as_deref())?;
     Ok(ForecastSettings {
         input,
         future: a.future,

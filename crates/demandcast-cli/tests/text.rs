@@ -314,6 +314,83 @@ fn text_features_reach_the_global_model() {
 }
 
 #[test]
+fn text_features_are_saved_with_the_model_and_explained() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    fixture(dir);
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let (h, cat, o, model) = (path("h.csv"), path("cat.csv"), path("f.csv"), path("model"));
+    let spec = "lightgbm:min_leaf=2,rounds=20";
+    let text = ["--catalog", cat.as_str(), "--text-features", "2"];
+    // fitted and forecast in one run: the reference
+    forecast3(dir, &h, &o, spec, &text);
+    let direct = known_values(&o, "LightGBM");
+    forecast3(dir, &h, &o, spec, &[]);
+    let no_text = known_values(&o, "LightGBM");
+    assert_ne!(direct, no_text, "the text columns change the forecast");
+
+    // fit --text-features saves the projection beside the model, and
+    // forecast --model-dir rebuilds the same columns from it
+    let mut args = vec!["fit", "--input", &h, "--models", spec, "--levels", "none"];
+    args.extend(["--threads", "1", "--save", &model]);
+    args.extend(text);
+    let err = run(dir, &args);
+    assert!(
+        err.contains("text features: 2 principal components"),
+        "{err}"
+    );
+    assert!(dir.join("model/text_projection.json").is_file());
+    let err = forecast3(
+        dir,
+        &h,
+        &o,
+        spec,
+        &["--model-dir", &model, "--catalog", &cat],
+    );
+    assert!(err.contains("forecasting without retraining"), "{err}");
+    assert_eq!(known_values(&o, "LightGBM"), direct);
+
+    // the saved model cannot be fed without the texts, nor with another K
+    let bad = |extra: &[&str]| -> String {
+        let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
+            .args(["forecast", "--input", &h, "--horizon", "3", "--output", &o])
+            .args(["--model-dir", &model])
+            .args(extra)
+            .args(["--text-model", model_dir().to_str().unwrap()])
+            .args(["--embedding-cache", dir.join("emb.bin").to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    assert!(bad(&[]).contains("reads 2 text features"));
+    assert!(bad(&["--catalog", &cat, "--text-features", "3"]).contains("fitted with 2"));
+
+    // --explain with text features: the contributions name text_0 and
+    // text_1, and the forecast is the reference one
+    let expl = path("e.csv");
+    let mut extra = text.to_vec();
+    extra.extend(["--explain", expl.as_str()]);
+    forecast3(dir, &h, &o, spec, &extra);
+    assert_eq!(known_values(&o, "LightGBM"), direct);
+    let mut rd = csv::Reader::from_path(&expl).unwrap();
+    let features: std::collections::HashSet<String> =
+        rd.records().map(|r| r.unwrap()[3].to_string()).collect();
+    assert!(
+        features.contains("text_0") && features.contains("text_1"),
+        "{features:?}"
+    );
+
+    // refitting without text removes the stale projection
+    let mut args = vec!["fit", "--input", &h, "--models", spec, "--levels", "none"];
+    args.extend(["--threads", "1", "--save", &model]);
+    run(dir, &args);
+    assert!(!dir.join("model/text_projection.json").exists());
+    forecast3(dir, &h, &o, spec, &["--model-dir", &model]);
+    assert_eq!(known_values(&o, "LightGBM"), no_text);
+}
+
+#[test]
 fn tsfm_fine_tuned_with_text_reads_the_catalogue() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();

@@ -68,7 +68,8 @@ impl Explanation {
                     .abs()
                     .total_cmp(&r.contributions[a].abs())
             });
-            writeln!(w, "{id},{ds},{},expected_value,,{}", self.model, r.expected)?;
+            let model = csv_field(&self.model);
+            writeln!(w, "{id},{ds},{model},expected_value,,{}", r.expected)?;
             for j in order {
                 let v = r.values[j];
                 let v = if v.is_nan() {
@@ -78,12 +79,13 @@ impl Explanation {
                 };
                 writeln!(
                     w,
-                    "{id},{ds},{},{},{v},{}",
-                    self.model, self.features[j], r.contributions[j]
+                    "{id},{ds},{model},{},{v},{}",
+                    csv_field(&self.features[j]),
+                    r.contributions[j]
                 )?;
             }
-            writeln!(w, "{id},{ds},{},raw_score,,{}", self.model, r.raw)?;
-            writeln!(w, "{id},{ds},{},prediction,,{}", self.model, r.prediction)?;
+            writeln!(w, "{id},{ds},{model},raw_score,,{}", r.raw)?;
+            writeln!(w, "{id},{ds},{model},prediction,,{}", r.prediction)?;
         }
         w.flush()
     }

@@ -6,8 +6,10 @@ use crate::{Error, Result};
 use demandcast_core::Panel;
 use std::collections::HashMap;
 
-/// A fitted PCA projection of embeddings.
-#[derive(Debug, Clone, PartialEq)]
+/// A fitted PCA projection of embeddings. It is serialisable so that a
+/// model trained on its columns (`demandcast fit --text-features K`) can be
+/// saved with it and fed the same columns later.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextProjection {
     /// Mean embedding.
     pub mean: Vec<f64>,

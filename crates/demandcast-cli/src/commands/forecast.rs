@@ -2,6 +2,7 @@
 //! next `--horizon` periods as one long CSV, models side by side.
 
 use crate::commands::text_features;
+use crate::error::UsageError;
 use crate::input::{load_history, report_notes};
 use crate::output::{create, write_forecasts};
 use crate::settings::ForecastSettings;
@@ -14,9 +15,6 @@ use std::{process::ExitCode, time::Instant};
 
 /// Runs the command.
 pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
-    if s.model_dir.is_some() || s.explain.is_some() {
-        return crate::gbm_cli::run_forecast(s, ui, s.model_dir.as_deref(), s.explain.as_deref());
-    }
     s.models.init_threads()?;
     let panel = load_history(&s.input, ui)?.panel;
     let future = match &s.future {
@@ -33,11 +31,22 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         .as_ref()
         .map(|c| LazyEmbeddings::new(c, &s.cold_start.text, threads, ui));
     let (panel, future) = match (&catalog, &emb) {
-        (Some(c), Some(e)) if s.text_features > 0 => {
-            text_features::attach(panel, future, c, e.get()?, s.text_features, s.horizon, ui)?
+        (Some(c), Some(e)) => match projection(s, &panel, c, e, ui)? {
+            Some(p) => text_features::apply(panel, future, c, e.get()?, &p, s.horizon)?,
+            None => (panel, future),
+        },
+        _ => {
+            if let Some(dir) = &s.model_dir {
+                if let Some(p) = text_features::load_projection(dir)? {
+                    return Err(needs_catalog(dir, p.components.len()));
+                }
+            }
+            (panel, future)
         }
-        _ => (panel, future),
     };
+    if s.model_dir.is_some() || s.explain.is_some() {
+        return crate::gbm_cli::run_forecast(s, ui, panel, future.as_ref());
+    }
     let mut opts = s.models.build_options(panel.freq());
     opts.horizon = Some(s.horizon);
     if let (Some(c), Some(e)) = (&catalog, &emb) {
@@ -152,9 +161,63 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The text projection of the run: the one saved with `--model-dir`'s
+/// model, else one fitted now for `--text-features K`, else none.
+fn projection(
+    s: &ForecastSettings,
+    panel: &Panel,
+    catalog: &demandcast::core::Catalog,
+    emb: &LazyEmbeddings<'_>,
+    ui: &Ui,
+) -> Result<Option<demandcast_text::TextProjection>> {
+    let k = s.text_features;
+    match &s.model_dir {
+        Some(dir) => {
+            let saved = text_features::load_projection(dir)?;
+            match &saved {
+                Some(p) if k > 0 && p.components.len() != k => Err(UsageError::err(
+                    format!(
+                        "--text-features {k}: the model in {} was fitted with {} text features",
+                        dir.display(),
+                        p.components.len()
+                    ),
+                    Some("drop --text-features: a saved model brings its own projection"),
+                )),
+                None if k > 0 => Err(UsageError::err(
+                    format!(
+                        "--text-features {k}: the model in {} was fitted without text features",
+                        dir.display()
+                    ),
+                    Some("drop --text-features, or refit with demandcast fit --catalog FILE --text-features K --save DIR"),
+                )),
+                _ => Ok(saved),
+            }
+        }
+        None if k > 0 => Ok(Some(text_features::fit_projection(
+            panel,
+            catalog,
+            emb.get()?,
+            k,
+            ui,
+        )?)),
+        None => Ok(None),
+    }
+}
+
+fn needs_catalog(dir: &std::path::Path, k: usize) -> anyhow::Error {
+    UsageError::err(
+        format!(
+            "the model in {} reads {k} text features (text_0..text_{}): it needs the product texts",
+            dir.display(),
+            k - 1
+        ),
+        Some("add --catalog with the catalogue the model was fitted with"),
+    )
+}
+
 /// Loads the catalogue and warns about series it does not describe. The
 /// statistical models do not use it; loading it validates the file early.
-fn check_catalog(
+pub(crate) fn check_catalog(
     path: &std::path::Path,
     id_col: &str,
     panel: &Panel,

@@ -12,31 +12,26 @@ use demandcast::neural::store::read_adapter_meta;
 use demandcast::ModelSpec;
 use demandcast_text::{with_text_covariates, TextProjection};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
-/// The panel with the text columns, and future covariates that carry them
-/// over the horizon (the given ones extended, or new ones).
+/// The file of a saved model folder that holds its text projection
+/// (`demandcast fit --text-features K --save DIR`).
+pub const PROJECTION_FILE: &str = "text_projection.json";
+
+/// The first `k` principal components of the embeddings of the products
+/// being forecast, so that its directions are those that separate them.
 ///
 /// # Errors
-/// No catalogue product among the series, or a panel that already has a
-/// `text_*` column.
-pub fn attach(
-    panel: Panel,
-    future: Option<FutureCovariates>,
+/// No catalogue product among the series.
+pub fn fit_projection(
+    panel: &Panel,
     catalog: &Catalog,
     emb: &EmbeddedCatalog,
     k: usize,
-    h: usize,
     ui: &Ui,
-) -> Result<(Panel, Option<FutureCovariates>)> {
-    let row: HashMap<&str, usize> = catalog
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    // The projection is fitted on the products being forecast, so that its
-    // directions are those that separate them.
+) -> Result<TextProjection> {
+    let row = rows_by_id(catalog);
     let known: Vec<Vec<f32>> = panel
         .ids()
         .iter()
@@ -56,6 +51,64 @@ pub fn attach(
         known.len(),
         panel.n_series()
     ));
+    Ok(proj)
+}
+
+/// Writes `proj` to `dir`/[`PROJECTION_FILE`] (a temporary file renamed
+/// into place).
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn save_projection(dir: &Path, proj: &TextProjection) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    let path = dir.join(PROJECTION_FILE);
+    let tmp = path.with_extension("json.tmp");
+    let json = serde_json::to_vec(proj)?;
+    std::fs::write(&tmp, json).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The projection saved with a model, if it has one.
+///
+/// # Errors
+/// An unreadable or malformed file, named.
+pub fn load_projection(dir: &Path) -> Result<Option<TextProjection>> {
+    let path = dir.join(PROJECTION_FILE);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let proj: TextProjection = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not a text projection", path.display()))?;
+    Ok(Some(proj))
+}
+
+fn rows_by_id(catalog: &Catalog) -> HashMap<&str, usize> {
+    catalog
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect()
+}
+
+/// The panel with the text columns `text_0 ..` of `proj` (fitted now, or
+/// saved with a model), and future covariates that carry them over the
+/// horizon (the given ones extended, or new ones).
+///
+/// # Errors
+/// A panel that already has a `text_*` column.
+pub fn apply(
+    panel: Panel,
+    future: Option<FutureCovariates>,
+    catalog: &Catalog,
+    emb: &EmbeddedCatalog,
+    proj: &TextProjection,
+    h: usize,
+) -> Result<(Panel, Option<FutureCovariates>)> {
+    let k = proj.components.len();
+    let row = rows_by_id(catalog);
     let value = |id: &str| -> Vec<f64> {
         row.get(id)
             .map_or(vec![f64::NAN; k], |&r| proj.project(&emb.vectors[r]))
@@ -97,7 +150,7 @@ pub fn attach(
             }
         }
     };
-    let panel = with_text_covariates(panel, &catalog.ids, &emb.vectors, &proj)?;
+    let panel = with_text_covariates(panel, &catalog.ids, &emb.vectors, proj)?;
     Ok((panel, Some(future)))
 }
 
