@@ -28,11 +28,10 @@ fn panel() -> Panel {
 #[test]
 fn weights_blend_the_members_and_beat_each_on_the_backtest() {
     let train = panel();
-    let ens = Ensemble::new(
-        vec![Box::new(Simple::Naive), Box::new(Simple::Mean)],
-        EnsembleConfig::new(7),
-    )
-    .unwrap();
+    // one window: the panel is built so that its last 7 days favour a blend
+    let mut cfg = EnsembleConfig::new(7);
+    cfg.n_windows = 1;
+    let ens = Ensemble::new(vec![Box::new(Simple::Naive), Box::new(Simple::Mean)], cfg).unwrap();
     let fitted = ens.fit_ensemble(&train, &NoProgress).unwrap();
     let r = fitted.report();
     assert_eq!(r.members, vec!["Naive", "Mean"]);
@@ -66,13 +65,15 @@ fn weights_blend_the_members_and_beat_each_on_the_backtest() {
 
 #[test]
 fn a_failing_member_gets_no_weight_and_a_note() {
+    let mut cfg = EnsembleConfig::new(7);
+    cfg.n_windows = 1;
     let ens = Ensemble::new(
         vec![
             Box::new(Simple::Broken),
             Box::new(Simple::Naive),
             Box::new(Simple::Mean),
         ],
-        EnsembleConfig::new(7),
+        cfg,
     )
     .unwrap();
     let fitted = ens.fit_ensemble(&panel(), &NoProgress).unwrap();
@@ -81,6 +82,24 @@ fn a_failing_member_gets_no_weight_and_a_note() {
     assert!(r.member_scores[0].is_nan());
     assert!(r.notes.iter().any(|n| n.contains("Broken")), "{r:?}");
     assert!(r.weights[1] > 0.0 && r.weights[2] > 0.0);
+}
+
+#[test]
+fn default_windows_shrink_to_the_history_and_say_so() {
+    // 120 days and a 50-day horizon: room for two windows, not three
+    let members =
+        || -> Vec<Box<dyn Forecaster>> { vec![Box::new(Simple::Naive), Box::new(Simple::Mean)] };
+    let ens = Ensemble::new(members(), EnsembleConfig::new(50)).unwrap();
+    let fitted = ens.fit_ensemble(&panel(), &NoProgress).unwrap();
+    let r = fitted.report();
+    assert_eq!(r.cutoffs.len(), 2, "{r:?}");
+    assert!(
+        r.notes.iter().any(|n| n.contains("2 of the 3")),
+        "{:?}",
+        r.notes
+    );
+    // the earliest window had nothing to score: it is not listed
+    assert!(r.cutoffs[0] >= NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
 }
 
 #[test]

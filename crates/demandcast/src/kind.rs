@@ -221,7 +221,7 @@ pub const MODELS: [ModelInfo; 20] = [
         "ensemble",
         "Ensemble",
         "[:windows|:equal]",
-        "weighted mean of the other listed models, weights chosen by backtest (default 1 window), or equal",
+        "weighted mean of the other listed models, weights chosen by backtest (default 3 windows), or equal",
     ),
 ];
 

@@ -198,7 +198,9 @@ pub fn build_models(specs: &[ModelSpec], opts: &BuildOptions) -> Result<Models> 
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut cfg = EnsembleConfig::new(opts.horizon.unwrap_or(opts.season_length));
-            cfg.n_windows = windows.unwrap_or(1);
+            if let Some(n) = windows {
+                cfg.n_windows = *n;
+            }
             cfg.equal = *equal;
             let e = Arc::new(Ensemble::new(named, cfg)?);
             ensemble = Some(Arc::clone(&e));

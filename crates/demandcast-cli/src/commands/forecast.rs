@@ -22,7 +22,13 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         None => None,
     };
     let catalog = match &s.catalog {
-        Some(path) => Some(check_catalog(path, &s.input.load.id_col, &panel, ui)?),
+        Some(path) => {
+            let c = check_catalog(path, &s.input.load.id_col, &panel, ui)?;
+            ui.note(
+                "the statistical models forecast from history alone and do not read the catalogue",
+            );
+            Some(c)
+        }
         None => None,
     };
     // Embedded at most once, by the first part that reads the texts.
@@ -215,8 +221,8 @@ fn needs_catalog(dir: &std::path::Path, k: usize) -> anyhow::Error {
     )
 }
 
-/// Loads the catalogue and warns about series it does not describe. The
-/// statistical models do not use it; loading it validates the file early.
+/// Loads the catalogue and warns about series it does not describe; loading
+/// it validates the file early.
 pub(crate) fn check_catalog(
     path: &std::path::Path,
     id_col: &str,
@@ -237,10 +243,6 @@ pub(crate) fn check_catalog(
             panel.n_series()
         ));
     }
-    ui.note(format!(
-        "{}: {} products; the statistical models forecast from history alone and do not use it",
-        path.display(),
-        catalog.len()
-    ));
+    ui.note(format!("{}: {} products", path.display(), catalog.len()));
     Ok(catalog)
 }
