@@ -5,12 +5,23 @@ refit, same step) and picks weights by greedy selection (20 picks) on a
 WRMSSE-style score (levels: total, statics, series; weights = unit share of
 the last h periods before the cutoff; scale = mean squared first difference
 since first sale). Scores each rule on the outer windows with WAPE and the
-same score."""
-import sys, numpy as np, pandas as pd
+same score.
+
+Usage: python scripts/ensemble_replay.py FORECASTS.csv HISTORY.csv STATICS K
+  FORECASTS.csv  `demandcast backtest` forecasts.csv (levels none), members as columns
+  HISTORY.csv    the history the backtest read (CSV with unique_id, ds, y, the statics)
+  STATICS        comma list of static columns to aggregate over ('' for none)
+  K              the most internal windows replayed (outer windows need K earlier ones)
+  MEMBERS=a,b    (environment) replay with these members only
+"""
+import os
+import sys
+
+import numpy as np
+import pandas as pd
 fc = pd.read_csv(sys.argv[1], dtype={'unique_id': str}, parse_dates=['ds','cutoff'])
 hist = pd.read_csv(sys.argv[2], dtype={'unique_id': str}, parse_dates=['ds'])
 statics = sys.argv[3].split(',') if len(sys.argv) > 3 and sys.argv[3] else []
-import os
 members = [c for c in fc.columns if c not in ('unique_id','ds','cutoff','y')]
 if os.environ.get('MEMBERS'): members = os.environ['MEMBERS'].split(',')
 cutoffs = sorted(fc.cutoff.unique())
