@@ -134,6 +134,14 @@ fn pool(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
     mean.broadcast_div(&norm)
 }
 
+/// Means and standard deviations of the extra inputs and the target.
+struct Standardisation {
+    extra_mean: Vec<f32>,
+    extra_std: Vec<f32>,
+    target_mean: f32,
+    target_std: f32,
+}
+
 /// A trained text regressor.
 pub struct TextRegressor {
     encoder: Option<BertModel>,
@@ -174,6 +182,100 @@ impl TextRegressor {
     /// # Errors
     /// Missing model files, candle errors.
     pub fn new(model_dir: &Path, mode: FinetuneMode, train: &[Example], seed: u64) -> Result<Self> {
+        let n_extra = train.first().map_or(0, |e| e.extra.len());
+        let extras: Vec<&[f32]> = train.iter().map(|e| e.extra.as_slice()).collect();
+        let (extra_mean, extra_std) = standardise(n_extra, &extras);
+        let targets: Vec<&[f32]> = train
+            .iter()
+            .map(|e| std::slice::from_ref(&e.target))
+            .collect();
+        let (tm, ts) = standardise(1, &targets);
+        let stats = Standardisation {
+            extra_mean,
+            extra_std,
+            target_mean: tm[0],
+            target_std: ts[0],
+        };
+        Self::build(model_dir, mode, stats, seed)
+    }
+
+    /// Loads a regressor saved by [`TextRegressor::save`] in `dir`, on the
+    /// encoder weights in `model_dir` (the base of LoRA adapters and of the
+    /// head-only mode).
+    ///
+    /// # Errors
+    /// Missing or malformed files, or weights that do not match the saved
+    /// mode, naming the folder.
+    pub fn load(model_dir: &Path, dir: &Path) -> Result<Self> {
+        let bad = |message: String| Error::ModelFiles {
+            dir: dir.to_path_buf(),
+            message,
+        };
+        let meta: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join("regressor.json"))
+                .map_err(|e| bad(format!("regressor.json: {e}")))?,
+        )
+        .map_err(|e| bad(format!("regressor.json: {e}")))?;
+        let floats = |key: &str| -> Result<Vec<f32>> {
+            meta[key]
+                .as_array()
+                .ok_or_else(|| bad(format!("regressor.json: no '{key}'")))?
+                .iter()
+                .map(|v| {
+                    v.as_f64()
+                        .map(|x| x as f32)
+                        .ok_or_else(|| bad(format!("regressor.json: '{key}' holds a non-number")))
+                })
+                .collect()
+        };
+        let float = |key: &str| -> Result<f32> {
+            meta[key]
+                .as_f64()
+                .map(|x| x as f32)
+                .ok_or_else(|| bad(format!("regressor.json: no '{key}'")))
+        };
+        let mode_text = meta["mode"].as_str().unwrap_or_default();
+        let mode = match mode_text.split(':').collect::<Vec<_>>().as_slice() {
+            ["full"] => FinetuneMode::Full,
+            ["head"] => FinetuneMode::Head,
+            ["lora", r, a] => FinetuneMode::Lora(LoraConfig {
+                rank: r
+                    .parse()
+                    .map_err(|_| bad(format!("regressor.json: mode '{mode_text}'")))?,
+                alpha: a
+                    .parse()
+                    .map_err(|_| bad(format!("regressor.json: mode '{mode_text}'")))?,
+            }),
+            _ => return Err(bad(format!("regressor.json: unknown mode '{mode_text}'"))),
+        };
+        let stats = Standardisation {
+            extra_mean: floats("extra_mean")?,
+            extra_std: floats("extra_std")?,
+            target_mean: float("target_mean")?,
+            target_std: float("target_std")?,
+        };
+        let model = Self::build(model_dir, mode, stats, 0)?;
+        let saved = candle_core::safetensors::load(dir.join("weights.safetensors"), &model.device)
+            .map_err(|e| bad(format!("weights.safetensors: {e}")))?;
+        if saved.len() != model.names.len() {
+            return Err(bad(format!(
+                "weights.safetensors holds {} tensors, the {mode_text} regressor has {}",
+                saved.len(),
+                model.names.len()
+            )));
+        }
+        for (name, var) in model.names.iter().zip(&model.vars) {
+            let t = saved
+                .get(name)
+                .ok_or_else(|| bad(format!("weights.safetensors: no tensor '{name}'")))?;
+            var.set(t)
+                .map_err(|e| bad(format!("weights.safetensors: '{name}': {e}")))?;
+        }
+        Ok(model)
+    }
+
+    /// The untrained model for `mode` with these standardisations.
+    fn build(model_dir: &Path, mode: FinetuneMode, st: Standardisation, seed: u64) -> Result<Self> {
         let device = Device::Cpu;
         let config: BertConfig = serde_json::from_slice(&std::fs::read(
             model_dir.join("config.json"),
@@ -183,15 +285,7 @@ impl TextRegressor {
             message: format!("config.json: {e}"),
         })?;
         let weights = model_dir.join("model.safetensors");
-        let n_extra = train.first().map_or(0, |e| e.extra.len());
-        let extras: Vec<&[f32]> = train.iter().map(|e| e.extra.as_slice()).collect();
-        let (extra_mean, extra_std) = standardise(n_extra, &extras);
-        let targets: Vec<&[f32]> = train
-            .iter()
-            .map(|e| std::slice::from_ref(&e.target))
-            .collect();
-        let (tm, ts) = standardise(1, &targets);
-        device.set_seed(seed)?;
+        let n_extra = st.extra_mean.len();
         let head_map = VarMap::new();
         let head = Head::load(
             VarBuilder::from_varmap(&head_map, DType::F32, &device),
@@ -225,14 +319,15 @@ impl TextRegressor {
             FinetuneMode::Head => (None, Vec::new()),
         };
         named.extend(named_vars(&head_map, "head.")?);
+        seeded_init(&named, seed)?;
         let (names, vars) = named.into_iter().unzip();
         Ok(Self {
             encoder,
             head,
-            extra_mean,
-            extra_std,
-            target_mean: tm[0],
-            target_std: ts[0],
+            extra_mean: st.extra_mean,
+            extra_std: st.extra_std,
+            target_mean: st.target_mean,
+            target_std: st.target_std,
             vars,
             names,
             mode,
@@ -476,6 +571,28 @@ pub fn finetune(
     }
     model.restore(&best.1)?;
     Ok((model, reports))
+}
+
+/// Draws the randomly initialised variables (the head's weight matrices
+/// and the LoRA `A` matrices: uniform in +-1/sqrt(fan-in), as their
+/// builders do) from a generator seeded with `seed`, in name order: candle's
+/// CPU device cannot be seeded, so its own draws would differ run to run.
+fn seeded_init(named: &[(String, Var)], seed: u64) -> Result<()> {
+    use rand::Rng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    for (name, var) in named {
+        let random = name.ends_with(".w1") || name.ends_with(".w2") || name.ends_with("lora_a");
+        if !random {
+            continue;
+        }
+        let (rows, cols) = var.as_tensor().dims2()?;
+        let bound = 1.0 / (cols as f32).sqrt();
+        let v: Vec<f32> = (0..rows * cols)
+            .map(|_| rng.random_range(-bound..bound))
+            .collect();
+        var.set(&Tensor::from_vec(v, (rows, cols), var.device())?)?;
+    }
+    Ok(())
 }
 
 /// A VarMap's variables with their names, sorted by name.
