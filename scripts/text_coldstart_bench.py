@@ -75,14 +75,14 @@ def run_cli(binary: str, hist: pd.DataFrame, cat: pd.DataFrame, work: Path, hori
     return pd.read_csv(work / "forecasts.csv", dtype={"unique_id": str}, parse_dates=["ds"]), time.time() - t0
 
 
-def totals(fc: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
-    fc = fc.loc[fc["ColdStart"].notna()].sort_values(["unique_id", "ds"])
+def totals(fc: pd.DataFrame, tasks: pd.DataFrame, column: str = "ColdStart") -> pd.DataFrame:
+    fc = fc.loc[fc[column].notna()].sort_values(["unique_id", "ds"])
     out = []
     for _, t in tasks.iterrows():
         f = fc.loc[(fc["unique_id"] == t["unique_id"]) & (fc["ds"] >= t["launch_week_end"])]
         for H in map(int, str(t["horizons"]).split(",")):
             out.append({"unique_id": t["unique_id"], "horizon_weeks": H,
-                        "forecast_units": float(f["ColdStart"].iloc[:H].sum()) if len(f) >= H else np.nan})
+                        "forecast_units": float(f[column].iloc[:H].sum()) if len(f) >= H else np.nan})
     return pd.DataFrame(out)
 
 
@@ -94,6 +94,8 @@ def main():
     ap.add_argument("--protocol", choices=["frozen", "rolling"], required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--extra", default="", help="extra demandcast flags, space separated")
+    ap.add_argument("--column", default="ColdStart",
+                    help="forecast column scored (TextRegressor with --extra '--text-regressor DIR')")
     a = ap.parse_args()
     task, out = Path(a.task), Path(a.out)
     tasks = pd.read_csv(task / "tasks.csv", dtype={"unique_id": str, "horizons": str},
@@ -105,7 +107,7 @@ def main():
         last = cs.last_complete_sunday(sp["frozen_cut"])
         hist = history(wk, last)
         fc, s = run_cli(a.bin, hist, catalog(products, hist["unique_id"].unique(), tasks), out / "frozen", 8, extra)
-        fcs.append(totals(fc, tasks))
+        fcs.append(totals(fc, tasks, a.column))
         secs += s
     else:
         for w1, grp in tasks.groupby("launch_week_end"):
@@ -113,14 +115,14 @@ def main():
             hist = history(wk, last)
             fc, s = run_cli(a.bin, hist, catalog(products, hist["unique_id"].unique(), grp),
                             out / f"rolling_{w1.date()}", 8, extra)
-            fcs.append(totals(fc, grp))
+            fcs.append(totals(fc, grp, a.column))
             secs += s
     f = pd.concat(fcs, ignore_index=True)
-    f.to_csv(out / f"forecasts.{a.protocol}.csv", index=False)
+    f.to_csv(out / f"forecasts.{a.protocol}.{a.column}.csv", index=False)
     act = pd.read_csv(task / "actuals.csv", dtype={"unique_id": str})
     res = cs.score(act, f)
     res["time_s"] = secs
-    (out / f"score.{a.protocol}.json").write_text(json.dumps(res, indent=1))
+    (out / f"score.{a.protocol}.{a.column}.json").write_text(json.dumps(res, indent=1))
     print(json.dumps(res, indent=1))
 
 

@@ -35,6 +35,11 @@ pub struct ColdStartArgs {
     /// Number of analogues listed per new product.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub show_analogues: usize,
+    /// A text regressor from `demandcast finetune-text`: new products also get
+    /// its forecast (column `TextRegressor`: its launch total, spread over the
+    /// periods as the analogue forecast is).
+    #[arg(long, value_name = "DIR")]
+    pub text_regressor: Option<PathBuf>,
 }
 
 /// `demandcast embed`.
@@ -103,6 +108,8 @@ pub struct ColdStartSettings {
     pub analogues_output: Option<PathBuf>,
     /// Analogues listed per product.
     pub show_analogues: usize,
+    /// Fine-tuned text regressor folder.
+    pub text_regressor: Option<PathBuf>,
 }
 
 /// Resolves the model folder and cache path.
@@ -180,6 +187,15 @@ pub fn cold_start(a: ColdStartArgs) -> Result<ColdStartSettings> {
         text: text_model(a.text)?,
         analogues_output: a.analogues_output,
         show_analogues: a.show_analogues,
+        text_regressor: match a.text_regressor {
+            Some(d) if !d.join("regressor.json").is_file() => {
+                return Err(UsageError::err(
+                    format!("--text-regressor {}: no regressor.json there", d.display()),
+                    Some("train one first: demandcast finetune-text --input ... --catalog ... --output DIR"),
+                ))
+            }
+            d => d,
+        },
     })
 }
 

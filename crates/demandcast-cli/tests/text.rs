@@ -440,3 +440,105 @@ fn tsfm_fine_tuned_with_text_reads_the_catalogue() {
     let diff: f64 = with.iter().zip(&without).map(|(a, b)| (a - b).abs()).sum();
     assert!(diff > 1e-6, "texts changed nothing: {with:?}");
 }
+
+/// Twelve products with history (mugs sell ~100 a week, cushions ~5), all
+/// launched inside the data, and two new ones.
+fn regression_fixture(dir: &Path) {
+    let weeks = chrono_like_weeks();
+    let colours = ["RED", "BLUE", "GREEN", "PINK", "GREY", "GOLD"];
+    let mut h = String::from("unique_id,ds,y\n");
+    let mut cat = String::from("unique_id,description,launch_date,launch_price\n");
+    for (i, c) in colours.iter().enumerate() {
+        for (kind, name, level, price) in [
+            ("m", "ENAMEL COFFEE MUG", 100.0, 2.0),
+            ("c", "VELVET CUSHION COVER", 5.0, 8.0),
+        ] {
+            let id = format!("{kind}{i}");
+            // launched in week 6 + i, so that every launch is observed
+            for (w, ds) in weeks.iter().enumerate().skip(6 + i) {
+                h.push_str(&format!("{id},{ds},{}\n", level + (w % 3) as f64));
+            }
+            cat.push_str(&format!("{id},{c} {name},,{price}\n"));
+        }
+    }
+    cat.push_str(
+        "new_mug,ORANGE ENAMEL COFFEE MUG,,2.0\nnew_cushion,ORANGE VELVET CUSHION COVER,,8.0\n",
+    );
+    std::fs::write(dir.join("h.csv"), h).unwrap();
+    std::fs::write(dir.join("cat.csv"), cat).unwrap();
+}
+
+#[test]
+fn a_fine_tuned_text_regressor_forecasts_new_products() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    regression_fixture(dir);
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let (h, cat, reg, o) = (path("h.csv"), path("cat.csv"), path("reg"), path("f.csv"));
+    let err = run(
+        dir,
+        &[
+            "finetune-text",
+            "--input",
+            &h,
+            "--catalog",
+            &cat,
+            "--mode",
+            "head",
+            "--horizon",
+            "4",
+            "--epochs",
+            "30",
+            "--patience",
+            "30",
+            "--validation",
+            "0.2",
+            "--threads",
+            "1",
+            "--output",
+            &reg,
+        ],
+    );
+    assert!(err.contains("wrote the fine-tuned regressor"), "{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("reg/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["horizon"], 4);
+    assert!(report["median_price"].as_f64().unwrap() > 0.0);
+
+    let err = forecast3(
+        dir,
+        &h,
+        &o,
+        "naive",
+        &["--catalog", &cat, "--text-regressor", &reg],
+    );
+    assert!(err.contains("text regressor"), "{err}");
+    // the new products' rows: ColdStart and TextRegressor side by side
+    let mut rd = csv::Reader::from_path(&o).unwrap();
+    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let col = |n: &str| head.iter().position(|c| c == n).unwrap();
+    let (cs, tr) = (col("ColdStart"), col("TextRegressor"));
+    let mut by_id: std::collections::HashMap<String, Vec<(f64, f64)>> = Default::default();
+    for r in rd.records().map(Result::unwrap) {
+        if r[0].starts_with("new_") {
+            by_id
+                .entry(r[0].to_string())
+                .or_default()
+                .push((r[cs].parse().unwrap(), r[tr].parse().unwrap()));
+        }
+    }
+    assert_eq!(by_id.len(), 2);
+    for rows in by_id.values() {
+        assert_eq!(rows.len(), 3);
+        // the regressor's curve has the analogue curve's shape
+        let ratio = rows[0].1 / rows[0].0;
+        for (a, r) in rows {
+            assert!(r.is_finite() && *r >= 0.0);
+            assert!((r / a - ratio).abs() < 1e-6 * ratio.max(1.0), "{rows:?}");
+        }
+    }
+    // the text decides: the mug's launch is forecast above the cushion's
+    let total = |id: &str| by_id[id].iter().map(|(_, r)| r).sum::<f64>();
+    assert!(total("new_mug") > 2.0 * total("new_cushion"), "{by_id:?}");
+}

@@ -16,20 +16,21 @@ pub const MODEL_NAME: &str = "ColdStart";
 
 /// Forecasts the catalogue products that have no history, `horizon` periods
 /// from each one's launch (its `launch_date`, else the first forecast step).
-/// `None` when every catalogue product has history.
+/// Nothing when every catalogue product has history; with
+/// `--text-regressor`, the regressor's forecasts too.
 pub fn run(
     panel: &Panel,
     catalog: &Catalog,
     emb: &LazyEmbeddings<'_>,
     s: &ForecastSettings,
     ui: &Ui,
-) -> Result<Option<PanelForecast>> {
+) -> Result<Vec<PanelForecast>> {
     let known: HashSet<&str> = panel.ids().iter().map(String::as_str).collect();
     let new: Vec<usize> = (0..catalog.len())
         .filter(|&i| !known.contains(catalog.ids[i].as_str()))
         .collect();
     if new.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let freq = panel.freq();
     let last = panel
@@ -100,7 +101,7 @@ pub fn run(
             path.display()
         ));
     }
-    Ok(Some(PanelForecast {
+    let analogue = PanelForecast {
         model: MODEL_NAME.to_string(),
         freq,
         ids,
@@ -108,7 +109,22 @@ pub fn run(
         levels: Vec::new(),
         series,
         notes: Vec::new(),
-    }))
+    };
+    let mut out = Vec::with_capacity(2);
+    if let Some(dir) = &s.cold_start.text_regressor {
+        let rows: Vec<usize> = new.clone();
+        out.push(crate::commands::text_regressor::forecast(
+            dir,
+            catalog,
+            &rows,
+            &analogue,
+            &s.cold_start.text,
+            crate::text_args::threads(s.models.threads),
+            ui,
+        )?);
+    }
+    out.insert(0, analogue);
+    Ok(out)
 }
 
 fn report_backtest(f: &FittedColdStart, ui: &Ui) {

@@ -103,6 +103,7 @@ pub fn run(a: FinetuneTextArgs, ui: &Ui) -> Result<ExitCode> {
         "mode": format!("{:?}", a.mode),
         "examples": examples.len(),
         "horizon": a.horizon,
+        "median_price": median_price,
         "seconds": t0.elapsed().as_secs_f64(),
         "epochs": reports,
     });

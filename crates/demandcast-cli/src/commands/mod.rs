@@ -13,3 +13,4 @@ pub mod plan;
 pub mod pretrain;
 pub mod simulate;
 pub mod text_features;
+pub mod text_regressor;
