@@ -161,6 +161,11 @@ pub struct ModelArgs {
     /// Fine-tuned adapter directory for `tsfm` (from `demandcast finetune`).
     #[arg(long, value_name = "DIR")]
     pub adapter: Option<std::path::PathBuf>,
+    /// One `lightgbm` model per group of these static columns (e.g. store_id or
+    /// store_id,cat_id), as the M5 winners trained per store; the same as
+    /// `lightgbm:group_by=store_id+cat_id`, for every lightgbm that sets none.
+    #[arg(long, value_name = "COLUMNS")]
+    pub group_by: Option<String>,
 }
 
 /// `demandcast forecast`.

@@ -349,6 +349,44 @@ pub fn input(a: InputArgs) -> Result<InputSettings> {
     })
 }
 
+/// `--group-by a,b`: `group_by=a+b` for every `lightgbm` that sets no group of its own.
+fn group_by(specs: &mut [ModelSpec], cols: &str) -> Result<()> {
+    let joined = cols
+        .split([',', '+'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join("+");
+    if joined.is_empty() {
+        return Err(UsageError::err(
+            "--group-by needs static column names",
+            Some("e.g. --group-by store_id"),
+        ));
+    }
+    let mut any = false;
+    for s in specs.iter_mut() {
+        if let ModelSpec::LightGbm { params } = s {
+            any = true;
+            let has = params
+                .split(',')
+                .any(|p| p.trim_start().starts_with("group_by="));
+            if !has {
+                if !params.is_empty() {
+                    params.push(',');
+                }
+                params.push_str(&format!("group_by={joined}"));
+            }
+        }
+    }
+    if !any {
+        return Err(UsageError::err(
+            format!("--group-by {cols}: only lightgbm trains per group, and --models lists none"),
+            Some("add lightgbm to --models"),
+        ));
+    }
+    Ok(())
+}
+
 fn models(a: ModelArgs) -> Result<ModelSettings> {
     let mut specs = ModelSpec::parse_list(&a.models)?;
     if let Some(dir) = &a.adapter {
@@ -364,6 +402,9 @@ fn models(a: ModelArgs) -> Result<ModelSettings> {
                 adapter.get_or_insert_with(|| dir.display().to_string());
             }
         }
+    }
+    if let Some(cols) = &a.group_by {
+        group_by(&mut specs, cols)?;
     }
     let levels = if a.levels.trim().eq_ignore_ascii_case("none") || a.levels.trim().is_empty() {
         Vec::new()

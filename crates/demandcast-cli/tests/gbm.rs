@@ -279,6 +279,66 @@ fn a_blend_is_the_mean_of_its_recursive_and_direct_models() {
 }
 
 #[test]
+fn group_by_flag_trains_one_model_per_store_as_the_parameter_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let future = data("frat_small_future.csv");
+    // the fixture's store numbers as text ("s15765"), so that they are a
+    // static attribute and not a numeric covariate
+    let text = std::fs::read_to_string(data("frat_small.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let col = header.split(',').position(|c| c == "store_id").unwrap();
+    let mut csv = format!("{header}\n");
+    for l in lines {
+        let mut v: Vec<String> = l.split(',').map(String::from).collect();
+        v[col] = format!("s{}", v[col]);
+        csv.push_str(&v.join(","));
+        csv.push('\n');
+    }
+    let input = dir.path().join("stores.csv");
+    std::fs::write(&input, csv).unwrap();
+    let out = forecast_variants(dir.path(), &input, &future, &["", ",group_by=store_id"]);
+    let (whole, param) = (&out[0], &out[1]);
+    let path = dir.path().join("flag.csv");
+    let mut args = vec!["forecast"];
+    args.extend(common(s(&input), s(&future)));
+    args.extend([
+        "--models",
+        MODEL,
+        "--levels",
+        "none",
+        "--group-by",
+        "store_id",
+    ]);
+    args.extend(["--output", s(&path)]);
+    run(&args);
+    let flag = read_csv(&path).1;
+    assert_eq!(flag.len(), 10 * 13);
+    let mut differ = 0;
+    for k in flag.keys() {
+        assert_eq!(value(&flag, k), value(param, k), "{k:?}");
+        differ += usize::from((value(param, k) - value(whole, k)).abs() > 1e-6);
+    }
+    assert!(differ > 10, "per-store models are other models: {differ}");
+    // only lightgbm trains per group
+    let o = Command::new(env!("CARGO_BIN_EXE_demandcast"))
+        .args([
+            "forecast",
+            "--input",
+            s(&input),
+            "--horizon",
+            "13",
+            "--models",
+            "naive",
+        ])
+        .args(["--group-by", "store_id", "--output", s(&path)])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only lightgbm trains per group"));
+}
+
+#[test]
 fn sampled_paths_are_reproducible_and_change_only_the_recursion() {
     let dir = tempfile::tempdir().unwrap();
     let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
