@@ -293,6 +293,7 @@ pub fn finetune(
                 VarBuilder::from_tensors(base, DType::F32, &dev),
                 Some((VarBuilder::from_varmap(&varmap, DType::F32, &dev), spec)),
             )?;
+            crate::nn::reseed(&varmap, opts.train.seed)?;
             let data = varmap
                 .data()
                 .lock()

@@ -194,6 +194,7 @@ pub fn pretrain(
         VarBuilder::from_varmap(&varmap, DType::F32, &dev),
         None,
     )?;
+    crate::nn::reseed(&varmap, cfg.train.seed)?;
     let vars: Vec<(String, Var)> = {
         let d = varmap
             .data()
