@@ -84,6 +84,26 @@ pub struct TextModelSettings {
     pub batch_size: usize,
 }
 
+impl TextModelSettings {
+    /// The sentence encoder of this folder, with `threads` threads.
+    ///
+    /// # Errors
+    /// Missing or unreadable model files, naming the folder.
+    pub fn encoder(&self, threads: usize) -> Result<demandcast_text::TextEncoder> {
+        let o = demandcast_text::EncoderOptions {
+            threads,
+            batch_size: self.batch_size,
+            ..Default::default()
+        };
+        demandcast_text::TextEncoder::load(&self.model_dir, o).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot load the text encoder in {}: {e}",
+                self.model_dir.display()
+            )
+        })
+    }
+}
+
 /// Resolved `embed`.
 #[derive(Debug, Clone)]
 pub struct EmbedSettings {

@@ -5,7 +5,7 @@ use crate::text_args::TextModelSettings;
 use crate::ui::Ui;
 use anyhow::{Context, Result};
 use demandcast::core::{Catalog, Progress};
-use demandcast_text::{EmbeddingCache, EncoderOptions, TextEncoder};
+use demandcast_text::EmbeddingCache;
 use std::time::Instant;
 
 /// A catalogue's embeddings, one per row.
@@ -63,15 +63,7 @@ pub fn embed_catalog(
     threads: usize,
     ui: &Ui,
 ) -> Result<EmbeddedCatalog> {
-    let encoder = TextEncoder::load(
-        &s.model_dir,
-        EncoderOptions {
-            threads,
-            batch_size: s.batch_size,
-            ..Default::default()
-        },
-    )
-    .context("cannot load the text encoder")?;
+    let encoder = s.encoder(threads)?;
     let mut cache = EmbeddingCache::open(&s.cache)
         .with_context(|| format!("cannot open the embedding cache {}", s.cache.display()))?;
     let texts: Vec<&str> = catalog.text.iter().map(String::as_str).collect();

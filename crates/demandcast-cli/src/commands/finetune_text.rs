@@ -10,7 +10,6 @@ use demandcast::data::load_catalog;
 use demandcast_text::bert::LoraConfig;
 use demandcast_text::coldstart::{launch_targets, ColdStartOptions};
 use demandcast_text::finetune::{finetune, Example, FinetuneMode, FinetuneOptions};
-use demandcast_text::{EncoderOptions, TextEncoder};
 use std::process::ExitCode;
 
 /// Runs the command.
@@ -73,14 +72,7 @@ pub fn run(a: FinetuneTextArgs, ui: &Ui) -> Result<ExitCode> {
         max_steps: a.max_steps,
         ..Default::default()
     };
-    let encoder = TextEncoder::load(
-        &text.model_dir,
-        EncoderOptions {
-            threads,
-            batch_size: text.batch_size,
-            ..Default::default()
-        },
-    )?;
+    let encoder = text.encoder(threads)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

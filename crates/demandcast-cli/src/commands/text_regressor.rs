@@ -10,7 +10,6 @@ use crate::ui::Ui;
 use anyhow::{Context, Result};
 use demandcast::core::{Catalog, Forecast, PanelForecast};
 use demandcast_text::finetune::{Example, TextRegressor};
-use demandcast_text::{EncoderOptions, TextEncoder};
 use std::path::Path;
 
 /// Output column of the regressor's forecasts.
@@ -63,14 +62,7 @@ pub fn forecast(
         p.sort_by(f64::total_cmp);
         p.get(p.len() / 2).copied().unwrap_or(1.0)
     });
-    let enc = TextEncoder::load(
-        &text.model_dir,
-        EncoderOptions {
-            threads,
-            batch_size: text.batch_size,
-            ..Default::default()
-        },
-    )?;
+    let enc = text.encoder(threads)?;
     let reg = TextRegressor::load(&text.model_dir, dir)?;
     let examples: Vec<Example> = rows
         .iter()
