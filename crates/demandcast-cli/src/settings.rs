@@ -16,6 +16,7 @@ use demandcast::data::{
     m5::M5Options, CovariateSelection, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy,
     NegativePolicy,
 };
+use demandcast::gbm::GbmParams;
 use demandcast::{BuildOptions, ModelSpec};
 use std::path::{Path, PathBuf};
 
@@ -367,10 +368,8 @@ fn group_by(specs: &mut [ModelSpec], cols: &str) -> Result<()> {
     for s in specs.iter_mut() {
         if let ModelSpec::LightGbm { params } = s {
             any = true;
-            let has = params
-                .split(',')
-                .any(|p| p.trim_start().starts_with("group_by="));
-            if !has {
+            // a bad parameter is reported by the model check that follows
+            if GbmParams::parse(params).is_ok_and(|p| p.group_by.is_empty()) {
                 if !params.is_empty() {
                     params.push(',');
                 }

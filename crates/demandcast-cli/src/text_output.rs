@@ -42,6 +42,11 @@ impl<'a> LazyEmbeddings<'a> {
         }
     }
 
+    /// The catalogue whose texts these are.
+    pub fn catalog(&self) -> &'a Catalog {
+        self.catalog
+    }
+
     /// The embeddings, computed by [`embed_catalog`] on the first call.
     ///
     /// # Errors

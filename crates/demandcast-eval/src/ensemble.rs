@@ -275,22 +275,26 @@ impl Ensemble {
     }
 
     /// The internal backtest's windows: the most, up to `n_windows` (and at
-    /// least one), whose every window has a series to score.
+    /// least one), whose every window has a series to score. Fewer windows
+    /// are the latest of the planned ones, so one plan tells: the run of
+    /// scorable windows that ends at the latest cutoff.
     fn windows_for(&self, train: &Panel, notes: &mut Vec<String>) -> Result<usize> {
         let cfg = &self.config;
-        for n in (1..=cfg.n_windows).rev() {
-            let p = plan(train, &CvConfig::new(cfg.h, n))?;
-            if p.eligible.iter().all(|e| !e.is_empty()) || n == 1 {
-                if n < cfg.n_windows {
-                    notes.push(format!(
-                        "the history holds {n} of the {} backtest windows asked for; weights chosen on {n}",
-                        cfg.n_windows
-                    ));
-                }
-                return Ok(n);
-            }
+        let p = plan(train, &CvConfig::new(cfg.h, cfg.n_windows))?;
+        let n = p
+            .eligible
+            .iter()
+            .rev()
+            .take_while(|e| !e.is_empty())
+            .count()
+            .max(1);
+        if n < cfg.n_windows {
+            notes.push(format!(
+                "the history holds {n} of the {} backtest windows asked for; weights chosen on {n}",
+                cfg.n_windows
+            ));
         }
-        Ok(1)
+        Ok(n)
     }
 
     /// Fits the members with a positive weight in `report` (every member

@@ -103,7 +103,7 @@ pub enum ModelSpec {
         calibrate: Option<bool>,
     },
     /// The weighted mean of the other models of the list, weights chosen on
-    /// `windows` backtest windows (`None`: one) of the forecast horizon, or
+    /// `windows` backtest windows (`None`: three) of the forecast horizon, or
     /// equal weights without a backtest (`ensemble:equal`).
     Ensemble {
         #[serde(default)]

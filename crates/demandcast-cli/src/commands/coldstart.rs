@@ -110,21 +110,19 @@ pub fn run(
         series,
         notes: Vec::new(),
     };
-    let mut out = Vec::with_capacity(2);
-    if let Some(dir) = &s.cold_start.text_regressor {
-        let rows: Vec<usize> = new.clone();
-        out.push(crate::commands::text_regressor::forecast(
+    let regressor = match &s.cold_start.text_regressor {
+        Some(dir) => Some(crate::commands::text_regressor::forecast(
             dir,
             catalog,
-            &rows,
+            &new,
             &analogue,
             &s.cold_start.text,
             crate::text_args::threads(s.models.threads),
             ui,
-        )?);
-    }
-    out.insert(0, analogue);
-    Ok(out)
+        )?),
+        None => None,
+    };
+    Ok(std::iter::once(analogue).chain(regressor).collect())
 }
 
 fn report_backtest(f: &FittedColdStart, ui: &Ui) {

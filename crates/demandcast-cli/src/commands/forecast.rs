@@ -36,19 +36,11 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     let emb = catalog
         .as_ref()
         .map(|c| LazyEmbeddings::new(c, &s.cold_start.text, threads, ui));
-    let (panel, future) = match (&catalog, &emb) {
-        (Some(c), Some(e)) => match projection(s, &panel, c, e, ui)? {
-            Some(p) => text_features::apply(panel, future, c, e.get()?, &p, s.horizon)?,
-            None => (panel, future),
-        },
-        _ => {
-            if let Some(dir) = &s.model_dir {
-                if let Some(p) = text_features::load_projection(dir)? {
-                    return Err(needs_catalog(dir, p.components.len()));
-                }
-            }
-            (panel, future)
+    let (panel, future) = match (projection(s, &panel, emb.as_ref(), ui)?, &catalog, &emb) {
+        (Some(p), Some(c), Some(e)) => {
+            text_features::apply(panel, future, c, e.get()?, &p, s.horizon)?
         }
+        _ => (panel, future),
     };
     if s.model_dir.is_some() || s.explain.is_some() {
         return crate::gbm_cli::run_forecast(s, ui, panel, future.as_ref());
@@ -168,19 +160,20 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
 }
 
 /// The text projection of the run: the one saved with `--model-dir`'s
-/// model, else one fitted now for `--text-features K`, else none.
+/// model, else one fitted now for `--text-features K` (which the settings
+/// only accept with `--catalog`), else none. `emb` is the catalogue's.
 fn projection(
     s: &ForecastSettings,
     panel: &Panel,
-    catalog: &demandcast::core::Catalog,
-    emb: &LazyEmbeddings<'_>,
+    emb: Option<&LazyEmbeddings<'_>>,
     ui: &Ui,
 ) -> Result<Option<demandcast_text::TextProjection>> {
     let k = s.text_features;
-    match &s.model_dir {
-        Some(dir) => {
+    match (&s.model_dir, emb) {
+        (Some(dir), _) => {
             let saved = text_features::load_projection(dir)?;
             match &saved {
+                Some(p) if emb.is_none() => Err(needs_catalog(dir, p.components.len())),
                 Some(p) if k > 0 && p.components.len() != k => Err(UsageError::err(
                     format!(
                         "--text-features {k}: the model in {} was fitted with {} text features",
@@ -199,14 +192,14 @@ fn projection(
                 _ => Ok(saved),
             }
         }
-        None if k > 0 => Ok(Some(text_features::fit_projection(
+        (None, Some(e)) if k > 0 => Ok(Some(text_features::fit_projection(
             panel,
-            catalog,
-            emb.get()?,
+            e.catalog(),
+            e.get()?,
             k,
             ui,
         )?)),
-        None => Ok(None),
+        _ => Ok(None),
     }
 }
 

@@ -18,7 +18,8 @@ pub const MODEL_NAME: &str = "TextRegressor";
 /// What `finetune-text` recorded beside the weights.
 struct Meta {
     horizon: usize,
-    median_price: Option<f64>,
+    /// The price given to products without a launch price in training.
+    median_price: f64,
 }
 
 fn read_meta(dir: &Path) -> Result<Meta> {
@@ -31,9 +32,13 @@ fn read_meta(dir: &Path) -> Result<Meta> {
         .as_u64()
         .filter(|h| *h > 0)
         .with_context(|| format!("{}: no launch horizon", path.display()))?;
+    let median_price = v["median_price"]
+        .as_f64()
+        .filter(|p| *p > 0.0)
+        .with_context(|| format!("{}: no median launch price", path.display()))?;
     Ok(Meta {
         horizon: horizon as usize,
-        median_price: v["median_price"].as_f64().filter(|p| *p > 0.0),
+        median_price,
     })
 }
 
@@ -52,16 +57,6 @@ pub fn forecast(
     ui: &Ui,
 ) -> Result<PanelForecast> {
     let meta = read_meta(dir)?;
-    // Products without a launch price get the training median, as in training.
-    let median = meta.median_price.unwrap_or_else(|| {
-        let mut p: Vec<f64> = rows
-            .iter()
-            .filter_map(|&r| catalog.launch_price[r])
-            .filter(|p| *p > 0.0)
-            .collect();
-        p.sort_by(f64::total_cmp);
-        p.get(p.len() / 2).copied().unwrap_or(1.0)
-    });
     let enc = text.encoder(threads)?;
     let reg = TextRegressor::load(&text.model_dir, dir)?;
     let examples: Vec<Example> = rows
@@ -70,7 +65,8 @@ pub fn forecast(
             text: catalog.text[r].clone(),
             extra: vec![catalog.launch_price[r]
                 .filter(|p| *p > 0.0)
-                .unwrap_or(median)
+                // as in training: the training median when there is none
+                .unwrap_or(meta.median_price)
                 .ln() as f32],
             target: 0.0,
         })
