@@ -164,6 +164,8 @@ pub struct ModelArgs {
     /// One `lightgbm` model per group of these static columns (e.g. store_id or
     /// store_id,cat_id), as the M5 winners trained per store; the same as
     /// `lightgbm:group_by=store_id+cat_id`, for every lightgbm that sets none.
+    /// Groupings joined by / are averaged: global/store_id averages a
+    /// whole-panel model with the per-store ones.
     #[arg(long, value_name = "COLUMNS")]
     pub group_by: Option<String>,
 }

@@ -350,14 +350,21 @@ pub fn input(a: InputArgs) -> Result<InputSettings> {
     })
 }
 
-/// `--group-by a,b`: `group_by=a+b` for every `lightgbm` that sets no group of its own.
+/// `--group-by a,b`: `group_by=a+b` for every `lightgbm` that sets no group
+/// of its own (`--group-by global/store_id`: several groupings, averaged).
 fn group_by(specs: &mut [ModelSpec], cols: &str) -> Result<()> {
     let joined = cols
-        .split([',', '+'])
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
+        .split('/')
+        .map(|grouping| {
+            grouping
+                .split([',', '+'])
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join("+")
+        })
         .collect::<Vec<_>>()
-        .join("+");
+        .join("/");
     if joined.is_empty() {
         return Err(UsageError::err(
             "--group-by needs static column names",
@@ -369,7 +376,7 @@ fn group_by(specs: &mut [ModelSpec], cols: &str) -> Result<()> {
         if let ModelSpec::LightGbm { params } = s {
             any = true;
             // a bad parameter is reported by the model check that follows
-            if GbmParams::parse(params).is_ok_and(|p| p.group_by.is_empty()) {
+            if GbmParams::parse(params).is_ok_and(|p| p.groupings() == [&[] as &[String]]) {
                 if !params.is_empty() {
                     params.push(',');
                 }

@@ -278,12 +278,9 @@ fn a_blend_is_the_mean_of_its_recursive_and_direct_models() {
     );
 }
 
-#[test]
-fn group_by_flag_trains_one_model_per_store_as_the_parameter_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let future = data("frat_small_future.csv");
-    // the fixture's store numbers as text ("s15765"), so that they are a
-    // static attribute and not a numeric covariate
+/// The fixture with its store numbers as text ("s15765"), so that they are
+/// a static attribute and not a numeric covariate, written into `dir`.
+fn stores_as_text(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(data("frat_small.csv")).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
@@ -295,8 +292,16 @@ fn group_by_flag_trains_one_model_per_store_as_the_parameter_does() {
         csv.push_str(&v.join(","));
         csv.push('\n');
     }
-    let input = dir.path().join("stores.csv");
+    let input = dir.join("stores.csv");
     std::fs::write(&input, csv).unwrap();
+    input
+}
+
+#[test]
+fn group_by_flag_trains_one_model_per_store_as_the_parameter_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let future = data("frat_small_future.csv");
+    let input = stores_as_text(dir.path());
     let out = forecast_variants(dir.path(), &input, &future, &["", ",group_by=store_id"]);
     let (whole, param) = (&out[0], &out[1]);
     let path = dir.path().join("flag.csv");
@@ -336,6 +341,81 @@ fn group_by_flag_trains_one_model_per_store_as_the_parameter_does() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("only lightgbm trains per group"));
+}
+
+#[test]
+fn groupings_average_the_whole_panel_and_the_per_store_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let future = data("frat_small_future.csv");
+    let input = stores_as_text(dir.path());
+    let out = forecast_variants(
+        dir.path(),
+        &input,
+        &future,
+        &["", ",group_by=store_id", ",group_by=global/store_id"],
+    );
+    let (whole, stores, both) = (&out[0], &out[1], &out[2]);
+    assert_eq!(both.len(), 10 * 13);
+    let mut differ = 0;
+    for k in both.keys() {
+        let mean = (value(whole, k) + value(stores, k)) / 2.0;
+        assert!(
+            (value(both, k) - mean).abs() < 1e-9 * mean.max(1.0),
+            "{k:?}: {} vs the mean of the two models {mean}",
+            value(both, k)
+        );
+        differ += usize::from((value(whole, k) - value(stores, k)).abs() > 1e-6);
+    }
+    assert!(differ > 10, "the two groupings are other models: {differ}");
+
+    // the flag, a saved model and the explanations carry the groupings
+    let model_dir = dir.path().join("model");
+    let mut fit = vec!["--quiet", "fit", "--input", s(&input), "--horizon", "13"];
+    fit.extend(["--models", MODEL, "--group-by", "global/store_id"]);
+    fit.extend([
+        "--levels",
+        "none",
+        "--threads",
+        "1",
+        "--save",
+        s(&model_dir),
+    ]);
+    run(&fit);
+    let (saved, explain) = (dir.path().join("saved.csv"), dir.path().join("ex.csv"));
+    let mut args = vec!["forecast"];
+    args.extend(common(s(&input), s(&future)));
+    args.extend(["--model-dir", s(&model_dir), "--levels", "none"]);
+    args.extend(["--output", s(&saved), "--explain", s(&explain)]);
+    run(&args);
+    let saved = read_csv(&saved).1;
+    for k in both.keys() {
+        assert_eq!(value(&saved, k), value(both, k), "{k:?}: saved model");
+    }
+    // averaged contributions still add up to the averaged raw score, and
+    // the averaged prediction is the forecast
+    let text = std::fs::read_to_string(&explain).unwrap();
+    let mut per: HashMap<(String, String), (f64, f64, f64)> = HashMap::new();
+    for l in text.lines().skip(1) {
+        let v: Vec<&str> = l.split(',').collect();
+        let e = per
+            .entry((v[0].trim_matches('"').into(), v[1].into()))
+            .or_insert((0.0, f64::NAN, f64::NAN));
+        let c: f64 = v[5].parse().unwrap();
+        match v[3] {
+            "raw_score" => e.1 = c,
+            "prediction" => e.2 = c,
+            _ => e.0 += c,
+        }
+    }
+    assert_eq!(per.len(), 10 * 13, "one explanation per series and step");
+    for (k, (sum, raw, pred)) in &per {
+        assert!((sum - raw).abs() < 1e-6, "{k:?}: {sum} vs raw {raw}");
+        let written = value(both, k);
+        assert!(
+            (written - pred).abs() < 1e-6 * pred.max(1.0),
+            "{k:?}: forecast {written} vs explained {pred}"
+        );
+    }
 }
 
 #[test]

@@ -67,6 +67,53 @@ fn group_key(panel: &Panel, group_by: &[String], i: usize) -> Result<String> {
     Ok(parts.join("|"))
 }
 
+/// The key of a group model: the group's key for the first grouping,
+/// prefixed by the grouping's index for the others (`1#CA_1`), so that a
+/// model of one grouping keeps the keys it always had.
+pub(crate) fn member_key(grouping: usize, key: &str) -> String {
+    if grouping == 0 {
+        key.to_string()
+    } else {
+        format!("{grouping}#{key}")
+    }
+}
+
+/// Explanation rows of several groupings merged into one per series and
+/// step: contributions, expected values, raw scores and predictions
+/// averaged (so they still add up), feature values of the first grouping.
+fn average_rows(rows: Vec<ExplainRow>) -> Vec<ExplainRow> {
+    let mut at: std::collections::HashMap<(usize, usize), usize> = Default::default();
+    let mut out: Vec<(ExplainRow, f64)> = Vec::new();
+    for r in rows {
+        match at.get(&(r.series, r.step)) {
+            Some(&k) => {
+                let (acc, count) = &mut out[k];
+                acc.contributions
+                    .iter_mut()
+                    .zip(&r.contributions)
+                    .for_each(|(a, c)| *a += c);
+                acc.expected += r.expected;
+                acc.raw += r.raw;
+                acc.prediction += r.prediction;
+                *count += 1.0;
+            }
+            None => {
+                at.insert((r.series, r.step), out.len());
+                out.push((r, 1.0));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut r, count)| {
+            r.contributions.iter_mut().for_each(|c| *c /= count);
+            r.expected /= count;
+            r.raw /= count;
+            r.prediction /= count;
+            r
+        })
+        .collect()
+}
+
 /// A fitted LightGBM model: predicts from the history it was fitted on (or,
 /// once loaded, the history it was given) and the known-future covariates.
 #[derive(Debug, Clone)]
@@ -359,20 +406,32 @@ impl GbmFitted {
         }
         let panel = &self.panel;
         let n = panel.n_series();
-        let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(h); n];
+        // the mean over the groupings' forecasts (one grouping: its own)
+        let groupings = self.params.groupings();
+        let ng = groupings.len() as f64;
+        let mut means: Vec<Vec<f64>> = vec![vec![0.0; h]; n];
         let nq = self.levels.len() * 2;
-        let mut qs: Vec<Vec<Vec<f64>>> = vec![vec![Vec::with_capacity(h); nq]; n];
+        let mut qs: Vec<Vec<Vec<f64>>> = vec![vec![vec![0.0; h]; nq]; n];
         let mut rows: Vec<ExplainRow> = Vec::new();
-        let groups = group_series(panel, &self.params.group_by)?;
         let fit_h = self.horizon.unwrap_or(h);
         let offsets = self.params.offsets(fit_h);
-        for (key, series) in &groups {
-            let g = self.groups.iter().find(|g| g.key == *key).ok_or_else(|| {
-                GbmError::Usage(format!(
-                    "series '{}' is in group '{key}', which the model was not trained on",
-                    panel.id(series[0])
-                ))
-            })?;
+        let mut groups = Vec::new();
+        for (gi, grouping) in groupings.iter().enumerate() {
+            for (key, series) in group_series(panel, grouping)? {
+                groups.push((member_key(gi, &key), key, series));
+            }
+        }
+        for (member, key, series) in &groups {
+            let g = self
+                .groups
+                .iter()
+                .find(|g| g.key == *member)
+                .ok_or_else(|| {
+                    GbmError::Usage(format!(
+                        "series '{}' is in group '{key}', which the model was not trained on",
+                        panel.id(series[0])
+                    ))
+                })?;
             // Boosters parsed once per run: [head][step][seed].
             let boosters: Vec<Vec<Vec<Booster>>> = g
                 .heads
@@ -396,7 +455,7 @@ impl GbmFitted {
             let n_paths = self.n_paths();
             let np = n_paths as f64;
             let noise = PathNoise::new(self.params.noise, series.iter().map(|&i| panel.series(i)));
-            let mut rng = StdRng::seed_from_u64(self.params.seed.wrapping_add(key_seed(key)));
+            let mut rng = StdRng::seed_from_u64(self.params.seed.wrapping_add(key_seed(member)));
             let mut point = vec![vec![0.0; series.len()]; h];
             let mut q = vec![vec![vec![0.0; series.len()]; boosters.len() - 1]; h];
             for path in 0..n_paths {
@@ -453,16 +512,19 @@ impl GbmFitted {
                     frame.push(&fed);
                 }
             }
-            for (p, qv) in point.iter().zip(&q) {
+            for (step, (p, qv)) in point.iter().zip(&q).enumerate() {
                 for (qi, v) in qv.iter().enumerate() {
                     for (j, &i) in series.iter().enumerate() {
-                        qs[i][qi].push(v[j]);
+                        qs[i][qi][step] += v[j] / ng;
                     }
                 }
                 for (j, &i) in series.iter().enumerate() {
-                    means[i].push(p[j]);
+                    means[i][step] += p[j] / ng;
                 }
             }
+        }
+        if groupings.len() > 1 {
+            rows = average_rows(rows);
         }
         let fc = self.assemble(means, qs, levels);
         let explain = explain.then(|| Explanation {

@@ -80,6 +80,12 @@ impl LightGbm {
     pub fn fit_gbm(&self, input: &Panel, progress: &dyn Progress) -> Result<GbmFitted> {
         let t0 = Instant::now();
         let p = &self.params;
+        if p.dad > 0 && p.groupings().len() > 1 {
+            return Err(GbmError::Usage(
+                "dad (training on rollouts) works with one grouping: drop dad or list one group_by"
+                    .into(),
+            ));
+        }
         let offsets = match (p.strategy, self.horizon) {
             (Strategy::Recursive, _) => p.offsets(1),
             (_, Some(h)) => p.offsets(h),
@@ -105,30 +111,36 @@ impl LightGbm {
         } else {
             Vec::new()
         };
-        let groups = crate::fitted::group_series(panel, &p.group_by)?;
+        let groupings = p.groupings();
         let mut quantiles: Vec<f64> = Vec::new();
         for l in &self.levels {
             quantiles.push(l.lo_quantile());
             quantiles.push(l.hi_quantile());
         }
-        let n_models = offsets.len() * (p.seeds + quantiles.len());
-        let mut out = Vec::with_capacity(groups.len());
-        for (key, series) in groups {
-            let span = tracing::info_span!("group", key = %key, series = series.len());
-            let _g = span.enter();
-            // The bar counts series: spread each group's series over its models.
-            let done = std::cell::Cell::new(0u64);
-            let (n, m) = (series.len() as u64, n_models as u64);
-            let report = || {
-                let d = done.get() + 1;
-                done.set(d);
-                progress.inc(n * d / m - n * (d - 1) / m);
-            };
-            let rollouts = extra.iter().filter(|(k, _)| *k == key).map(|(_, m)| m);
-            let heads = self.fit_group(
-                &features, panel, &series, &offsets, &quantiles, rollouts, &report,
-            )?;
-            out.push(GroupModel { key, heads });
+        // every series is fitted once per grouping
+        let n_models = offsets.len() * (p.seeds + quantiles.len()) * groupings.len();
+        let mut out = Vec::new();
+        for (gi, grouping) in groupings.iter().enumerate() {
+            for (key, series) in crate::fitted::group_series(panel, grouping)? {
+                let span = tracing::info_span!("group", key = %key, series = series.len());
+                let _g = span.enter();
+                // The bar counts series: spread each group's series over its models.
+                let done = std::cell::Cell::new(0u64);
+                let (n, m) = (series.len() as u64, n_models as u64);
+                let report = || {
+                    let d = done.get() + 1;
+                    done.set(d);
+                    progress.inc(n * d / m - n * (d - 1) / m);
+                };
+                let rollouts = extra.iter().filter(|(k, _)| *k == key).map(|(_, m)| m);
+                let heads = self.fit_group(
+                    &features, panel, &series, &offsets, &quantiles, rollouts, &report,
+                )?;
+                out.push(GroupModel {
+                    key: crate::fitted::member_key(gi, &key),
+                    heads,
+                });
+            }
         }
         tracing::info!(seconds = t0.elapsed().as_secs_f64(), "lightgbm fitted");
         let widen = match (p.calibrate && !self.levels.is_empty(), self.horizon) {

@@ -86,6 +86,13 @@ pub struct GbmParams {
     /// Train one model per value of these statics (`store_id`, or
     /// `store_id+cat_id`), as the M5 winners did; empty: one global model.
     pub group_by: Vec<String>,
+    /// Further groupings whose models are averaged with those of
+    /// `group_by` (`group_by=global/store_id`: a whole-panel model and one
+    /// model per store, each series forecast by both and the forecasts
+    /// averaged), the M5 winners' ensemble over groupings. Empty: `group_by`
+    /// alone. See [`GbmParams::groupings`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_groupings: Vec<Vec<String>>,
     /// Random seed of the first model.
     pub seed: u64,
     /// Models averaged, with seeds `seed, seed + 1, ...` (a small ensemble).
@@ -193,6 +200,7 @@ impl Default for GbmParams {
             lambda_l2: 0.1,
             early_stopping: 0,
             group_by: Vec::new(),
+            more_groupings: Vec::new(),
             seed: 0,
             seeds: 1,
             max_history: None,
@@ -216,9 +224,36 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (poisson, bootstrap), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false), exclude (covariate names or prefixes ending in *, joined by +)";
+group_by (statics joined by +; several groupings, whose models are averaged, joined by /, global for the whole panel), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (poisson, bootstrap), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false), exclude (covariate names or prefixes ending in *, joined by +)";
+
+/// A grouping as `group_by` writes it: statics joined by `+`, `global`
+/// for the whole panel.
+pub(crate) fn grouping_name(g: &[String]) -> String {
+    if g.is_empty() {
+        "global".to_string()
+    } else {
+        g.join("+")
+    }
+}
 
 impl GbmParams {
+    /// Every grouping whose models are averaged: `group_by` first, then
+    /// `more_groupings` (one entry, `group_by`, for a single grouping; an
+    /// empty grouping is the whole panel).
+    ///
+    /// ```
+    /// use demandcast_gbm::GbmParams;
+    /// let p = GbmParams::parse("group_by=global/store_id")?;
+    /// assert_eq!(p.groupings(), vec![&[][..], &["store_id".to_string()][..]]);
+    /// assert_eq!(p.to_string(), "group_by=global/store_id");
+    /// # Ok::<(), demandcast_gbm::GbmError>(())
+    /// ```
+    pub fn groupings(&self) -> Vec<&[String]> {
+        std::iter::once(self.group_by.as_slice())
+            .chain(self.more_groupings.iter().map(Vec::as_slice))
+            .collect()
+    }
+
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
     /// `objective=tweedie,power=1.2,rounds=300`); an empty string gives the defaults.
     ///
@@ -280,11 +315,27 @@ impl GbmParams {
                 "lambda_l2" | "reg_lambda" => p.lambda_l2 = num(0.0, 1e6)?,
                 "early_stopping" => p.early_stopping = int(0)?,
                 "group_by" => {
-                    p.group_by = v
-                        .split('+')
-                        .map(|g| g.trim().to_string())
-                        .filter(|g| !g.is_empty())
-                        .collect()
+                    let mut all = v.split('/').map(|grouping| {
+                        grouping
+                            .split('+')
+                            .map(str::trim)
+                            .filter(|g| !g.is_empty() && !g.eq_ignore_ascii_case("global"))
+                            .map(str::to_string)
+                            .collect::<Vec<String>>()
+                    });
+                    p.group_by = all.next().unwrap_or_default();
+                    p.more_groupings = all.collect();
+                    let groupings = p.groupings();
+                    if let Some(twice) = groupings
+                        .iter()
+                        .enumerate()
+                        .find_map(|(i, g)| groupings[..i].contains(g).then_some(g))
+                    {
+                        return Err(bad(&format!(
+                            "the grouping '{}' is listed twice",
+                            grouping_name(twice)
+                        )));
+                    }
                 }
                 "seed" => p.seed = v.parse().map_err(|_| bad("expected an integer"))?,
                 "seeds" => p.seeds = int(1)?,
@@ -495,7 +546,8 @@ impl fmt::Display for GbmParams {
             self.early_stopping.to_string(),
             d.early_stopping.to_string(),
         );
-        num("group_by", self.group_by.join("+"), String::new());
+        let groupings: Vec<String> = self.groupings().into_iter().map(grouping_name).collect();
+        num("group_by", groupings.join("/"), "global".to_string());
         num("seed", self.seed.to_string(), d.seed.to_string());
         num("seeds", self.seeds.to_string(), d.seeds.to_string());
         let opt = |o: Option<usize>| o.map(|v| v.to_string()).unwrap_or_default();
@@ -640,6 +692,29 @@ mod tests {
     }
 
     #[test]
+    fn groupings_are_listed_with_slashes() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let one = GbmParams::parse("group_by=store_id+cat_id")?;
+        assert_eq!(one.groupings(), vec![&["store_id", "cat_id"][..]]);
+        assert!(one.more_groupings.is_empty());
+        let p = GbmParams::parse("group_by=global/store_id/store_id+cat_id")?;
+        let want: Vec<Vec<String>> = vec![
+            vec![],
+            vec!["store_id".into()],
+            vec!["store_id".into(), "cat_id".into()],
+        ];
+        assert_eq!(
+            p.groupings(),
+            want.iter().map(Vec::as_slice).collect::<Vec<_>>()
+        );
+        assert_eq!(p.to_string(), "group_by=global/store_id/store_id+cat_id");
+        assert_eq!(GbmParams::parse(&p.to_string())?, p);
+        // the default is one global model, not written out
+        assert_eq!(GbmParams::parse("group_by=global")?, GbmParams::default());
+        assert_eq!(GbmParams::default().to_string(), "");
+        Ok(())
+    }
+
+    #[test]
     fn rejects_bad_input() {
         for bad in [
             "objective=huber",
@@ -657,6 +732,8 @@ mod tests {
             "stds=1",
             "calendar=",
             "categorical=maybe",
+            "group_by=store_id/global/store_id",
+            "group_by=global/global",
         ] {
             assert!(GbmParams::parse(bad).is_err(), "{bad}");
         }
