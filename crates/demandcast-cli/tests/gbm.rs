@@ -175,6 +175,30 @@ fn saved_model_forecasts_like_fit_and_forecast_categoricals() {
     saved_model_forecasts_like_fit_and_forecast(&format!("{MODEL},categorical=true"));
 }
 
+/// An explanation CSV per (unique_id, ds): the sum of the expected value
+/// and the contributions, the raw score, the prediction, and whether a
+/// `price` contribution is listed.
+fn explained(p: &Path) -> HashMap<(String, String), (f64, f64, f64, bool)> {
+    let text = std::fs::read_to_string(p).unwrap();
+    let mut per: HashMap<(String, String), (f64, f64, f64, bool)> = HashMap::new();
+    for l in text.lines().skip(1) {
+        let v: Vec<&str> = l.split(',').collect();
+        let e = per
+            .entry((v[0].into(), v[1].into()))
+            .or_insert((0.0, f64::NAN, f64::NAN, false));
+        let c: f64 = v[5].parse().unwrap();
+        match v[3] {
+            "raw_score" => e.1 = c,
+            "prediction" => e.2 = c,
+            f => {
+                e.0 += c;
+                e.3 |= f == "price";
+            }
+        }
+    }
+    per
+}
+
 #[test]
 fn explanations_add_up_and_a_price_cut_raises_the_forecast() {
     let dir = tempfile::tempdir().unwrap();
@@ -212,23 +236,7 @@ fn explanations_add_up_and_a_price_cut_raises_the_forecast() {
     );
 
     // contributions + expected value = raw score; exp(raw) = forecast (Tweedie: log link)
-    let text = std::fs::read_to_string(&explain).unwrap();
-    let mut per: HashMap<(String, String), (f64, f64, f64, bool)> = HashMap::new();
-    for l in text.lines().skip(1) {
-        let v: Vec<&str> = l.split(',').collect();
-        let e = per
-            .entry((v[0].into(), v[1].into()))
-            .or_insert((0.0, f64::NAN, f64::NAN, false));
-        let c: f64 = v[5].parse().unwrap();
-        match v[3] {
-            "raw_score" => e.1 = c,
-            "prediction" => e.2 = c,
-            f => {
-                e.0 += c;
-                e.3 |= f == "price";
-            }
-        }
-    }
+    let per = explained(&explain);
     assert_eq!(per.len(), 10 * 13);
     let (_, fc) = read_csv(&base);
     for (k, (sum, raw, pred, has_price)) in &per {
@@ -260,22 +268,30 @@ fn a_blend_is_the_mean_of_its_recursive_and_direct_models() {
         &future,
         &["", ",strategy=direct,block=7", ",strategy=blend,block=7"],
     );
-    let (rec, direct, blend) = (&out[0], &out[1], &out[2]);
-    assert_eq!(blend.len(), 10 * 13);
-    let mut differ = 0;
-    for k in blend.keys() {
-        let (r, d, b) = (value(rec, k), value(direct, k), value(blend, k));
-        differ += usize::from((r - d).abs() > 1e-3);
-        assert!(
-            (b - (r + d) / 2.0).abs() < 1e-4 * b.max(1.0),
-            "{k:?}: blend {b} vs recursive {r} and direct {d}"
-        );
-    }
+    let differ = mean_of_the_first_two(&out, 1e-4);
     // two blocks of 7 weeks: the direct models are other models
     assert!(
         differ > 10,
         "direct and recursive forecasts differ: {differ}"
     );
+}
+
+/// Asserts that the third forecast of `out` is the mean of the first two
+/// (to `tol`, relative) on all 10 x 13 rows; returns on how many rows the
+/// first two differ.
+fn mean_of_the_first_two(out: &[Rows], tol: f64) -> usize {
+    let (a, b, mean) = (&out[0], &out[1], &out[2]);
+    assert_eq!(mean.len(), 10 * 13);
+    let mut differ = 0;
+    for k in mean.keys() {
+        let (x, y, m) = (value(a, k), value(b, k), value(mean, k));
+        differ += usize::from((x - y).abs() > 1e-3);
+        assert!(
+            (m - (x + y) / 2.0).abs() < tol * m.max(1.0),
+            "{k:?}: {m} vs the mean of {x} and {y}"
+        );
+    }
+    differ
 }
 
 /// The fixture with its store numbers as text ("s15765"), so that they are
@@ -354,19 +370,9 @@ fn groupings_average_the_whole_panel_and_the_per_store_models() {
         &future,
         &["", ",group_by=store_id", ",group_by=global/store_id"],
     );
-    let (whole, stores, both) = (&out[0], &out[1], &out[2]);
-    assert_eq!(both.len(), 10 * 13);
-    let mut differ = 0;
-    for k in both.keys() {
-        let mean = (value(whole, k) + value(stores, k)) / 2.0;
-        assert!(
-            (value(both, k) - mean).abs() < 1e-9 * mean.max(1.0),
-            "{k:?}: {} vs the mean of the two models {mean}",
-            value(both, k)
-        );
-        differ += usize::from((value(whole, k) - value(stores, k)).abs() > 1e-6);
-    }
+    let differ = mean_of_the_first_two(&out, 1e-9);
     assert!(differ > 10, "the two groupings are other models: {differ}");
+    let both = &out[2];
 
     // the flag, a saved model and the explanations carry the groupings
     let model_dir = dir.path().join("model");
@@ -393,22 +399,9 @@ fn groupings_average_the_whole_panel_and_the_per_store_models() {
     }
     // averaged contributions still add up to the averaged raw score, and
     // the averaged prediction is the forecast
-    let text = std::fs::read_to_string(&explain).unwrap();
-    let mut per: HashMap<(String, String), (f64, f64, f64)> = HashMap::new();
-    for l in text.lines().skip(1) {
-        let v: Vec<&str> = l.split(',').collect();
-        let e = per
-            .entry((v[0].trim_matches('"').into(), v[1].into()))
-            .or_insert((0.0, f64::NAN, f64::NAN));
-        let c: f64 = v[5].parse().unwrap();
-        match v[3] {
-            "raw_score" => e.1 = c,
-            "prediction" => e.2 = c,
-            _ => e.0 += c,
-        }
-    }
+    let per = explained(&explain);
     assert_eq!(per.len(), 10 * 13, "one explanation per series and step");
-    for (k, (sum, raw, pred)) in &per {
+    for (k, (sum, raw, pred, _)) in &per {
         assert!((sum - raw).abs() < 1e-6, "{k:?}: {sum} vs raw {raw}");
         let written = value(both, k);
         assert!(
