@@ -353,34 +353,26 @@ pub fn input(a: InputArgs) -> Result<InputSettings> {
 /// `--group-by a,b`: `group_by=a+b` for every `lightgbm` that sets no group
 /// of its own (`--group-by global/store_id`: several groupings, averaged).
 fn group_by(specs: &mut [ModelSpec], cols: &str) -> Result<()> {
-    let joined = cols
-        .split('/')
-        .map(|grouping| {
-            grouping
-                .split([',', '+'])
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect::<Vec<_>>()
-                .join("+")
-        })
-        .collect::<Vec<_>>()
-        .join("/");
-    if joined.is_empty() {
+    // the parameter's own parser splits, trims and checks the groupings
+    let parsed = GbmParams::parse(&format!("group_by={}", cols.replace(',', "+")))
+        .map_err(|e| UsageError::err(format!("--group-by {cols}: {e}"), None))?;
+    if parsed.is_global() {
         return Err(UsageError::err(
             "--group-by needs static column names",
             Some("e.g. --group-by store_id"),
         ));
     }
+    let group = parsed.to_string();
     let mut any = false;
     for s in specs.iter_mut() {
         if let ModelSpec::LightGbm { params } = s {
             any = true;
             // a bad parameter is reported by the model check that follows
-            if GbmParams::parse(params).is_ok_and(|p| p.groupings() == [&[] as &[String]]) {
+            if GbmParams::parse(params).is_ok_and(|p| p.is_global()) {
                 if !params.is_empty() {
                     params.push(',');
                 }
-                params.push_str(&format!("group_by={joined}"));
+                params.push_str(&group);
             }
         }
     }

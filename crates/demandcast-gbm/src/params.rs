@@ -254,6 +254,11 @@ impl GbmParams {
             .collect()
     }
 
+    /// Whether this is one model over the whole panel (no `group_by`).
+    pub fn is_global(&self) -> bool {
+        self.group_by.is_empty() && self.more_groupings.is_empty()
+    }
+
     /// Parses `key=value` pairs separated by `,` or `;` (e.g.
     /// `objective=tweedie,power=1.2,rounds=300`); an empty string gives the defaults.
     ///
