@@ -1,6 +1,6 @@
 //! Recording a run.
 
-use crate::{Error, Result, Store};
+use crate::{Error, IntervalView, Result, Store};
 use demandcast_core::{Panel, PanelForecast};
 use rusqlite::params;
 use serde::Serialize;
@@ -51,14 +51,6 @@ impl<'a> NewRun<'a> {
             notes: Vec::new(),
         }
     }
-}
-
-/// One interval as stored.
-#[derive(Serialize)]
-struct StoredInterval<'a> {
-    level: f64,
-    lo: &'a [Option<f64>],
-    hi: &'a [Option<f64>],
 }
 
 /// Finite values as numbers, the rest as `null`.
@@ -166,17 +158,13 @@ impl Store {
                 .map_err(sql)?;
             for (m, f) in run.forecasts.iter().enumerate() {
                 for (j, fc) in f.series.iter().enumerate() {
-                    let bounds: Vec<(f64, Vec<Option<f64>>, Vec<Option<f64>>)> = fc
+                    let ivs: Vec<IntervalView> = fc
                         .intervals
                         .iter()
-                        .map(|iv| (iv.level.percent(), finite(&iv.lower), finite(&iv.upper)))
-                        .collect();
-                    let ivs: Vec<StoredInterval<'_>> = bounds
-                        .iter()
-                        .map(|(level, lo, hi)| StoredInterval {
-                            level: *level,
-                            lo,
-                            hi,
+                        .map(|iv| IntervalView {
+                            level: iv.level.percent(),
+                            lo: finite(&iv.lower),
+                            hi: finite(&iv.upper),
                         })
                         .collect();
                     ins.execute(params![
