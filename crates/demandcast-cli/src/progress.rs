@@ -65,3 +65,37 @@ impl Progress for Bar {
         self.0.inc(n);
     }
 }
+
+impl demandcast::ModelProgress for Bar {
+    fn stage(&self, msg: &str) {
+        self.set_message(msg);
+    }
+    fn finish(&self) {
+        Bar::finish(self);
+    }
+}
+
+/// Reports a run's progress on the terminal: a bar per model, notes and
+/// warnings as the other commands print them.
+#[derive(Debug, Clone, Copy)]
+pub struct UiObserver<'a>(pub &'a crate::ui::Ui);
+
+impl demandcast::RunObserver for UiObserver<'_> {
+    fn model_started(
+        &self,
+        model: &str,
+        n_series: usize,
+    ) -> Box<dyn demandcast::ModelProgress + '_> {
+        Box::new(
+            self.0
+                .bars()
+                .bar(n_series as u64, format!("fitting {model}")),
+        )
+    }
+    fn note(&self, msg: String) {
+        self.0.note(msg);
+    }
+    fn warn(&self, msg: String) {
+        self.0.warn(msg);
+    }
+}

@@ -10,6 +10,7 @@
 //! * [`load_future`] — future covariates for the forecast horizon;
 //! * [`load_catalog`] — product text, attributes and planned launches;
 //! * [`write_panel`] / [`write_future`] — long format, CSV or Parquet;
+//! * [`write_forecasts`] — forecasts of several models side by side, Nixtla's long CSV;
 //! * [`m5::import`] — the M5 wide files -> panel + future covariates.
 //!
 //! ## Files
@@ -112,6 +113,7 @@ mod catalog;
 mod cols;
 mod diag;
 mod error;
+mod forecasts;
 mod future;
 mod intern;
 mod load;
@@ -124,6 +126,7 @@ mod write;
 pub use catalog::load_catalog;
 pub use diag::{Diagnostic, Severity};
 pub use error::{Error, Result};
+pub use forecasts::{model_columns, write_forecasts};
 pub use future::load_future;
 pub use load::{load_panel, Loaded, MAX_INDICATORS, OTHER};
 pub use options::{

@@ -33,6 +33,17 @@ pub enum Error {
     /// The `auto` model could not be set up.
     #[error(transparent)]
     Eval(#[from] demandcast_eval::EvalError),
+    /// A model failed to fit or to forecast.
+    #[error("model {model} failed to {stage}")]
+    ModelFailed {
+        /// The model's column name.
+        model: String,
+        /// `fit` or `forecast`.
+        stage: &'static str,
+        /// Why.
+        #[source]
+        source: Box<Error>,
+    },
     /// A model's constructor rejected its configuration.
     #[error(transparent)]
     Model(#[from] demandcast_core::Error),

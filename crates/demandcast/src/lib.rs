@@ -39,12 +39,14 @@ mod auto;
 mod error;
 mod kind;
 mod registry;
+mod run;
 mod spec;
 
 pub use auto::AUTO_CANDIDATES;
 pub use error::{Error, Result};
 pub use kind::{ModelInfo, ModelKind, MODELS};
 pub use registry::{build_all, build_models, BuildOptions, Models};
+pub use run::{CollectNotes, ModelProgress, RunObserver};
 pub use spec::ModelSpec;
 
 pub use demandcast_core as core;

@@ -5,13 +5,14 @@ use crate::commands::text_features;
 use crate::error::UsageError;
 use crate::input::{load_history, report_notes};
 use crate::output::{create, write_forecasts};
+use crate::progress::UiObserver;
 use crate::settings::ForecastSettings;
 use crate::text_output::LazyEmbeddings;
 use crate::ui::Ui;
 use anyhow::{Context, Result};
-use demandcast::core::{Panel, PanelForecast};
+use demandcast::core::Panel;
 use demandcast::data::{load_catalog, load_future};
-use std::{process::ExitCode, time::Instant};
+use std::process::ExitCode;
 
 /// Runs the command.
 pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
@@ -57,81 +58,16 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     tracing::info!(season_length = opts.season_length, "building models");
     let models = demandcast::build_models(&s.models.specs, &opts)?;
     // Univariate models never read covariates: free them before fitting.
-    let panel = if models.forecasters.iter().any(|m| m.uses_covariates()) {
-        panel
-    } else {
-        panel.retain_covariates(|_| false)
-    };
-
-    // With `ensemble` listed, its members are the other models: fitting the
-    // ensemble (every member) gives their forecasts too, so they are not
-    // fitted a second time on their own.
-    let members: Vec<&str> = models
-        .ensemble
-        .as_ref()
-        .map(|e| e.member_names())
-        .unwrap_or_default();
-    let mut forecasts: Vec<PanelForecast> = Vec::with_capacity(models.forecasters.len());
-    for model in &models.forecasters {
-        let name = model.name().to_string();
-        if members.contains(&name.as_str()) {
-            continue;
-        }
-        let bar = ui
-            .bars()
-            .bar(panel.n_series() as u64, format!("fitting {name}"));
-        let t0 = Instant::now();
-        let fcs = match &models.ensemble {
-            Some(ens) if name == demandcast::eval::Ensemble::NAME => {
-                let fitted = ens
-                    .fit_ensemble_with(&panel, &bar, true)
-                    .with_context(|| format!("model {name} failed to fit"))?;
-                let r = fitted.report();
-                if r.cutoffs.is_empty() {
-                    ui.note(format!(
-                        "ensemble weights (equal, no backtest): {}",
-                        r.describe()
-                    ));
-                } else {
-                    let alone: Vec<String> = r
-                        .members
-                        .iter()
-                        .zip(&r.member_scores)
-                        .map(|(m, s)| format!("{m} {s:.4}"))
-                        .collect();
-                    ui.note(format!(
-                        "ensemble weights (backtest score {:.4} on {} window{}; members alone: {}): {}",
-                        r.score,
-                        r.cutoffs.len(),
-                        if r.cutoffs.len() == 1 { "" } else { "s" },
-                        alone.join(", "),
-                        r.describe()
-                    ));
-                }
-                for n in &r.notes {
-                    ui.warn(format!("ensemble: {n}"));
-                }
-                bar.set_message(format!("forecasting {name}"));
-                fitted
-                    .predict_members(s.horizon, &s.models.levels, future.as_ref())
-                    .with_context(|| format!("model {name} failed to forecast"))?
-            }
-            _ => {
-                let fitted = model
-                    .fit_with_progress(&panel, &bar)
-                    .with_context(|| format!("model {name} failed to fit"))?;
-                bar.set_message(format!("forecasting {name}"));
-                vec![fitted
-                    .predict(s.horizon, &s.models.levels, future.as_ref())
-                    .with_context(|| format!("model {name} failed to forecast"))?]
-            }
-        };
-        bar.finish();
-        tracing::info!(model = %name, seconds = t0.elapsed().as_secs_f64(), "done");
-        for fc in fcs {
-            report_notes(ui, &fc.model, &fc.notes);
-            forecasts.push(fc);
-        }
+    let panel = models.drop_unused_covariates(panel);
+    let mut forecasts = models.forecast_all(
+        &panel,
+        s.horizon,
+        &s.models.levels,
+        future.as_ref(),
+        &UiObserver(ui),
+    )?;
+    for fc in &forecasts {
+        report_notes(ui, &fc.model, &fc.notes);
     }
     if let Some(report) = models.auto.as_ref().and_then(|a| a.last_report()) {
         crate::report::print_auto_summary(ui, &report);

@@ -1,0 +1,330 @@
+//! `POST /api/forecast`: load the uploaded history, fit the models, record
+//! the run, answer its summary.
+
+use crate::error::chain;
+use crate::{ApiError, AppState};
+use axum::{
+    body::Bytes,
+    extract::{Query, State},
+    http::{header, HeaderMap, StatusCode},
+    Json,
+};
+use demandcast::core::{Freq, Level};
+use demandcast::data::{load_future, load_panel, LoadOptions};
+use demandcast::{BuildOptions, CollectNotes, ModelSpec};
+use demandcast_store::{NewRun, RunSummary};
+use serde::{Deserialize, Serialize};
+use std::{path::Path, time::Instant};
+
+/// Longest horizon accepted.
+const MAX_HORIZON: usize = 10_000;
+
+/// The JSON form of a forecast request.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastRequest {
+    /// The sales history as CSV text (`unique_id,ds,y[,covariates]`).
+    pub data: String,
+    /// Its file name, used in messages (`upload.csv` when absent).
+    #[serde(default)]
+    pub filename: Option<String>,
+    /// Periods to forecast.
+    pub horizon: usize,
+    /// Models, as `--models` takes them (`auto` when absent).
+    #[serde(default)]
+    pub models: Option<String>,
+    /// Interval levels in percent (none when absent).
+    #[serde(default)]
+    pub levels: Option<Vec<f64>>,
+    /// Frequency (`D`, `W-SUN`, `MS`...; inferred when absent).
+    #[serde(default)]
+    pub freq: Option<String>,
+    /// Known-future covariates as CSV text, for the forecast periods.
+    #[serde(default)]
+    pub future: Option<String>,
+    /// Their file name.
+    #[serde(default)]
+    pub future_filename: Option<String>,
+}
+
+/// The query form (the file itself is the body).
+#[derive(Debug, Deserialize)]
+pub(crate) struct ForecastQuery {
+    horizon: Option<usize>,
+    models: Option<String>,
+    levels: Option<String>,
+    freq: Option<String>,
+    filename: Option<String>,
+}
+
+/// A request, checked.
+struct Job {
+    data: Vec<u8>,
+    filename: String,
+    future: Option<(Vec<u8>, String)>,
+    horizon: usize,
+    models: String,
+    levels: Vec<Level>,
+    freq: Option<Freq>,
+}
+
+/// What the client is told: the recorded run and what to read about it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Answer {
+    run: RunSummary,
+    warnings: Vec<String>,
+}
+
+/// A safe file name: the last path component, characters other than
+/// letters, digits, `.`, `-` and `_` replaced.
+fn file_name(given: Option<&str>, default: &str) -> String {
+    let base = given
+        .and_then(|g| g.rsplit(['/', '\\']).next())
+        .map(str::trim)
+        .filter(|b| !b.is_empty() && *b != "." && *b != "..")
+        .unwrap_or(default);
+    base.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn horizon(h: Option<usize>) -> Result<usize, ApiError> {
+    match h {
+        Some(h) if (1..=MAX_HORIZON).contains(&h) => Ok(h),
+        Some(h) => Err(ApiError::bad_request(format!(
+            "horizon {h}: give 1 to {MAX_HORIZON} periods"
+        ))),
+        None => Err(ApiError::bad_request(
+            "horizon is required (periods to forecast, e.g. 28)",
+        )),
+    }
+}
+
+fn freq(f: Option<&str>) -> Result<Option<Freq>, ApiError> {
+    f.map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            f.parse::<Freq>()
+                .map_err(|e| ApiError::bad_request(format!("freq '{f}': {e}")))
+        })
+        .transpose()
+}
+
+fn levels(values: &[f64]) -> Result<Vec<Level>, ApiError> {
+    let levels = values
+        .iter()
+        .map(|&l| Level::new(l).map_err(|e| ApiError::bad_request(format!("levels: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Level::normalize(levels))
+}
+
+impl Job {
+    fn from_json(r: ForecastRequest) -> Result<Self, ApiError> {
+        Ok(Self {
+            horizon: horizon(Some(r.horizon))?,
+            levels: levels(r.levels.as_deref().unwrap_or(&[]))?,
+            freq: freq(r.freq.as_deref())?,
+            filename: file_name(r.filename.as_deref(), "upload.csv"),
+            future: r.future.map(|f| {
+                (
+                    f.into_bytes(),
+                    file_name(r.future_filename.as_deref(), "future.csv"),
+                )
+            }),
+            data: r.data.into_bytes(),
+            models: r.models.unwrap_or_else(|| "auto".into()),
+        })
+    }
+
+    fn from_query(q: ForecastQuery, body: Bytes) -> Result<Self, ApiError> {
+        let default = if body.starts_with(b"PAR1") {
+            "upload.parquet"
+        } else {
+            "upload.csv"
+        };
+        let levels = match q.levels.as_deref().map(str::trim) {
+            None | Some("") | Some("none") => Vec::new(),
+            Some(l) => Level::parse_list(l)
+                .map_err(|e| ApiError::bad_request(format!("levels '{l}': {e}")))?,
+        };
+        Ok(Self {
+            horizon: horizon(q.horizon)?,
+            levels,
+            freq: freq(q.freq.as_deref())?,
+            filename: file_name(q.filename.as_deref(), default),
+            future: None,
+            data: body.to_vec(),
+            models: q.models.unwrap_or_else(|| "auto".into()),
+        })
+    }
+
+    /// What is recorded as the run's parameters (not the data).
+    fn params(&self) -> serde_json::Value {
+        serde_json::json!({
+            "models": self.models,
+            "horizon": self.horizon,
+            "levels": self.levels.iter().map(|l| l.percent()).collect::<Vec<_>>(),
+            "freq": self.freq.map(|f| f.to_string()),
+            "future": self.future.as_ref().map(|(_, name)| name),
+        })
+    }
+}
+
+pub(crate) async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ForecastQuery>,
+    body: Bytes,
+) -> Result<Json<Answer>, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let job = if is_json {
+        let r: ForecastRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("request body: {e}")))?;
+        Job::from_json(r)?
+    } else {
+        Job::from_query(q, body)?
+    };
+    if job.data.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{}: the upload is empty",
+            job.filename
+        )));
+    }
+    // One forecast at a time: the models already use every worker thread.
+    let _permit = state
+        .gate
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal("the server is stopping"))?;
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || run(job, &st))
+        .await
+        .map_err(|e| ApiError::internal(format!("the forecast stopped: {e}")))?
+        .map(Json)
+}
+
+/// The loader names the file it read: the upload's name, not the temporary
+/// folder it was written to.
+fn strip_dir(msg: String, dir: &Path) -> String {
+    let prefix = format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR);
+    msg.replace(&prefix, "")
+}
+
+fn run(job: Job, state: &AppState) -> Result<Answer, ApiError> {
+    let t0 = Instant::now();
+    let tmp = tempfile::tempdir()
+        .map_err(|e| ApiError::internal(format!("cannot make a temporary folder: {e}")))?;
+    let dir = tmp.path();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes)
+            .map(|()| p)
+            .map_err(|e| ApiError::internal(format!("cannot keep the upload {name}: {e}")))
+    };
+    let bad = |e: &dyn std::error::Error| ApiError::bad_request(strip_dir(chain(e), dir));
+    let opts = LoadOptions {
+        freq: job.freq,
+        ..LoadOptions::default()
+    };
+    let path = write(&job.filename, &job.data)?;
+    let loaded = load_panel(&path, &opts).map_err(|e| bad(&e))?;
+    let panel = loaded.panel;
+    let mut notes: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| strip_dir(format!("warning: {d}"), dir))
+        .collect();
+    let future = match &job.future {
+        Some((bytes, name)) => {
+            let p = write(name, bytes)?;
+            Some(load_future(&p, &opts, &panel, job.horizon).map_err(|e| bad(&e))?)
+        }
+        None => None,
+    };
+
+    let specs = ModelSpec::parse_list(&job.models).map_err(|e| bad(&e))?;
+    let mut bo = BuildOptions::new(panel.freq().season_length());
+    bo.horizon = Some(job.horizon);
+    bo.levels = job.levels.clone();
+    let models = demandcast::build_models(&specs, &bo).map_err(|e| bad(&e))?;
+    let panel = models.drop_unused_covariates(panel);
+    let obs = CollectNotes::default();
+    let forecasts = models
+        .forecast_all(&panel, job.horizon, &job.levels, future.as_ref(), &obs)
+        .map_err(|e| ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: strip_dir(chain(&e), dir),
+        })?;
+    notes.extend(obs.take());
+    for fc in &forecasts {
+        if let Some(first) = fc.notes.first() {
+            notes.push(format!(
+                "{}: {} notes (first: series '{}': {})",
+                fc.model,
+                fc.notes.len(),
+                first.id,
+                first.message
+            ));
+        }
+    }
+    let mut rec = NewRun::new("api", &job.filename, &panel, &forecasts, job.horizon);
+    rec.seconds = t0.elapsed().as_secs_f64();
+    rec.params = job.params();
+    rec.notes = notes.clone();
+    let id = state.with_store(|s| s.record_run(&rec))?;
+    let run = state
+        .with_store(|s| s.run(id))?
+        .ok_or_else(|| ApiError::internal(format!("run {id} was recorded but cannot be read")))?;
+    tracing::info!(
+        run = id,
+        series = run.n_series,
+        seconds = run.seconds,
+        "forecast run"
+    );
+    Ok(Answer {
+        run,
+        warnings: notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_their_folders_and_odd_characters() {
+        assert_eq!(file_name(Some("../../etc/passwd"), "u.csv"), "passwd");
+        assert_eq!(
+            file_name(Some("C:\\data\\sales 2024.csv"), "u.csv"),
+            "sales_2024.csv"
+        );
+        assert_eq!(file_name(Some(".."), "u.csv"), "u.csv");
+        assert_eq!(file_name(Some("  "), "u.csv"), "u.csv");
+        assert_eq!(file_name(None, "u.csv"), "u.csv");
+    }
+
+    #[test]
+    fn horizons_and_levels_are_checked() {
+        assert!(horizon(None).is_err());
+        assert!(horizon(Some(0)).is_err());
+        assert_eq!(horizon(Some(28)).unwrap(), 28);
+        let l = levels(&[95.0, 80.0]).unwrap();
+        assert_eq!(
+            l.iter().map(|l| l.percent()).collect::<Vec<_>>(),
+            vec![80.0, 95.0]
+        );
+        assert!(levels(&[120.0]).is_err());
+        assert!(freq(Some("fortnightly")).is_err());
+        assert_eq!(freq(Some(" ")).unwrap(), None);
+    }
+}

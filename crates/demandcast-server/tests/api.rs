@@ -1,0 +1,253 @@
+//! The HTTP API end to end, in process: forecast, browse, download, errors.
+
+use axum::{
+    body::{to_bytes, Body},
+    http::{Request, StatusCode},
+    Router,
+};
+use demandcast_server::{router, AppState};
+use demandcast_store::Store;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// Two daily series of three weeks: `store 1/sku-a` repeats 0..6 (so a
+/// seasonal naive forecast is 0..6 again) and `sku_b` is 10, 11, ... 30.
+fn sales_csv() -> String {
+    let mut s = String::from("unique_id,ds,y\n");
+    for t in 0..21 {
+        s.push_str(&format!("store 1/sku-a,2024-01-{:02},{}\n", t + 1, t % 7));
+    }
+    for t in 0..21 {
+        s.push_str(&format!("sku_b,2024-01-{:02},{}\n", t + 1, 10 + t));
+    }
+    s
+}
+
+fn app() -> Router {
+    router(AppState::new(Store::open_in_memory().unwrap()))
+}
+
+async fn call(app: &Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    (
+        status,
+        to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+}
+
+async fn get_json(app: &Router, uri: &str) -> (StatusCode, Value) {
+    let (s, b) = call(app, Request::get(uri).body(Body::empty()).unwrap()).await;
+    (s, serde_json::from_slice(&b).unwrap())
+}
+
+async fn post_json(app: &Router, body: Value) -> (StatusCode, Value) {
+    let req = Request::post("/api/forecast")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (s, b) = call(app, req).await;
+    (s, serde_json::from_slice(&b).unwrap())
+}
+
+fn means(v: &Value) -> Vec<f64> {
+    v["mean"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_json_forecast_is_recorded_and_browsed() {
+    let app = app();
+    let (status, ans) = post_json(
+        &app,
+        json!({"data": sales_csv(), "filename": "sales.csv", "horizon": 7,
+               "models": "seasonal_naive,naive", "levels": [95, 80]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ans}");
+    let run = &ans["run"];
+    let id = run["id"].as_i64().unwrap();
+    assert_eq!(run["kind"], "api");
+    assert_eq!(run["source"], "sales.csv");
+    assert_eq!(run["n_series"], 2);
+    assert_eq!(run["horizon"], 7);
+    assert_eq!(run["freq"], "D");
+    assert_eq!(run["models"], json!(["SeasonalNaive", "Naive"]));
+    assert_eq!(run["levels"], json!([80.0, 95.0]));
+    assert_eq!(run["params"]["models"], "seasonal_naive,naive");
+
+    let (s, runs) = get_json(&app, "/api/runs").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(runs[0]["id"], id);
+
+    let (_, list) = get_json(&app, &format!("/api/runs/{id}/series?q=SKU")).await;
+    assert_eq!(list["total"], 2);
+    assert_eq!(list["ids"], json!(["store 1/sku-a", "sku_b"]));
+
+    // An id with a space and a slash, percent-encoded in the path.
+    let (s, a) = get_json(&app, &format!("/api/runs/{id}/series/store%201%2Fsku-a")).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    // All of its history (< 56 days) but the leading zero, which the
+    // loader trims before the first sale and reports.
+    assert_eq!(a["history"]["y"].as_array().unwrap().len(), 20);
+    assert_eq!(a["history"]["ds"][0], "2024-01-02");
+    assert_eq!(a["history"]["ds"][19], "2024-01-21");
+    let warnings = ans["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("zero")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        run["notes"], ans["warnings"],
+        "the warnings are kept with the run"
+    );
+    let sn = &a["forecasts"][0];
+    assert_eq!(sn["model"], "SeasonalNaive");
+    assert_eq!(sn["ds"][0], "2024-01-22");
+    assert_eq!(means(sn), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    let naive = &a["forecasts"][1];
+    assert_eq!(means(naive), vec![6.0; 7]);
+    let iv = &naive["intervals"];
+    assert_eq!(iv[0]["level"], 80.0);
+    assert_eq!(iv[1]["level"], 95.0);
+    let lo80 = iv[0]["lo"][0].as_f64().unwrap();
+    let lo95 = iv[1]["lo"][0].as_f64().unwrap();
+    assert!(
+        lo95 <= lo80 && lo80 <= 6.0,
+        "nested intervals: {lo95} {lo80}"
+    );
+
+    let (_, b) = get_json(&app, &format!("/api/runs/{id}/series/sku_b")).await;
+    assert_eq!(means(&b["forecasts"][1]), vec![30.0; 7]);
+}
+
+#[tokio::test]
+async fn a_raw_csv_upload_takes_its_parameters_from_the_query() {
+    let app = app();
+    let req = Request::post("/api/forecast?horizon=3&models=naive&levels=80&filename=x/y/shop.csv")
+        .header("content-type", "text/csv")
+        .body(Body::from(sales_csv()))
+        .unwrap();
+    let (status, body) = call(&app, req).await;
+    let ans: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, StatusCode::OK, "{ans}");
+    assert_eq!(ans["run"]["source"], "shop.csv");
+    assert_eq!(ans["run"]["levels"], json!([80.0]));
+
+    // The CSV download: the CLI's layout, one row per series and day.
+    let id = ans["run"]["id"].as_i64().unwrap();
+    let (s, csv) = call(
+        &app,
+        Request::get(format!("/api/runs/{id}/forecasts.csv"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let text = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "unique_id,ds,Naive,Naive-lo-80,Naive-hi-80");
+    assert_eq!(lines.len(), 1 + 2 * 3);
+    assert!(
+        lines[1].starts_with("store 1/sku-a,2024-01-22,6,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[4].starts_with("sku_b,2024-01-22,30,"), "{}", lines[4]);
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_naming_the_file_row_and_column() {
+    let app = app();
+    let data = sales_csv().replacen("2024-01-03,2", "2024-01-03,two", 1);
+    let (status, ans) = post_json(
+        &app,
+        json!({"data": data, "filename": "sales.csv", "horizon": 7, "models": "naive"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{ans}");
+    let msg = ans["error"].as_str().unwrap();
+    assert!(msg.contains("sales.csv:4: column 'y'"), "{msg}");
+    assert!(msg.contains("'two'"), "{msg}");
+    assert!(
+        !msg.contains("/tmp"),
+        "the temporary folder is not shown: {msg}"
+    );
+    let (_, runs) = get_json(&app, "/api/runs").await;
+    assert!(runs.as_array().unwrap().is_empty(), "nothing recorded");
+
+    let (status, ans) = post_json(
+        &app,
+        json!({"data": sales_csv(), "horizon": 7, "models": "prophet"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(ans["error"].as_str().unwrap().contains("auto_ets"), "{ans}");
+
+    let (status, ans) = post_json(&app, json!({"data": sales_csv(), "horizon": 0})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(ans["error"].as_str().unwrap().contains("horizon"), "{ans}");
+
+    let (status, ans) = post_json(&app, json!({"horizon": 7})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(ans["error"].as_str().unwrap().contains("data"), "{ans}");
+}
+
+#[tokio::test]
+async fn unknown_runs_and_series_are_404s() {
+    let app = app();
+    let (s, e) = get_json(&app, "/api/runs/7").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(e["error"].as_str().unwrap().contains("no run 7"));
+    let (s, _) = get_json(&app, "/api/runs/7/series").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (status, ans) = post_json(
+        &app,
+        json!({"data": sales_csv(), "horizon": 2, "models": "naive"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let id = ans["run"]["id"].as_i64().unwrap();
+    let (s, e) = get_json(&app, &format!("/api/runs/{id}/series/nope")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(e["error"].as_str().unwrap().contains("'nope'"));
+}
+
+#[tokio::test]
+async fn the_dashboard_health_and_models_are_served() {
+    let app = app();
+    let (s, page) = call(&app, Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("<svg") || page.contains("createElementNS"));
+    assert!(page.contains("api/forecast"));
+    for external in ["src=\"http", "href=\"http", "<link", "url(http", "import "] {
+        assert!(
+            !page.contains(external),
+            "no external resources: {external}"
+        );
+    }
+    let (_, h) = get_json(&app, "/api/health").await;
+    assert_eq!(h["status"], "ok");
+    let (_, m) = get_json(&app, "/api/models").await;
+    let names: Vec<&str> = m
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"auto_ets") && names.contains(&"lightgbm"),
+        "{names:?}"
+    );
+}
