@@ -59,6 +59,38 @@ pub enum Command {
     Pretrain(crate::neural_args::PretrainArgs),
     /// Fine-tune tsfm on a history (full or LoRA); use with --models tsfm --adapter DIR.
     Finetune(crate::neural_args::FinetuneArgs),
+    /// Serve the HTTP API and the web dashboard over a store of runs.
+    Serve(ServeArgs),
+    /// List the runs recorded in a store (by forecast --db or the HTTP API).
+    Runs(RunsArgs),
+}
+
+/// `demandcast serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The store of runs (an SQLite file, created if missing); `forecast --db` writes to it too.
+    #[arg(long, default_value = "demandcast.sqlite", value_name = "FILE")]
+    pub db: PathBuf,
+    /// Address to listen on; 0.0.0.0:8080 serves other machines too.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub addr: std::net::SocketAddr,
+    /// Worker threads for the models [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Largest upload accepted, in MiB.
+    #[arg(long, default_value_t = demandcast_server::DEFAULT_MAX_UPLOAD_MB, value_name = "MIB")]
+    pub max_upload_mb: usize,
+}
+
+/// `demandcast runs`.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// The store of runs.
+    #[arg(long, default_value = "demandcast.sqlite", value_name = "FILE")]
+    pub db: PathBuf,
+    /// The latest N runs.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
 }
 
 /// The input table and how to read it.
@@ -209,6 +241,10 @@ pub struct ForecastArgs {
     /// and global importances to FILE's stem + `.importance.csv`.
     #[arg(long, value_name = "FILE")]
     pub explain: Option<PathBuf>,
+    /// Also record the run (recent history and forecasts) in this store, for
+    /// `demandcast serve`'s dashboard and `demandcast runs`.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 /// `demandcast fit`.

@@ -589,3 +589,61 @@ fn ensemble_alone_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("at least two"), "{}", stderr(&o));
 }
+
+#[test]
+fn forecast_db_records_the_run_that_runs_lists_and_the_store_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let out = dir.path().join("fc.csv");
+    let db = dir.path().join("runs.sqlite");
+    let o = demandcast(&[
+        "forecast",
+        "--input",
+        path(&input),
+        "--horizon",
+        "7",
+        "--models",
+        "seasonal_naive,croston_sba",
+        "--levels",
+        "80",
+        "--output",
+        path(&out),
+        "--db",
+        path(&db),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("recorded as run 1"), "{}", stderr(&o));
+
+    // The store holds exactly what the CSV says: written back with the same
+    // writer, the two files are identical.
+    let store = demandcast_store::Store::open(&db).unwrap();
+    let fcs = store.forecasts(1).unwrap().unwrap();
+    let mut again = Vec::new();
+    demandcast::data::write_forecasts(&mut again, &fcs).unwrap();
+    assert_eq!(
+        String::from_utf8(again).unwrap(),
+        std::fs::read_to_string(&out).unwrap()
+    );
+    let run = store.run(1).unwrap().unwrap();
+    assert_eq!(
+        (run.kind.as_str(), run.source.as_str()),
+        ("forecast", "sales.csv")
+    );
+    assert_eq!(run.models, vec!["SeasonalNaive", "CrostonSBA"]);
+    assert_eq!(store.series(1, "A").unwrap().unwrap().history.y.len(), 56);
+
+    let o = demandcast(&["runs", "--db", path(&db)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text.lines().nth(1).unwrap_or_default();
+    assert!(line.trim_start().starts_with("1 "), "{text}");
+    assert!(
+        line.contains("sales.csv") && line.contains("SeasonalNaive,CrostonSBA"),
+        "{text}"
+    );
+
+    // No store there: a usage error naming the file.
+    let o = demandcast(&["runs", "--db", path(&dir.path().join("none.sqlite"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("none.sqlite"), "{}", stderr(&o));
+}

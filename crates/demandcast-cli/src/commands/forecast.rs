@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 /// Runs the command.
 pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
+    let t0 = std::time::Instant::now();
     s.models.init_threads()?;
     let panel = load_history(&s.input, ui)?.panel;
     let future = match &s.future {
@@ -92,7 +93,44 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
             s.output.display()
         ));
     }
+    if let Some(db) = &s.db {
+        record(db, s, &panel, &forecasts, t0.elapsed().as_secs_f64(), ui)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records the run in the store at `db` (created if missing).
+fn record(
+    db: &std::path::Path,
+    s: &ForecastSettings,
+    panel: &Panel,
+    forecasts: &[demandcast::core::PanelForecast],
+    seconds: f64,
+    ui: &Ui,
+) -> Result<()> {
+    let source = s
+        .input
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| s.input.path.display().to_string());
+    let models: Vec<String> = s.models.specs.iter().map(|m| m.to_string()).collect();
+    let mut run = demandcast_store::NewRun::new("forecast", &source, panel, forecasts, s.horizon);
+    run.seconds = seconds;
+    run.params = serde_json::json!({
+        "input": s.input.path.display().to_string(),
+        "models": models.join(","),
+        "horizon": s.horizon,
+        "levels": s.models.levels.iter().map(|l| l.percent()).collect::<Vec<_>>(),
+        "output": s.output.display().to_string(),
+    });
+    let id = demandcast_store::Store::open(db)?.record_run(&run)?;
+    ui.note(format!(
+        "recorded as run {id} in {} (demandcast serve --db {} shows it)",
+        db.display(),
+        db.display()
+    ));
+    Ok(())
 }
 
 /// The text projection of the run: the one saved with `--model-dir`'s

@@ -11,6 +11,8 @@ pub mod import_m5;
 pub mod models;
 pub mod plan;
 pub mod pretrain;
+pub mod runs;
+pub mod serve;
 pub mod simulate;
 pub mod text_features;
 pub mod text_regressor;
