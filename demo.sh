@@ -18,6 +18,8 @@ dc backtest --input out/m5-sample.parquet --horizon 28 --windows 3 \
   --models seasonal_naive,croston_sba,tsb:0.2:0.2,auto_ets,lightgbm,tsfm,auto --levels 80,95 \
   --output out/backtest
 dc forecast --input out/m5-sample.parquet --future out/m5-sample-future.parquet \
-  --horizon 28 --models lightgbm,tsfm,auto,ensemble --levels 80,95 --output out/forecasts.csv
+  --horizon 28 --models lightgbm,tsfm,auto,ensemble --levels 80,95 --output out/forecasts.csv \
+  --db out/demandcast.sqlite
 
 echo "report: out/backtest/report.md   forecasts: out/forecasts.csv"
+echo "dashboard: cargo run --release -p demandcast-cli -- serve --db out/demandcast.sqlite, then open http://127.0.0.1:8080"
