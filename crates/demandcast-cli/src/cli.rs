@@ -59,10 +59,26 @@ pub enum Command {
     Pretrain(crate::neural_args::PretrainArgs),
     /// Fine-tune tsfm on a history (full or LoRA); use with --models tsfm --adapter DIR.
     Finetune(crate::neural_args::FinetuneArgs),
+    /// Append newly arrived sales to a history file (incremental update), checked.
+    Append(AppendArgs),
     /// Serve the HTTP API and the web dashboard over a store of runs.
     Serve(ServeArgs),
     /// List the runs recorded in a store (by forecast --db or the HTTP API).
     Runs(RunsArgs),
+}
+
+/// `demandcast append`.
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    /// The history (its column flags apply to --new too).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The newly arrived sales, same columns, dates after each series' last one.
+    #[arg(long, value_name = "FILE")]
+    pub new: PathBuf,
+    /// Where to write the merged history (CSV or Parquet) [default: replace --input].
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `demandcast serve`.

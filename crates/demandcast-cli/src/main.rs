@@ -70,6 +70,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::FinetuneText(args) => commands::finetune_text::run(args, &ui),
         Command::Pretrain(args) => commands::pretrain::run(args, &ui),
         Command::Finetune(args) => commands::finetune::run(args, &ui),
+        Command::Append(args) => commands::append::run(args, &ui),
         Command::Serve(args) => commands::serve::run(args),
         Command::Runs(args) => commands::runs::run(args),
     }

@@ -647,3 +647,59 @@ fn forecast_db_records_the_run_that_runs_lists_and_the_store_reads_back() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("none.sqlite"), "{}", stderr(&o));
 }
+
+#[test]
+fn append_adds_new_sales_in_place_and_refuses_overlaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = sales_csv(dir.path());
+    let text = std::fs::read_to_string(&full).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut old, mut new) = (vec![header.to_string()], vec![header.to_string()]);
+    for l in lines {
+        // Days 1..50 are history, 51..60 arrive later (2024-02-20 is day 51).
+        let day: u32 = l[l.find(",2024-02-").map_or(0, |k| k + 9)..]
+            .split(',')
+            .next()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0);
+        if day >= 20 {
+            new.push(l.to_string());
+        } else {
+            old.push(l.to_string());
+        }
+    }
+    new.push("D,2024-02-25,3".into()); // a new product
+    let hist = dir.path().join("history.csv");
+    let upd = dir.path().join("week.csv");
+    std::fs::write(&hist, old.join("\n") + "\n").unwrap();
+    std::fs::write(&upd, new.join("\n") + "\n").unwrap();
+
+    let o = demandcast(&["append", "--input", path(&hist), "--new", path(&upd)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("to 3 series and added 1 new series"), "{}", stderr(&o));
+    // The merged history is the full file plus the new product.
+    let (h, rows) = read_csv(&hist);
+    assert_eq!(h, ["unique_id", "ds", "y"]);
+    let (_, want) = read_csv(&full);
+    let got: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] != "D").collect();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(*g, w);
+    }
+    assert_eq!(rows.last().unwrap(), &["D", "2024-02-25", "3"]);
+
+    // The same week again overlaps: an error naming the series, the file untouched.
+    let before = std::fs::read(&hist).unwrap();
+    let o = demandcast(&["append", "--input", path(&hist), "--new", path(&upd)]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("week.csv") && err.contains("on or before"), "{err}");
+    assert_eq!(std::fs::read(&hist).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file left");
+}

@@ -1,5 +1,9 @@
 //! The panel: many regular series stored as one value vector plus offsets.
 
+mod append;
+
+pub use append::AppendReport;
+
 use crate::{Error, Freq, Result};
 use chrono::NaiveDate;
 

@@ -1,5 +1,6 @@
 //! One file per subcommand. Each `run` takes resolved settings and does the work.
 
+pub mod append;
 pub mod backtest;
 pub mod coldstart;
 pub mod embed;
