@@ -677,7 +677,11 @@ fn append_adds_new_sales_in_place_and_refuses_overlaps() {
 
     let o = demandcast(&["append", "--input", path(&hist), "--new", path(&upd)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("to 3 series and added 1 new series"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("to 3 series and added 1 new series"),
+        "{}",
+        stderr(&o)
+    );
     // The merged history is the full file plus the new product.
     let (h, rows) = read_csv(&hist);
     assert_eq!(h, ["unique_id", "ds", "y"]);
@@ -694,7 +698,10 @@ fn append_adds_new_sales_in_place_and_refuses_overlaps() {
     let o = demandcast(&["append", "--input", path(&hist), "--new", path(&upd)]);
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("week.csv") && err.contains("on or before"), "{err}");
+    assert!(
+        err.contains("week.csv") && err.contains("on or before"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&hist).unwrap(), before);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -54,29 +54,17 @@ impl Panel {
                 newer.freq, self.freq
             ));
         }
-        let names = |p: &Panel| {
-            let mut v: Vec<String> = p.covariates.iter().map(|c| c.name.clone()).collect();
-            v.sort();
-            v
-        };
-        if names(self) != names(newer) {
-            return bad(format!(
-                "the new rows have the covariates [{}], the history [{}]",
-                names(newer).join(", "),
-                names(self).join(", ")
-            ));
-        }
-        let statics = |p: &Panel| {
-            let mut v: Vec<String> = p.statics.iter().map(|c| c.name.clone()).collect();
-            v.sort();
-            v
-        };
-        if statics(self) != statics(newer) {
-            return bad(format!(
-                "the new rows have the attributes [{}], the history [{}]",
-                statics(newer).join(", "),
-                statics(self).join(", ")
-            ));
+        for (what, old, new) in [
+            ("covariates", covariate_names(self), covariate_names(newer)),
+            ("attributes", static_names(self), static_names(newer)),
+        ] {
+            if old != new {
+                return bad(format!(
+                    "the new rows have the {what} [{}], the history [{}]",
+                    new.join(", "),
+                    old.join(", ")
+                ));
+            }
         }
         let new_index: HashMap<&str, usize> = newer
             .ids
@@ -186,6 +174,22 @@ impl Panel {
     fn rows(&self, i: usize) -> std::ops::Range<usize> {
         self.indptr[i]..self.indptr[i + 1]
     }
+}
+
+/// Covariate names, sorted.
+fn covariate_names(p: &Panel) -> Vec<&str> {
+    sorted(p.covariates.iter().map(|c| c.name.as_str()))
+}
+
+/// Static attribute names, sorted.
+fn static_names(p: &Panel) -> Vec<&str> {
+    sorted(p.statics.iter().map(|c| c.name.as_str()))
+}
+
+fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = names.collect();
+    v.sort_unstable();
+    v
 }
 
 /// Where a run of an output series' rows comes from.
