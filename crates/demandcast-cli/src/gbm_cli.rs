@@ -44,7 +44,10 @@ pub fn run_forecast(
     ui: &Ui,
     panel: Panel,
     future: Option<&FutureCovariates>,
+    t0: std::time::Instant,
 ) -> Result<ExitCode> {
+    // Loading a saved model takes the panel; `--db` records it with the run.
+    let kept = s.db.as_ref().map(|_| panel.clone());
     let model_dir = s.model_dir.as_deref();
     let explain = s.explain.as_deref();
     let fitted = match model_dir {
@@ -66,6 +69,10 @@ pub fn run_forecast(
     };
     let (fc, expl) = predict(&fitted, s.horizon, &s.models, future, explain.is_some())?;
     write_one(&s.output, &fc, ui)?;
+    if let (Some(db), Some(p)) = (&s.db, &kept) {
+        let seconds = t0.elapsed().as_secs_f64();
+        crate::commands::forecast::record(db, s, p, std::slice::from_ref(&fc), seconds, ui)?;
+    }
     if let (Some(path), Some(e)) = (explain, expl) {
         write_explanation(path, &e, &fitted)?;
         ui.note(format!(

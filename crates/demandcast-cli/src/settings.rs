@@ -213,12 +213,6 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
         input.load.covariates = covariates_needed(&models.specs, &[]);
     }
     text_features(a.text_features, a.catalog.as_deref())?;
-    if a.db.is_some() && (a.model_dir.is_some() || a.explain.is_some()) {
-        return Err(UsageError::err(
-            "--db records runs of the model list; it does not go with --model-dir or --explain yet",
-            Some("drop --db, or run forecast --models ... --db FILE without them"),
-        ));
-    }
     Ok(ForecastSettings {
         input,
         future: a.future,

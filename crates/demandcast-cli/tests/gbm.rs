@@ -123,6 +123,7 @@ fn saved_model_forecasts_like_fit_and_forecast(model: &str) {
     );
 
     let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    let db = dir.path().join("runs.sqlite");
     let mut args = vec!["forecast"];
     args.extend(common(s(&input), s(&future)));
     let mut saved = args.clone();
@@ -133,8 +134,18 @@ fn saved_model_forecasts_like_fit_and_forecast(model: &str) {
         "80",
         "--output",
         s(&a),
+        "--db",
+        s(&db),
     ]);
     run(&saved);
+    // The run with the saved model is recorded as written.
+    let store = demandcast_store::Store::open(&db).unwrap();
+    let mut again = Vec::new();
+    demandcast::data::write_forecasts(&mut again, &store.forecasts(1).unwrap().unwrap()).unwrap();
+    assert_eq!(
+        String::from_utf8(again).unwrap(),
+        std::fs::read_to_string(&a).unwrap()
+    );
     let mut fresh = args.clone();
     fresh.extend(["--models", model, "--levels", "80", "--output", s(&b)]);
     run(&fresh);

@@ -45,7 +45,7 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         _ => (panel, future),
     };
     if s.model_dir.is_some() || s.explain.is_some() {
-        return crate::gbm_cli::run_forecast(s, ui, panel, future.as_ref());
+        return crate::gbm_cli::run_forecast(s, ui, panel, future.as_ref(), t0);
     }
     let mut opts = s.models.build_options(panel.freq());
     opts.horizon = Some(s.horizon);
@@ -100,7 +100,7 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
 }
 
 /// Records the run in the store at `db` (created if missing).
-fn record(
+pub(crate) fn record(
     db: &std::path::Path,
     s: &ForecastSettings,
     panel: &Panel,
