@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The file cannot be opened as a store.
-    #[error("cannot open the store {path}: {reason}")]
+    #[error("cannot open the store {path}: {reason}", path = path.display())]
     Open {
         /// The store's file.
         path: PathBuf,
@@ -15,7 +15,7 @@ pub enum Error {
         reason: String,
     },
     /// The file was written by a later demandcast, with tables this one does not know.
-    #[error("the store {path} has schema version {found}; this demandcast reads up to {supported}: upgrade demandcast")]
+    #[error("the store {path} has schema version {found}; this demandcast reads up to {supported}: upgrade demandcast", path = path.display())]
     Newer {
         /// The store's file.
         path: PathBuf,
@@ -24,8 +24,17 @@ pub enum Error {
         /// The latest this build knows.
         supported: i64,
     },
+    /// A file of a model cannot be read or written.
+    #[error("{path}: {source}", path = path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A statement failed.
-    #[error("store {path}: {source}")]
+    #[error("store {path}: {source}", path = path.display())]
     Sql {
         /// The store's file.
         path: PathBuf,
@@ -34,7 +43,7 @@ pub enum Error {
         source: rusqlite::Error,
     },
     /// A stored value does not decode (a file edited by hand).
-    #[error("store {path}: run {run}: {what} does not decode: {reason}")]
+    #[error("store {path}: run {run}: {what} does not decode: {reason}", path = path.display())]
     Corrupt {
         /// The store's file.
         path: PathBuf,

@@ -2,8 +2,9 @@
 //!
 //! The embedded store of demandcast: every forecast run (what was asked, by
 //! whom: the CLI or the HTTP API, how long it took), the recent history of
-//! each series it forecast and every model's forecasts, in one SQLite file.
-//! The dashboard plots from it; `demandcast runs` lists it.
+//! each series it forecast and every model's forecasts, and fitted models
+//! (a saved LightGBM model's files), in one SQLite file. The dashboard plots
+//! from it; `demandcast runs` lists it.
 //!
 //! A run is written in one transaction, so a run interrupted while it is
 //! being saved leaves no half-written run behind; SQLite's write-ahead log
@@ -38,11 +39,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod error;
+mod models;
 mod read;
 mod schema;
 mod write;
 
 pub use error::{Error, Result};
+pub use models::ModelSummary;
 pub use read::{History, IntervalView, ModelView, RunSummary, SeriesList, SeriesView};
 pub use write::NewRun;
 

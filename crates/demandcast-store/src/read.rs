@@ -100,7 +100,7 @@ fn dates(freq: Freq, start: NaiveDate, n: usize) -> Vec<String> {
 }
 
 impl Store {
-    fn file(&self) -> std::path::PathBuf {
+    pub(crate) fn file(&self) -> std::path::PathBuf {
         self.path
             .clone()
             .unwrap_or_else(|| std::path::PathBuf::from(":memory:"))

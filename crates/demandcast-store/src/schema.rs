@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// The schema this build writes.
-pub(crate) const VERSION: i64 = 1;
+pub(crate) const VERSION: i64 = 2;
 
 const V1: &str = "
 CREATE TABLE runs (
@@ -48,6 +48,26 @@ CREATE TABLE forecasts (
 );
 ";
 
+/// Version 2: fitted models, each a folder of files (a LightGBM model's
+/// manifest and boosters) kept as blobs.
+const V2: &str = "
+CREATE TABLE models (
+    name     TEXT PRIMARY KEY,
+    created  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    kind     TEXT NOT NULL,
+    summary  TEXT NOT NULL
+);
+CREATE TABLE model_files (
+    model  TEXT NOT NULL REFERENCES models(name) ON DELETE CASCADE,
+    path   TEXT NOT NULL,
+    bytes  BLOB NOT NULL,
+    PRIMARY KEY (model, path)
+);
+";
+
+/// The statements that take a store from version `i` to `i + 1`.
+const STEPS: [&str; 2] = [V1, V2];
+
 /// Creates the tables of a new store, or checks an existing one's version.
 pub(crate) fn migrate(conn: &mut Connection, path: Option<&Path>) -> Result<()> {
     let file = || path.map_or_else(|| PathBuf::from(":memory:"), Path::to_path_buf);
@@ -71,25 +91,34 @@ pub(crate) fn migrate(conn: &mut Connection, path: Option<&Path>) -> Result<()> 
     if found == VERSION {
         return Ok(());
     }
-    let tables: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(sql)?;
-    if tables > 0 {
-        return Err(Error::Open {
-            path: file(),
-            reason: "the file is an SQLite database with other tables, not a demandcast store"
-                .into(),
-        });
+    if found == 0 {
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        if tables > 0 {
+            return Err(Error::Open {
+                path: file(),
+                reason: "the file is an SQLite database with other tables, not a demandcast store"
+                    .into(),
+            });
+        }
     }
+    // One transaction for every step: an interrupted upgrade leaves the old version.
     let tx = conn.transaction().map_err(sql)?;
-    tx.execute_batch(V1).map_err(sql)?;
+    for step in &STEPS[found.max(0) as usize..] {
+        tx.execute_batch(step).map_err(sql)?;
+    }
     tx.pragma_update(None, "user_version", VERSION)
         .map_err(sql)?;
     tx.commit().map_err(sql)?;
-    tracing::debug!(version = VERSION, "created the store's tables");
+    tracing::debug!(
+        from = found,
+        to = VERSION,
+        "store tables created or upgraded"
+    );
     Ok(())
 }

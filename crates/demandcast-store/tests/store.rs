@@ -202,3 +202,68 @@ fn a_store_file_persists_and_refuses_foreign_files() {
     let e = Store::open(&other).unwrap_err();
     assert!(e.to_string().contains("not a demandcast store"), "{e}");
 }
+
+#[test]
+fn a_model_folder_is_stored_listed_and_written_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("model");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::write(src.join("model.json"), b"{\"format\": 1}").unwrap();
+    let booster: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    std::fs::write(src.join("booster-0.txt"), &booster).unwrap();
+    std::fs::write(src.join("sub/ignored.txt"), b"x").unwrap();
+
+    let mut store = Store::open(&dir.path().join("s.sqlite")).unwrap();
+    assert_eq!(
+        store
+            .put_model("m5", "lightgbm", "on 3 series", &src)
+            .unwrap(),
+        2
+    );
+    let list = store.models().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].name.as_str(), list[0].kind.as_str()),
+        ("m5", "lightgbm")
+    );
+    assert_eq!((list[0].files, list[0].bytes), (2, 10_000 + 13));
+
+    let out = dir.path().join("restored");
+    assert_eq!(store.get_model("m5", &out).unwrap(), Some(2));
+    assert_eq!(std::fs::read(out.join("booster-0.txt")).unwrap(), booster);
+    assert_eq!(
+        std::fs::read(out.join("model.json")).unwrap(),
+        b"{\"format\": 1}"
+    );
+    assert!(!out.join("sub").exists());
+    assert_eq!(store.get_model("nope", &out).unwrap(), None);
+
+    // Storing under the same name replaces the model's files.
+    std::fs::remove_file(src.join("booster-0.txt")).unwrap();
+    assert_eq!(store.put_model("m5", "lightgbm", "refit", &src).unwrap(), 1);
+    let list = store.models().unwrap();
+    assert_eq!((list[0].files, list[0].summary.as_str()), (1, "refit"));
+    let e = store
+        .put_model("x", "lightgbm", "", &dir.path().join("missing"))
+        .unwrap_err();
+    assert!(e.to_string().contains("missing"), "{e}");
+}
+
+#[test]
+fn a_version_1_store_is_upgraded_with_its_runs_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    let id = record(&mut Store::open(&path).unwrap());
+    // Make it look like a store written before models were kept.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE model_files; DROP TABLE models; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.run(id).unwrap().unwrap().source, "sales.csv");
+    assert!(s.models().unwrap().is_empty());
+    let src = dir.path().join("m");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("model.json"), b"{}").unwrap();
+    assert_eq!(s.put_model("m", "lightgbm", "", &src).unwrap(), 1);
+}
