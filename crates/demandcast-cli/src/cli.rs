@@ -261,6 +261,15 @@ pub struct ForecastArgs {
     /// `demandcast serve`'s dashboard and `demandcast runs`.
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Forecast with the model stored as NAME in --db (`fit --db`), as --model-dir
+    /// does with a folder; it is written to FILE.models/NAME/ first.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "db",
+        conflicts_with = "model_dir"
+    )]
+    pub stored_model: Option<String>,
 }
 
 /// `demandcast fit`.
@@ -289,6 +298,12 @@ pub struct FitArgs {
     /// Text model and cache (with --text-features).
     #[command(flatten)]
     pub text: crate::text_args::TextModelArgs,
+    /// Also keep the saved model in this store (forecast later with --db FILE --stored-model NAME).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// The model's name in the store [default: the --save folder's name].
+    #[arg(long, value_name = "NAME", requires = "db")]
+    pub name: Option<String>,
 }
 
 /// `demandcast backtest`.

@@ -114,6 +114,56 @@ pub struct FitSettings {
     pub text_features: usize,
     /// Text model and cache.
     pub text: crate::text_args::TextModelSettings,
+    /// Store and name to keep the saved model under.
+    pub store_as: Option<(PathBuf, String)>,
+}
+
+/// A model name fit for a folder: letters, digits, `.`, `-`, `_`.
+fn model_name(name: &str) -> Result<String> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(UsageError::err(
+            format!("model name '{name}': use letters, digits, '.', '-' and '_' (not first '.')"),
+            Some("pass --name NAME"),
+        ))
+    }
+}
+
+/// Writes model `name` from the store `db` into `DB.models/NAME/` and
+/// returns that folder.
+fn restore_model(db: &Path, name: &str) -> Result<PathBuf> {
+    let name = model_name(name)?;
+    must_exist(db)?;
+    let store = demandcast_store::Store::open(db)?;
+    let base = db
+        .file_name()
+        .map(|n| format!("{}.models", n.to_string_lossy()))
+        .unwrap_or_else(|| "models".into());
+    let dir = db.with_file_name(base).join(&name);
+    match store.get_model(&name, &dir)? {
+        Some(_) => Ok(dir),
+        None => {
+            let known: Vec<String> = store.models()?.into_iter().map(|m| m.name).collect();
+            Err(UsageError::err(
+                format!(
+                    "--stored-model {name}: no such model in {} (stored: {})",
+                    db.display(),
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+                Some("store one with demandcast fit ... --save DIR --db FILE"),
+            ))
+        }
+    }
 }
 
 /// Checks `--text-features K` against `--catalog`.
@@ -157,7 +207,22 @@ pub fn fit(a: FitArgs) -> Result<FitSettings> {
         }
     }
     text_features(a.text_features, a.catalog.as_deref())?;
+    let store_as = match &a.db {
+        Some(db) => {
+            let name = match &a.name {
+                Some(n) => n.clone(),
+                None => a
+                    .save
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "model".into()),
+            };
+            Some((db.clone(), model_name(&name)?))
+        }
+        None => None,
+    };
     Ok(FitSettings {
+        store_as,
         input: input(a.input)?,
         horizon: a.horizon,
         models: models(a.models)?,
@@ -213,6 +278,10 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
         input.load.covariates = covariates_needed(&models.specs, &[]);
     }
     text_features(a.text_features, a.catalog.as_deref())?;
+    let stored = match (&a.stored_model, &a.db) {
+        (Some(name), Some(db)) => Some(restore_model(db, name)?),
+        _ => None,
+    };
     Ok(ForecastSettings {
         input,
         future: a.future,
@@ -222,7 +291,7 @@ pub fn forecast(a: ForecastArgs) -> Result<ForecastSettings> {
         models,
         output: a.output,
         cold_start: crate::text_args::cold_start(a.cold_start)?,
-        model_dir: match a.model_dir {
+        model_dir: match stored.or(a.model_dir) {
             Some(d) if !d.join("model.json").is_file() => {
                 return Err(UsageError::err(
                     format!("--model-dir {}: no model.json there", d.display()),

@@ -98,6 +98,7 @@ fn saved_model_forecasts_like_fit_and_forecast(model: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (input, future) = (data("frat_small.csv"), data("frat_small_future.csv"));
     let model_dir = dir.path().join("model");
+    let db = dir.path().join("runs.sqlite");
     run(&[
         "--quiet",
         "fit",
@@ -114,6 +115,10 @@ fn saved_model_forecasts_like_fit_and_forecast(model: &str) {
         "1",
         "--save",
         s(&model_dir),
+        "--db",
+        s(&db),
+        "--name",
+        "frat",
     ]);
     assert!(model_dir.join("model.json").is_file());
     let imp = std::fs::read_to_string(model_dir.join("importance.csv")).unwrap();
@@ -123,7 +128,6 @@ fn saved_model_forecasts_like_fit_and_forecast(model: &str) {
     );
 
     let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
-    let db = dir.path().join("runs.sqlite");
     let mut args = vec!["forecast"];
     args.extend(common(s(&input), s(&future)));
     let mut saved = args.clone();

@@ -11,6 +11,7 @@
 //! | `GET /` | the dashboard (one self-contained page: no network needed) |
 //! | `GET /api/health` | `{"status": "ok", "version": ...}` |
 //! | `GET /api/models` | the models `models` accepts, with their parameters |
+//! | `GET /api/stored-models` | fitted models kept in the store (`fit --db`) |
 //! | `POST /api/forecast` | a forecast run: JSON (`{"data": "<csv>", "horizon": 28, "models": "auto_ets", "levels": [80, 95]}`) or the raw file as the body with the parameters in the query (`?horizon=28&models=auto_ets&levels=80,95`; CSV or Parquet) |
 //! | `GET /api/runs` | recorded runs, newest first (`?limit=`) |
 //! | `GET /api/runs/{id}` | one run |
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(routes::dashboard))
         .route("/api/health", get(routes::health))
         .route("/api/models", get(routes::models))
+        .route("/api/stored-models", get(routes::stored_models))
         .route("/api/forecast", post(forecast::handle))
         .route("/api/runs", get(routes::runs))
         .route("/api/runs/{id}", get(routes::run))

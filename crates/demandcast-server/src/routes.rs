@@ -33,6 +33,12 @@ pub(crate) async fn models() -> Json<serde_json::Value> {
     Json(serde_json::Value::Array(list))
 }
 
+pub(crate) async fn stored_models(
+    State(s): State<AppState>,
+) -> Result<Json<Vec<demandcast_store::ModelSummary>>, ApiError> {
+    Ok(Json(s.with_store(|st| st.models())?))
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct Limit {
     limit: Option<usize>,

@@ -55,5 +55,21 @@ pub fn run(s: &FitSettings, ui: &Ui) -> Result<ExitCode> {
         s.save.display(),
         s.save.display()
     ));
+    if let Some((db, name)) = &s.store_as {
+        let summary = format!(
+            "{} fitted on {} series of {} in {:.1}s",
+            fitted.name(),
+            panel.n_series(),
+            s.input.path.display(),
+            t0.elapsed().as_secs_f64()
+        );
+        let n =
+            demandcast_store::Store::open(db)?.put_model(name, "lightgbm", &summary, &s.save)?;
+        ui.note(format!(
+            "kept as model '{name}' ({n} files) in {} (forecast with --db {} --stored-model {name})",
+            db.display(),
+            db.display()
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,4 +1,5 @@
-//! `demandcast runs`: the runs recorded in a store, newest first.
+//! `demandcast runs`: the runs recorded in a store, newest first, and the
+//! models kept in it.
 
 use crate::cli::RunsArgs;
 use anyhow::Result;
@@ -33,6 +34,21 @@ pub fn run(a: RunsArgs) -> Result<ExitCode> {
             r.seconds,
             r.models.join(",")
         )?;
+    }
+    let models = store.models()?;
+    if !models.is_empty() {
+        writeln!(
+            out,
+            "\nstored models (forecast --db {} --stored-model NAME):",
+            a.db.display()
+        )?;
+        for m in models {
+            writeln!(
+                out,
+                "  {:<24}  {:<20}  {:>4} files  {:>10} bytes  {}",
+                m.name, m.created, m.files, m.bytes, m.summary
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
