@@ -330,6 +330,10 @@ pub struct BacktestArgs {
     /// Folder for forecasts.csv, metrics.csv, report.md and report.json (created if missing).
     #[arg(long, short, value_name = "DIR")]
     pub output: PathBuf,
+    /// Also record the backtest (its ranked metrics and the series' recent
+    /// history) in this store, for `demandcast serve`'s dashboard.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 /// `demandcast import`.

@@ -158,6 +158,7 @@ fn input_and_models(
         refit: true,
         models,
         output: output.to_path_buf(),
+        db: None,
     })?;
     Ok((b.input, b.models))
 }

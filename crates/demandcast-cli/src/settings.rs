@@ -250,6 +250,8 @@ pub struct BacktestSettings {
     pub models: ModelSettings,
     /// Output folder.
     pub output: PathBuf,
+    /// Store to record the backtest in.
+    pub db: Option<PathBuf>,
 }
 
 /// `demandcast import m5`, resolved.
@@ -330,6 +332,7 @@ pub fn backtest(a: BacktestArgs) -> Result<BacktestSettings> {
         refit: a.refit,
         models,
         output: a.output,
+        db: a.db,
     })
 }
 

@@ -710,3 +710,46 @@ fn append_adds_new_sales_in_place_and_refuses_overlaps() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary file left");
 }
+
+#[test]
+fn backtest_db_keeps_the_ranked_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sales_csv(dir.path());
+    let db = dir.path().join("runs.sqlite");
+    let out = dir.path().join("bt");
+    let o = demandcast(&[
+        "backtest",
+        "--input",
+        path(&input),
+        "--horizon",
+        "7",
+        "--windows",
+        "2",
+        "--models",
+        "naive,seasonal_naive",
+        "--output",
+        path(&out),
+        "--db",
+        path(&db),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let store = demandcast_store::Store::open(&db).unwrap();
+    let run = store.run(1).unwrap().unwrap();
+    assert_eq!(run.kind, "backtest");
+    let report = store.report(1).unwrap().unwrap();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["models"], file["models"],
+        "the same ranking as report.json"
+    );
+    let ranked: Vec<&str> = file["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(run.models, ranked);
+    assert_eq!(ranked.len(), 2);
+    assert!(stderr(&o).contains("recorded as run 1"), "{}", stderr(&o));
+}

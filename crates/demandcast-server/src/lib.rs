@@ -15,6 +15,7 @@
 //! | `POST /api/forecast` | a forecast run: JSON (`{"data": "<csv>", "horizon": 28, "models": "auto_ets", "levels": [80, 95]}`) or the raw file as the body with the parameters in the query (`?horizon=28&models=auto_ets&levels=80,95`; CSV or Parquet) |
 //! | `GET /api/runs` | recorded runs, newest first (`?limit=`) |
 //! | `GET /api/runs/{id}` | one run |
+//! | `GET /api/runs/{id}/report` | a backtest's report: models ranked, metrics, WRMSSE by level |
 //! | `GET /api/runs/{id}/series` | its series ids (`?q=` filter, `?limit=`) |
 //! | `GET /api/runs/{id}/series/{unique_id}` | one series' recent history and every model's forecast |
 //! | `GET /api/runs/{id}/forecasts.csv` | the run's forecasts as the CLI writes them |
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/forecast", post(forecast::handle))
         .route("/api/runs", get(routes::runs))
         .route("/api/runs/{id}", get(routes::run))
+        .route("/api/runs/{id}/report", get(routes::report))
         .route("/api/runs/{id}/series", get(routes::series_ids))
         .route("/api/runs/{id}/series/{unique_id}", get(routes::series))
         .route("/api/runs/{id}/forecasts.csv", get(routes::forecasts_csv))

@@ -65,6 +65,20 @@ pub(crate) async fn run(
         .ok_or_else(|| no_run(id))
 }
 
+pub(crate) async fn report(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    s.with_store(|st| -> Result<_, ApiError> {
+        if st.run(id)?.is_none() {
+            return Err(no_run(id));
+        }
+        st.report(id)?.map(Json).ok_or_else(|| {
+            ApiError::not_found(format!("run {id} has no report (only backtests have one)"))
+        })
+    })
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct SeriesQuery {
     q: Option<String>,

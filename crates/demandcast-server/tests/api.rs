@@ -251,3 +251,38 @@ async fn the_dashboard_health_and_models_are_served() {
         "{names:?}"
     );
 }
+
+#[tokio::test]
+async fn a_backtest_report_is_served_with_its_run() {
+    let mut store = Store::open_in_memory().unwrap();
+    let panel = demandcast::core::Panel::from_series(
+        demandcast::core::Freq::Daily,
+        vec![(
+            "a".into(),
+            demandcast::core::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            vec![1.0, 2.0],
+        )],
+    )
+    .unwrap();
+    let mut run = demandcast_store::NewRun::new("backtest", "s.csv", &panel, &[], 7);
+    run.report = Some(
+        json!({"primary_metric": "MASE", "models": [{"rank": 1, "model": "Naive", "MASE": 0.8}]}),
+    );
+    let bt = store.record_run(&run).unwrap();
+    let plain = store
+        .record_run(&demandcast_store::NewRun::new(
+            "api",
+            "s.csv",
+            &panel,
+            &[],
+            7,
+        ))
+        .unwrap();
+    let app = router(AppState::new(store));
+    let (s, r) = get_json(&app, &format!("/api/runs/{bt}/report")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(r["models"][0]["MASE"], 0.8);
+    let (s, e) = get_json(&app, &format!("/api/runs/{plain}/report")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(e["error"].as_str().unwrap().contains("no report"), "{e}");
+}

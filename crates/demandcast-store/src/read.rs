@@ -168,6 +168,24 @@ impl Store {
             .collect()
     }
 
+    /// The report kept with a run (a backtest's), `None` when the run has
+    /// none or does not exist.
+    ///
+    /// # Errors
+    /// [`Error::Sql`], [`Error::Corrupt`].
+    pub fn report(&self, id: i64) -> Result<Option<serde_json::Value>> {
+        let text: Option<Option<String>> = self
+            .conn
+            .query_row("SELECT report FROM runs WHERE id = ?1", params![id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        text.flatten()
+            .map(|t| self.decode(id, "the report", &t))
+            .transpose()
+    }
+
     /// One run, `None` when there is no such run.
     ///
     /// # Errors

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// The schema this build writes.
-pub(crate) const VERSION: i64 = 2;
+pub(crate) const VERSION: i64 = 3;
 
 const V1: &str = "
 CREATE TABLE runs (
@@ -65,8 +65,11 @@ CREATE TABLE model_files (
 );
 ";
 
+/// Version 3: a run's report (a backtest's ranked metrics), as JSON.
+const V3: &str = "ALTER TABLE runs ADD COLUMN report TEXT;";
+
 /// The statements that take a store from version `i` to `i + 1`.
-const STEPS: [&str; 2] = [V1, V2];
+const STEPS: [&str; 3] = [V1, V2, V3];
 
 /// Creates the tables of a new store, or checks an existing one's version.
 pub(crate) fn migrate(conn: &mut Connection, path: Option<&Path>) -> Result<()> {

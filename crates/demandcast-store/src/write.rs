@@ -27,6 +27,11 @@ pub struct NewRun<'a> {
     pub params: serde_json::Value,
     /// Notes for the planner (fallbacks, ensemble weights...).
     pub notes: Vec<String>,
+    /// The model columns, when they are not those of `forecasts` (a
+    /// backtest records its report, not its forecasts).
+    pub models: Vec<String>,
+    /// A report to keep with the run (a backtest's ranked metrics).
+    pub report: Option<serde_json::Value>,
 }
 
 impl<'a> NewRun<'a> {
@@ -49,6 +54,8 @@ impl<'a> NewRun<'a> {
             seconds: 0.0,
             params: serde_json::Value::Object(serde_json::Map::new()),
             notes: Vec::new(),
+            models: Vec::new(),
+            report: None,
         }
     }
 }
@@ -78,7 +85,11 @@ impl Store {
             source: e,
         };
         let p = run.panel;
-        let models: Vec<&str> = run.forecasts.iter().map(|f| f.model.as_str()).collect();
+        let models: Vec<&str> = if run.models.is_empty() {
+            run.forecasts.iter().map(|f| f.model.as_str()).collect()
+        } else {
+            run.models.iter().map(String::as_str).collect()
+        };
         let levels: Vec<f64> = run
             .forecasts
             .iter()
@@ -103,8 +114,8 @@ impl Store {
         }
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute(
-            "INSERT INTO runs (kind, source, freq, horizon, n_series, models, levels, seconds, params, notes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO runs (kind, source, freq, horizon, n_series, models, levels, seconds, params, notes, report)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 run.kind,
                 run.source,
@@ -116,6 +127,7 @@ impl Store {
                 run.seconds,
                 run.params.to_string(),
                 json(&run.notes),
+                run.report.as_ref().map(|r| r.to_string()),
             ],
         )
         .map_err(sql)?;

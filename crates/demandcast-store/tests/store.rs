@@ -251,19 +251,44 @@ fn a_model_folder_is_stored_listed_and_written_back() {
 
 #[test]
 fn a_version_1_store_is_upgraded_with_its_runs_kept() {
+    // (A store as the first version wrote it: no models, no reports.)
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite");
     let id = record(&mut Store::open(&path).unwrap());
     // Make it look like a store written before models were kept.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE model_files; DROP TABLE models; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE model_files; DROP TABLE models; ALTER TABLE runs DROP COLUMN report;
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
     let mut s = Store::open(&path).unwrap();
     assert_eq!(s.run(id).unwrap().unwrap().source, "sales.csv");
     assert!(s.models().unwrap().is_empty());
+    assert_eq!(s.report(id).unwrap(), None);
     let src = dir.path().join("m");
     std::fs::create_dir_all(&src).unwrap();
     std::fs::write(src.join("model.json"), b"{}").unwrap();
     assert_eq!(s.put_model("m", "lightgbm", "", &src).unwrap(), 1);
+}
+
+#[test]
+fn a_report_is_kept_with_its_run() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (panel, _) = fixture();
+    let mut run = NewRun::new("backtest", "sales.csv", &panel, &[], 3);
+    run.models = vec!["AutoETS".into(), "Naive".into()];
+    run.report = Some(
+        serde_json::json!({"primary_metric": "MASE", "models": [{"model": "AutoETS", "MASE": 0.9}]}),
+    );
+    let id = store.record_run(&run).unwrap();
+    let r = store.run(id).unwrap().unwrap();
+    assert_eq!(r.models, vec!["AutoETS", "Naive"]);
+    assert_eq!(r.levels, Vec::<f64>::new());
+    assert_eq!(store.report(id).unwrap().unwrap()["models"][0]["MASE"], 0.9);
+    assert_eq!(store.series(id, "A_1").unwrap().unwrap().forecasts.len(), 0);
+    let plain = record(&mut store);
+    assert_eq!(store.report(plain).unwrap(), None);
+    assert_eq!(store.report(999).unwrap(), None);
 }

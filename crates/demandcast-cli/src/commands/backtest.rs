@@ -128,6 +128,32 @@ pub fn run(s: &BacktestSettings, ui: &Ui) -> Result<ExitCode> {
         })?;
     }
 
+    if let Some(db) = &s.db {
+        let source = s
+            .input
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut rec = demandcast_store::NewRun::new("backtest", &source, panel, &[], s.horizon);
+        rec.seconds = started.elapsed().as_secs_f64();
+        rec.models = report
+            .metrics
+            .models
+            .iter()
+            .map(|m| m.metrics.model.clone())
+            .collect();
+        rec.report = Some(serde_json::to_value(inputs.to_json())?);
+        rec.notes = diagnostics.clone();
+        rec.params = serde_json::json!({
+            "input": s.input.path.display().to_string(),
+            "windows": s.windows,
+            "step_size": s.step_size,
+            "output": s.output.display().to_string(),
+        });
+        let id = demandcast_store::Store::open(db)?.record_run(&rec)?;
+        ui.note(format!("recorded as run {id} in {}", db.display()));
+    }
     if let Some(best) = report.metrics.models.first() {
         ui.note(format!(
             "best by {}: {} ({} models, {} windows, {} series)",
