@@ -7,6 +7,7 @@ use axum::{
     body::Bytes,
     extract::{Query, State},
     http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
     Json,
 };
 use demandcast::core::{Freq, Level};
@@ -14,6 +15,7 @@ use demandcast::data::{load_future, load_panel, LoadOptions};
 use demandcast::{BuildOptions, CollectNotes, ModelSpec};
 use demandcast_store::{NewRun, RunSummary};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::{path::Path, time::Instant};
 
 /// Longest horizon accepted.
@@ -45,6 +47,10 @@ pub struct ForecastRequest {
     /// Their file name.
     #[serde(default)]
     pub future_filename: Option<String>,
+    /// `false`: answer 202 with a job id at once and run in the
+    /// background (`GET /api/jobs/{id}`); by default the answer waits.
+    #[serde(default)]
+    pub wait: Option<bool>,
 }
 
 /// The query form (the file itself is the body).
@@ -55,10 +61,11 @@ pub(crate) struct ForecastQuery {
     levels: Option<String>,
     freq: Option<String>,
     filename: Option<String>,
+    wait: Option<bool>,
 }
 
 /// A request, checked.
-struct Job {
+struct Task {
     data: Vec<u8>,
     filename: String,
     future: Option<(Vec<u8>, String)>,
@@ -71,8 +78,8 @@ struct Job {
 /// What the client is told: the recorded run and what to read about it.
 #[derive(Debug, Serialize)]
 pub(crate) struct Answer {
-    run: RunSummary,
-    warnings: Vec<String>,
+    pub(crate) run: RunSummary,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// A safe file name: the last path component, characters other than
@@ -124,7 +131,7 @@ fn levels(values: &[f64]) -> Result<Vec<Level>, ApiError> {
     Ok(Level::normalize(levels))
 }
 
-impl Job {
+impl Task {
     fn from_json(r: ForecastRequest) -> Result<Self, ApiError> {
         Ok(Self {
             horizon: horizon(Some(r.horizon))?,
@@ -181,23 +188,32 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     Query(q): Query<ForecastQuery>,
     body: Bytes,
-) -> Result<Json<Answer>, ApiError> {
+) -> Result<Response, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let job = if is_json {
+    let (task, wait) = if is_json {
         let r: ForecastRequest = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("request body: {e}")))?;
-        Job::from_json(r)?
+        let wait = r.wait.unwrap_or(true);
+        (Task::from_json(r)?, wait)
     } else {
-        Job::from_query(q, body)?
+        let wait = q.wait.unwrap_or(true);
+        (Task::from_query(q, body)?, wait)
     };
-    if job.data.is_empty() {
+    if task.data.is_empty() {
         return Err(ApiError::bad_request(format!(
             "{}: the upload is empty",
-            job.filename
+            task.filename
         )));
+    }
+    if !wait {
+        let live = state.jobs.create();
+        let id = live.id();
+        tokio::spawn(background(state, task, live));
+        let body = serde_json::json!({ "job": id, "status_url": format!("/api/jobs/{id}") });
+        return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
     }
     // One forecast at a time: the models already use every worker thread.
     let _permit = state
@@ -207,10 +223,24 @@ pub(crate) async fn handle(
         .await
         .map_err(|_| ApiError::internal("the server is stopping"))?;
     let st = state.clone();
-    tokio::task::spawn_blocking(move || run(job, &st))
+    let answer = tokio::task::spawn_blocking(move || run(task, &st, None))
         .await
-        .map_err(|e| ApiError::internal(format!("the forecast stopped: {e}")))?
-        .map(Json)
+        .map_err(|e| ApiError::internal(format!("the forecast stopped: {e}")))??;
+    Ok(Json(answer).into_response())
+}
+
+/// Runs a task as a background job, after the forecasts before it.
+async fn background(state: AppState, task: Task, live: Arc<crate::jobs::Job>) {
+    let Ok(_permit) = state.gate.clone().acquire_owned().await else {
+        live.finish(Err(ApiError::internal("the server is stopping")));
+        return;
+    };
+    live.running();
+    let (st, lj) = (state.clone(), Arc::clone(&live));
+    let outcome = tokio::task::spawn_blocking(move || run(task, &st, Some(lj)))
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal(format!("the forecast stopped: {e}"))));
+    live.finish(outcome);
 }
 
 /// The loader names the file it read: the upload's name, not the temporary
@@ -220,7 +250,11 @@ fn strip_dir(msg: String, dir: &Path) -> String {
     msg.replace(&prefix, "")
 }
 
-fn run(job: Job, state: &AppState) -> Result<Answer, ApiError> {
+fn run(
+    job: Task,
+    state: &AppState,
+    live: Option<Arc<crate::jobs::Job>>,
+) -> Result<Answer, ApiError> {
     let t0 = Instant::now();
     let tmp = tempfile::tempdir()
         .map_err(|e| ApiError::internal(format!("cannot make a temporary folder: {e}")))?;
@@ -258,14 +292,17 @@ fn run(job: Job, state: &AppState) -> Result<Answer, ApiError> {
     bo.levels = job.levels.clone();
     let models = demandcast::build_models(&specs, &bo).map_err(|e| bad(&e))?;
     let panel = models.drop_unused_covariates(panel);
-    let obs = CollectNotes::default();
+    let obs = crate::jobs::JobObserver {
+        job: live,
+        notes: CollectNotes::default(),
+    };
     let forecasts = models
         .forecast_all(&panel, job.horizon, &job.levels, future.as_ref(), &obs)
         .map_err(|e| ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: strip_dir(chain(&e), dir),
         })?;
-    notes.extend(obs.take());
+    notes.extend(obs.notes.take());
     for fc in &forecasts {
         if let Some(first) = fc.notes.first() {
             notes.push(format!(

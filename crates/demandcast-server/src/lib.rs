@@ -13,6 +13,7 @@
 //! | `GET /api/models` | the models `models` accepts, with their parameters |
 //! | `GET /api/stored-models` | fitted models kept in the store (`fit --db`) |
 //! | `POST /api/forecast` | a forecast run: JSON (`{"data": "<csv>", "horizon": 28, "models": "auto_ets", "levels": [80, 95]}`) or the raw file as the body with the parameters in the query (`?horizon=28&models=auto_ets&levels=80,95`; CSV or Parquet) |
+//! | `GET /api/jobs/{id}` | a background forecast (`?wait=false`, or `"wait": false`): `queued`, `running` (model, series done of total), `done` (the run) or `failed` (the error) |
 //! | `GET /api/runs` | recorded runs, newest first (`?limit=`) |
 //! | `GET /api/runs/{id}` | one run |
 //! | `GET /api/runs/{id}/report` | a backtest's report: models ranked, metrics, WRMSSE by level |
@@ -23,7 +24,9 @@
 //! Errors are JSON, `{"error": "..."}`, with the loader's file, row and
 //! column: 400 for bad input, 404 for an unknown run or series, 422 when a
 //! model cannot fit the data. One forecast runs at a time (models use every
-//! worker thread); reads are served meanwhile.
+//! worker thread; the others queue); reads are served meanwhile. A forecast
+//! answers when it is done, or at once with `wait=false`: 202 and a job to
+//! poll, as the dashboard does.
 //!
 //! # Example
 //! ```
@@ -49,10 +52,12 @@
 
 mod error;
 mod forecast;
+mod jobs;
 mod routes;
 
 pub use error::ApiError;
 pub use forecast::ForecastRequest;
+pub use jobs::{JobState, JobView};
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -74,6 +79,7 @@ pub const DEFAULT_MAX_UPLOAD_MB: usize = 1024;
 pub struct AppState {
     store: Arc<Mutex<Store>>,
     gate: Arc<tokio::sync::Semaphore>,
+    jobs: Arc<jobs::Jobs>,
     max_upload: usize,
 }
 
@@ -91,6 +97,7 @@ impl AppState {
         Self {
             store: Arc::new(Mutex::new(store)),
             gate: Arc::new(tokio::sync::Semaphore::new(1)),
+            jobs: Arc::new(jobs::Jobs::default()),
             max_upload: DEFAULT_MAX_UPLOAD_MB << 20,
         }
     }
@@ -118,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/models", get(routes::models))
         .route("/api/stored-models", get(routes::stored_models))
         .route("/api/forecast", post(forecast::handle))
+        .route("/api/jobs/{id}", get(jobs::get))
         .route("/api/runs", get(routes::runs))
         .route("/api/runs/{id}", get(routes::run))
         .route("/api/runs/{id}/report", get(routes::report))

@@ -286,3 +286,63 @@ async fn a_backtest_report_is_served_with_its_run() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(e["error"].as_str().unwrap().contains("no report"), "{e}");
 }
+
+/// Polls a job until it is done or failed.
+async fn wait_for(app: &Router, id: i64) -> Value {
+    for _ in 0..200 {
+        let (s, j) = get_json(app, &format!("/api/jobs/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        if j["state"] == "done" || j["state"] == "failed" {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_forecast_is_a_job_to_poll() {
+    let app = app();
+    let req = Request::post("/api/forecast")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"data": sales_csv(), "horizon": 7, "models": "naive,croston_sba", "wait": false})
+                .to_string(),
+        ))
+        .unwrap();
+    let (status, body) = call(&app, req).await;
+    let accepted: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    let id = accepted["job"].as_i64().unwrap();
+    assert_eq!(accepted["status_url"], format!("/api/jobs/{id}"));
+    let job = wait_for(&app, id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["model"], "CrostonSBA", "the last model fitted");
+    assert_eq!(
+        (job["done"].as_u64(), job["total"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let run = job["run"]["id"].as_i64().unwrap();
+    let (_, b) = get_json(&app, &format!("/api/runs/{run}/series/sku_b")).await;
+    assert_eq!(means(&b["forecasts"][0]), vec![30.0; 7]);
+
+    // Bad data in the background: the job fails with the 400 and its message.
+    let req = Request::post("/api/forecast?horizon=3&models=naive&wait=false&filename=bad.csv")
+        .header("content-type", "text/csv")
+        .body(Body::from("unique_id,ds,y\na,2024-01-01,x\n"))
+        .unwrap();
+    let (status, body) = call(&app, req).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let id = serde_json::from_slice::<Value>(&body).unwrap()["job"]
+        .as_i64()
+        .unwrap();
+    let job = wait_for(&app, id).await;
+    assert_eq!(job["state"], "failed");
+    assert_eq!(job["status"], 400);
+    assert!(
+        job["error"].as_str().unwrap().contains("bad.csv:2"),
+        "{job}"
+    );
+    let (s, _) = get_json(&app, "/api/jobs/999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
