@@ -16,7 +16,7 @@ dc import m5 --dir data/m5-sample \
   --output out/m5-sample.parquet --future-output out/m5-sample-future.parquet
 dc backtest --input out/m5-sample.parquet --horizon 28 --windows 3 \
   --models seasonal_naive,croston_sba,tsb:0.2:0.2,auto_ets,lightgbm,tsfm,auto --levels 80,95 \
-  --output out/backtest
+  --output out/backtest --db out/demandcast.sqlite
 dc forecast --input out/m5-sample.parquet --future out/m5-sample-future.parquet \
   --horizon 28 --models lightgbm,tsfm,auto,ensemble --levels 80,95 --output out/forecasts.csv \
   --db out/demandcast.sqlite
