@@ -38,13 +38,15 @@ pub fn build_lightgbm(
 }
 
 /// `forecast` with `--model-dir` or `--explain`, on the loaded history and
-/// future covariates (with the text columns when the model reads text).
+/// future covariates (with the text columns when the model reads text);
+/// `t0` and `notes` (the loader's warnings) go into a `--db` record.
 pub fn run_forecast(
     s: &ForecastSettings,
     ui: &Ui,
     panel: Panel,
     future: Option<&FutureCovariates>,
     t0: std::time::Instant,
+    notes: Vec<String>,
 ) -> Result<ExitCode> {
     // Loading a saved model takes the panel; `--db` records it with the run.
     let kept = s.db.as_ref().map(|_| panel.clone());
@@ -70,8 +72,10 @@ pub fn run_forecast(
     let (fc, expl) = predict(&fitted, s.horizon, &s.models, future, explain.is_some())?;
     write_one(&s.output, &fc, ui)?;
     if let (Some(db), Some(p)) = (&s.db, &kept) {
-        let seconds = t0.elapsed().as_secs_f64();
-        crate::commands::forecast::record(db, s, p, std::slice::from_ref(&fc), seconds, ui)?;
+        let fcs = std::slice::from_ref(&fc);
+        let mut notes = notes;
+        notes.extend(demandcast::series_note_summaries(fcs));
+        crate::commands::forecast::record(db, s, p, fcs, t0, notes, ui)?;
     }
     if let (Some(path), Some(e)) = (explain, expl) {
         write_explanation(path, &e, &fitted)?;

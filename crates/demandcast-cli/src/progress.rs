@@ -76,9 +76,15 @@ impl demandcast::ModelProgress for Bar {
 }
 
 /// Reports a run's progress on the terminal: a bar per model, notes and
-/// warnings as the other commands print them.
+/// warnings as the other commands print them, also kept in `keep` when
+/// given (for the run's record in a store).
 #[derive(Debug, Clone, Copy)]
-pub struct UiObserver<'a>(pub &'a crate::ui::Ui);
+pub struct UiObserver<'a> {
+    /// Where to print.
+    pub ui: &'a crate::ui::Ui,
+    /// Where to keep the notes too.
+    pub keep: Option<&'a demandcast::CollectNotes>,
+}
 
 impl demandcast::RunObserver for UiObserver<'_> {
     fn model_started(
@@ -87,15 +93,21 @@ impl demandcast::RunObserver for UiObserver<'_> {
         n_series: usize,
     ) -> Box<dyn demandcast::ModelProgress + '_> {
         Box::new(
-            self.0
+            self.ui
                 .bars()
                 .bar(n_series as u64, format!("fitting {model}")),
         )
     }
     fn note(&self, msg: String) {
-        self.0.note(msg);
+        self.ui.note(&msg);
+        if let Some(k) = self.keep {
+            k.note(msg);
+        }
     }
     fn warn(&self, msg: String) {
-        self.0.warn(msg);
+        self.ui.warn(&msg);
+        if let Some(k) = self.keep {
+            k.warn(msg);
+        }
     }
 }

@@ -631,6 +631,12 @@ fn forecast_db_records_the_run_that_runs_lists_and_the_store_reads_back() {
     );
     assert_eq!(run.models, vec!["SeasonalNaive", "CrostonSBA"]);
     assert_eq!(store.series(1, "A").unwrap().unwrap().history.y.len(), 56);
+    // The loader's warning (C's leading zero trimmed) is kept with the run.
+    assert!(
+        run.notes.iter().any(|n| n.contains("leading zero")),
+        "{:?}",
+        run.notes
+    );
 
     let o = demandcast(&["runs", "--db", path(&db)]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -303,17 +303,7 @@ fn run(
             message: strip_dir(chain(&e), dir),
         })?;
     notes.extend(obs.notes.take());
-    for fc in &forecasts {
-        if let Some(first) = fc.notes.first() {
-            notes.push(format!(
-                "{}: {} notes (first: series '{}': {})",
-                fc.model,
-                fc.notes.len(),
-                first.id,
-                first.message
-            ));
-        }
-    }
+    notes.extend(demandcast::series_note_summaries(&forecasts));
     let mut rec = NewRun::new("api", &job.filename, &panel, &forecasts, job.horizon);
     rec.seconds = t0.elapsed().as_secs_f64();
     rec.params = job.params();

@@ -46,7 +46,7 @@ pub use auto::AUTO_CANDIDATES;
 pub use error::{Error, Result};
 pub use kind::{ModelInfo, ModelKind, MODELS};
 pub use registry::{build_all, build_models, BuildOptions, Models};
-pub use run::{CollectNotes, ModelProgress, RunObserver};
+pub use run::{series_note_summaries, CollectNotes, ModelProgress, RunObserver};
 pub use spec::ModelSpec;
 
 pub use demandcast_core as core;

@@ -158,6 +158,25 @@ impl Models {
     }
 }
 
+/// One line per model with per-series notes (fallbacks, substitutes): how
+/// many and the first, for a run's record.
+pub fn series_note_summaries(forecasts: &[PanelForecast]) -> Vec<String> {
+    forecasts
+        .iter()
+        .filter_map(|fc| {
+            fc.notes.first().map(|first| {
+                format!(
+                    "{}: {} notes (first: series '{}': {})",
+                    fc.model,
+                    fc.notes.len(),
+                    first.id,
+                    first.message
+                )
+            })
+        })
+        .collect()
+}
+
 /// The ensemble's weights as a note, and its own notes as warnings.
 fn report_weights(r: &demandcast_eval::EnsembleReport, obs: &dyn RunObserver) {
     if r.cutoffs.is_empty() {

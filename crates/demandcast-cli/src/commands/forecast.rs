@@ -18,7 +18,14 @@ use std::process::ExitCode;
 pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     s.models.init_threads()?;
-    let panel = load_history(&s.input, ui)?.panel;
+    let loaded = load_history(&s.input, ui)?;
+    // Kept for the run's record (`--db`); the terminal has shown them.
+    let mut notes: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| format!("warning: {d}"))
+        .collect();
+    let panel = loaded.panel;
     let future = match &s.future {
         Some(p) => Some(load_future(p, &s.input.load, &panel, s.horizon)?),
         None => None,
@@ -45,7 +52,7 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         _ => (panel, future),
     };
     if s.model_dir.is_some() || s.explain.is_some() {
-        return crate::gbm_cli::run_forecast(s, ui, panel, future.as_ref(), t0);
+        return crate::gbm_cli::run_forecast(s, ui, panel, future.as_ref(), t0, notes);
     }
     let mut opts = s.models.build_options(panel.freq());
     opts.horizon = Some(s.horizon);
@@ -60,13 +67,14 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
     let models = demandcast::build_models(&s.models.specs, &opts)?;
     // Univariate models never read covariates: free them before fitting.
     let panel = models.drop_unused_covariates(panel);
-    let mut forecasts = models.forecast_all(
-        &panel,
-        s.horizon,
-        &s.models.levels,
-        future.as_ref(),
-        &UiObserver(ui),
-    )?;
+    let kept = demandcast::CollectNotes::default();
+    let obs = UiObserver {
+        ui,
+        keep: Some(&kept),
+    };
+    let mut forecasts =
+        models.forecast_all(&panel, s.horizon, &s.models.levels, future.as_ref(), &obs)?;
+    notes.extend(kept.take());
     for fc in &forecasts {
         report_notes(ui, &fc.model, &fc.notes);
     }
@@ -94,18 +102,21 @@ pub fn run(s: &ForecastSettings, ui: &Ui) -> Result<ExitCode> {
         ));
     }
     if let Some(db) = &s.db {
-        record(db, s, &panel, &forecasts, t0.elapsed().as_secs_f64(), ui)?;
+        notes.extend(demandcast::series_note_summaries(&forecasts));
+        record(db, s, &panel, &forecasts, t0, notes, ui)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Records the run in the store at `db` (created if missing).
+/// Records the run in the store at `db` (created if missing), with its
+/// wall time since `t0` and the notes shown during the run.
 pub(crate) fn record(
     db: &std::path::Path,
     s: &ForecastSettings,
     panel: &Panel,
     forecasts: &[demandcast::core::PanelForecast],
-    seconds: f64,
+    t0: std::time::Instant,
+    notes: Vec<String>,
     ui: &Ui,
 ) -> Result<()> {
     let source = s
@@ -116,7 +127,8 @@ pub(crate) fn record(
         .unwrap_or_else(|| s.input.path.display().to_string());
     let models: Vec<String> = s.models.specs.iter().map(|m| m.to_string()).collect();
     let mut run = demandcast_store::NewRun::new("forecast", &source, panel, forecasts, s.horizon);
-    run.seconds = seconds;
+    run.seconds = t0.elapsed().as_secs_f64();
+    run.notes = notes;
     run.params = serde_json::json!({
         "input": s.input.path.display().to_string(),
         "models": models.join(","),
