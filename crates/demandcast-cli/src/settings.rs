@@ -60,14 +60,19 @@ impl ModelSettings {
 
     /// Sizes rayon's global pool; models parallelise over series in it.
     pub fn init_threads(&self) -> Result<()> {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = self.threads {
-            b = b.num_threads(n);
-        }
-        // Fails only if a pool was already built, which `main` never does twice.
-        b.build_global()
-            .map_err(|e| anyhow::anyhow!("cannot start the worker threads: {e}"))
+        init_threads(self.threads)
     }
+}
+
+/// Sizes rayon's global pool (`None`: all cores).
+pub fn init_threads(threads: Option<usize>) -> Result<()> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        b = b.num_threads(n);
+    }
+    // Fails only if a pool was already built, which `main` never does twice.
+    b.build_global()
+        .map_err(|e| anyhow::anyhow!("cannot start the worker threads: {e}"))
 }
 
 /// `demandcast forecast`, resolved.

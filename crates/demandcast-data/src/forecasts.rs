@@ -165,6 +165,8 @@ mod tests {
     use super::*;
     use demandcast_core::{Forecast, Freq, NaiveDate};
 
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
     fn fc(model: &str, ids: &[&str], levels: &[Level]) -> PanelForecast {
         let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
         PanelForecast {
@@ -182,8 +184,8 @@ mod tests {
     }
 
     #[test]
-    fn columns_use_nixtla_names() {
-        let l = Level::parse_list("95,80").unwrap();
+    fn columns_use_nixtla_names() -> TestResult {
+        let l = Level::parse_list("95,80")?;
         assert_eq!(
             model_columns("AutoETS", &l),
             [
@@ -194,17 +196,18 @@ mod tests {
                 "AutoETS-hi-95"
             ]
         );
+        Ok(())
     }
 
     #[test]
-    fn writes_models_side_by_side() {
-        let l = Level::parse_list("80").unwrap();
+    fn writes_models_side_by_side() -> TestResult {
+        let l = Level::parse_list("80")?;
         let a = fc("Naive", &["s1", "s2"], &l);
         let b = fc("TSB", &["s2"], &[]);
         let mut out = Vec::new();
-        let rows = write_forecasts(&mut out, &[a, b]).unwrap();
+        let rows = write_forecasts(&mut out, &[a, b])?;
         assert_eq!(rows, 4);
-        let text = String::from_utf8(out).unwrap();
+        let text = String::from_utf8(out)?;
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "unique_id,ds,Naive,Naive-lo-80,Naive-hi-80,TSB");
         assert!(lines[1].starts_with("s1,2024-01-01,1,"), "{}", lines[1]);
@@ -214,5 +217,6 @@ mod tests {
             lines[1]
         );
         assert!(lines[4].starts_with("s2,2024-01-02,2.5,") && lines[4].ends_with(",2.5"));
+        Ok(())
     }
 }

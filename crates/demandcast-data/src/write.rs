@@ -141,10 +141,13 @@ fn write_frame(path: &Path, f: &Frame<'_>) -> Result<()> {
             ));
         }
     }
-    match format {
-        OutFormat::Parquet => write_parquet(path, f),
+    // Written to a temporary file beside `path`, then renamed over it: an
+    // interrupted or failed write leaves the old file whole.
+    let tmp = partial_path(path);
+    let file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
+    let written = match format {
+        OutFormat::Parquet => write_parquet(path, file, f),
         OutFormat::Csv { gz, delim } => {
-            let file = File::create(path).map_err(|e| Error::io(path, e))?;
             let w: Box<dyn Write> = if gz {
                 Box::new(flate2::write::GzEncoder::new(
                     BufWriter::with_capacity(1 << 16, file),
@@ -155,7 +158,24 @@ fn write_frame(path: &Path, f: &Frame<'_>) -> Result<()> {
             };
             write_csv(path, f, w, delim)
         }
+    };
+    match written {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
+}
+
+/// `dir/.name.partial-PID`: in the same folder as `path`, so that the
+/// rename over it is atomic.
+fn partial_path(path: &Path) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }
 
 /// The day number of row `j` of a series starting at `start`.
@@ -252,7 +272,8 @@ fn dict_of(values: &[String]) -> (Vec<&str>, Vec<i32>) {
     (dict, keys)
 }
 
-fn write_parquet(path: &Path, f: &Frame<'_>) -> Result<()> {
+/// Writes the frame as Parquet into `file`; `path` names it in errors.
+fn write_parquet(path: &Path, file: File, f: &Frame<'_>) -> Result<()> {
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{Compression, ZstdLevel};
     use parquet::file::properties::WriterProperties;
@@ -278,7 +299,6 @@ fn write_parquet(path: &Path, f: &Frame<'_>) -> Result<()> {
             ZstdLevel::try_new(3).map_err(|e| write_err(path, e))?,
         ))
         .build();
-    let file = File::create(path).map_err(|e| Error::io(path, e))?;
     let mut w = ArrowWriter::try_new(
         BufWriter::with_capacity(1 << 20, file),
         schema.clone(),

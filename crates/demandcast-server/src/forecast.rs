@@ -341,17 +341,18 @@ mod tests {
     }
 
     #[test]
-    fn horizons_and_levels_are_checked() {
+    fn horizons_and_levels_are_checked() -> Result<(), ApiError> {
         assert!(horizon(None).is_err());
         assert!(horizon(Some(0)).is_err());
-        assert_eq!(horizon(Some(28)).unwrap(), 28);
-        let l = levels(&[95.0, 80.0]).unwrap();
+        assert_eq!(horizon(Some(28))?, 28);
+        let l = levels(&[95.0, 80.0])?;
         assert_eq!(
             l.iter().map(|l| l.percent()).collect::<Vec<_>>(),
             vec![80.0, 95.0]
         );
         assert!(levels(&[120.0]).is_err());
         assert!(freq(Some("fortnightly")).is_err());
-        assert_eq!(freq(Some(" ")).unwrap(), None);
+        assert_eq!(freq(Some(" "))?, None);
+        Ok(())
     }
 }

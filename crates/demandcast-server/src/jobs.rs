@@ -62,6 +62,7 @@ pub struct JobView {
 /// A job's live state, shared with the worker thread.
 #[derive(Debug)]
 pub(crate) struct Job {
+    id: u64,
     view: Mutex<JobView>,
     done: AtomicU64,
 }
@@ -96,7 +97,7 @@ impl Job {
     }
 
     pub(crate) fn id(&self) -> u64 {
-        self.view.lock().map(|v| v.id).unwrap_or(0)
+        self.id
     }
 
     pub(crate) fn running(&self) {
@@ -116,6 +117,7 @@ impl Jobs {
     pub(crate) fn create(&self) -> Arc<Job> {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let job = Arc::new(Job {
+            id,
             view: Mutex::new(JobView {
                 id,
                 state: JobState::Queued,

@@ -36,17 +36,18 @@
 //! use demandcast_store::Store;
 //! use tower::ServiceExt;
 //!
-//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
-//! let app = router(AppState::new(Store::open_in_memory().unwrap()));
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let app = router(AppState::new(Store::open_in_memory()?));
 //! let body = r#"{"data": "unique_id,ds,y\na,2024-01-01,1\na,2024-01-02,2\na,2024-01-03,3\n",
 //!               "horizon": 2, "models": "naive", "levels": []}"#;
 //! let req = Request::post("/api/forecast")
 //!     .header("content-type", "application/json")
-//!     .body(Body::from(body))
-//!     .unwrap();
-//! let res = app.oneshot(req).await.unwrap();
+//!     .body(Body::from(body))?;
+//! let res = app.oneshot(req).await?;
 //! assert_eq!(res.status(), StatusCode::OK);
-//! # });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 

@@ -70,7 +70,7 @@ pub(crate) async fn report(
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     s.with_store(|st| -> Result<_, ApiError> {
-        if st.run(id)?.is_none() {
+        if !st.has_run(id)? {
             return Err(no_run(id));
         }
         st.report(id)?.map(Json).ok_or_else(|| {
@@ -91,7 +91,7 @@ pub(crate) async fn series_ids(
     Query(q): Query<SeriesQuery>,
 ) -> Result<Json<SeriesList>, ApiError> {
     s.with_store(|st| -> Result<_, ApiError> {
-        if st.run(id)?.is_none() {
+        if !st.has_run(id)? {
             return Err(no_run(id));
         }
         let filter = q.q.as_deref().unwrap_or("");
@@ -104,7 +104,7 @@ pub(crate) async fn series(
     Path((id, unique_id)): Path<(i64, String)>,
 ) -> Result<Json<SeriesView>, ApiError> {
     s.with_store(|st| -> Result<_, ApiError> {
-        if st.run(id)?.is_none() {
+        if !st.has_run(id)? {
             return Err(no_run(id));
         }
         st.series(id, &unique_id)?

@@ -42,6 +42,16 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// A stored model's file name is not a plain file name (a file edited by hand).
+    #[error("store {path}: model {model}: file name '{file}' is not a plain file name", path = path.display())]
+    BadModelFile {
+        /// The store's file.
+        path: PathBuf,
+        /// The model.
+        model: String,
+        /// The stored name.
+        file: String,
+    },
     /// A stored value does not decode (a file edited by hand).
     #[error("store {path}: run {run}: {what} does not decode: {reason}", path = path.display())]
     Corrupt {
@@ -54,6 +64,16 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+}
+
+impl Error {
+    /// Turns SQLite's errors into [`Error::Sql`] naming the store's file.
+    pub(crate) fn sql(path: &std::path::Path) -> impl Fn(rusqlite::Error) -> Error + Copy + '_ {
+        move |e| Error::Sql {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
 }
 
 /// Result alias with the store's [`Error`].

@@ -16,22 +16,22 @@
 //! use demandcast_core::{Forecast, Freq, NaiveDate, Panel, PanelForecast};
 //! use demandcast_store::{NewRun, Store};
 //!
-//! let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+//! let d0: NaiveDate = "2024-01-01".parse()?;
 //! let panel = Panel::from_series(Freq::Daily, vec![("sku1".into(), d0, vec![1.0, 2.0, 3.0])])?;
 //! let fc = PanelForecast {
 //!     model: "Naive".into(),
 //!     freq: Freq::Daily,
 //!     ids: vec!["sku1".into()],
-//!     starts: vec![NaiveDate::from_ymd_opt(2024, 1, 4).unwrap()],
+//!     starts: vec!["2024-01-04".parse()?],
 //!     levels: vec![],
 //!     series: vec![Forecast::point(vec![3.0, 3.0])],
 //!     notes: vec![],
 //! };
 //! let mut store = Store::open_in_memory()?;
 //! let id = store.record_run(&NewRun::new("forecast", "sales.csv", &panel, &[fc], 2))?;
-//! let run = store.run(id)?.unwrap();
+//! let run = store.run(id)?.ok_or("no run")?;
 //! assert_eq!((run.n_series, run.horizon, run.models.as_slice()), (1, 2, &["Naive".to_string()][..]));
-//! let view = store.series(id, "sku1")?.unwrap();
+//! let view = store.series(id, "sku1")?.ok_or("no series")?;
 //! assert_eq!(view.forecasts[0].mean, vec![Some(3.0), Some(3.0)]);
 //! assert_eq!(view.forecasts[0].ds[1], "2024-01-05");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -56,7 +56,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
-    path: Option<PathBuf>,
+    /// The file, `:memory:` for a store in memory (errors name it).
+    file: PathBuf,
+    in_memory: bool,
 }
 
 impl Store {
@@ -83,7 +85,8 @@ impl Store {
             .map_err(open_err)?;
         let mut s = Self {
             conn,
-            path: Some(path.to_path_buf()),
+            file: path.to_path_buf(),
+            in_memory: false,
         };
         s.prepare()?;
         Ok(s)
@@ -98,14 +101,18 @@ impl Store {
             path: PathBuf::from(":memory:"),
             reason: e.to_string(),
         })?;
-        let mut s = Self { conn, path: None };
+        let mut s = Self {
+            conn,
+            file: PathBuf::from(":memory:"),
+            in_memory: true,
+        };
         s.prepare()?;
         Ok(s)
     }
 
     /// The file behind the store; `None` in memory.
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        (!self.in_memory).then_some(self.file.as_path())
     }
 
     fn prepare(&mut self) -> Result<()> {
@@ -115,16 +122,10 @@ impl Store {
         self.conn
             .pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| self.sql(e))?;
-        schema::migrate(&mut self.conn, self.path.as_deref())
+        schema::migrate(&mut self.conn, &self.file)
     }
 
     fn sql(&self, e: rusqlite::Error) -> Error {
-        Error::Sql {
-            path: self
-                .path
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(":memory:")),
-            source: e,
-        }
+        Error::sql(&self.file)(e)
     }
 }

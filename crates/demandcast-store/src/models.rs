@@ -56,11 +56,7 @@ impl Store {
             files.push((entry.file_name().to_string_lossy().into_owned(), bytes));
         }
         files.sort();
-        let file = self.file();
-        let sql = |e: rusqlite::Error| Error::Sql {
-            path: file.clone(),
-            source: e,
-        };
+        let sql = Error::sql(&self.file);
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute("DELETE FROM models WHERE name = ?1", params![name])
             .map_err(sql)?;
@@ -115,11 +111,10 @@ impl Store {
             let (rel, bytes) = row.map_err(|e| self.sql(e))?;
             // Names were single path components when stored; refuse others.
             if rel.contains(['/', '\\']) || rel == ".." {
-                return Err(Error::Corrupt {
-                    path: self.file(),
-                    run: 0,
-                    what: format!("model {name}'s file name '{rel}'"),
-                    reason: "not a plain file name".into(),
+                return Err(Error::BadModelFile {
+                    path: self.file.clone(),
+                    model: name.to_string(),
+                    file: rel,
                 });
             }
             let target = dir.join(&rel);

@@ -100,15 +100,9 @@ fn dates(freq: Freq, start: NaiveDate, n: usize) -> Vec<String> {
 }
 
 impl Store {
-    pub(crate) fn file(&self) -> std::path::PathBuf {
-        self.path
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from(":memory:"))
-    }
-
     fn corrupt(&self, run: i64, what: &str, reason: impl ToString) -> Error {
         Error::Corrupt {
-            path: self.file(),
+            path: self.file.clone(),
             run,
             what: what.to_string(),
             reason: reason.to_string(),
@@ -184,6 +178,30 @@ impl Store {
         text.flatten()
             .map(|t| self.decode(id, "the report", &t))
             .transpose()
+    }
+
+    /// How many runs the store holds.
+    ///
+    /// # Errors
+    /// [`Error::Sql`].
+    pub fn run_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        Ok(n.max(0) as usize)
+    }
+
+    /// Whether run `id` exists (without decoding it).
+    ///
+    /// # Errors
+    /// [`Error::Sql`].
+    pub fn has_run(&self, id: i64) -> Result<bool> {
+        self.conn
+            .query_row("SELECT 1 FROM runs WHERE id = ?1", params![id], |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(|e| self.sql(e))
     }
 
     /// One run, `None` when there is no such run.

@@ -7,7 +7,7 @@
 
 use crate::{Error, Result};
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The schema this build writes.
 pub(crate) const VERSION: i64 = 3;
@@ -72,12 +72,9 @@ const V3: &str = "ALTER TABLE runs ADD COLUMN report TEXT;";
 const STEPS: [&str; 3] = [V1, V2, V3];
 
 /// Creates the tables of a new store, or checks an existing one's version.
-pub(crate) fn migrate(conn: &mut Connection, path: Option<&Path>) -> Result<()> {
-    let file = || path.map_or_else(|| PathBuf::from(":memory:"), Path::to_path_buf);
-    let sql = |e: rusqlite::Error| Error::Sql {
-        path: file(),
-        source: e,
-    };
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let file = || path.to_path_buf();
+    let sql = Error::sql(path);
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| Error::Open {

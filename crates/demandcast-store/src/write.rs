@@ -77,13 +77,7 @@ impl Store {
     /// [`Error::Sql`] when the file cannot be written (nothing of the run
     /// is kept then).
     pub fn record_run(&mut self, run: &NewRun<'_>) -> Result<i64> {
-        let path = self.path.clone();
-        let sql = |e: rusqlite::Error| Error::Sql {
-            path: path
-                .clone()
-                .unwrap_or_else(|| std::path::PathBuf::from(":memory:")),
-            source: e,
-        };
+        let sql = Error::sql(&self.file);
         let p = run.panel;
         let models: Vec<&str> = if run.models.is_empty() {
             run.forecasts.iter().map(|f| f.model.as_str()).collect()

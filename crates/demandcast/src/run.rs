@@ -2,7 +2,7 @@
 //! the CLI's `forecast` and the HTTP API share.
 
 use crate::{Error, Models, Result};
-use demandcast_core::{FutureCovariates, Level, Panel, PanelForecast, Progress};
+use demandcast_core::{FutureCovariates, Level, NoProgress, Panel, PanelForecast, Progress};
 use demandcast_eval::Ensemble;
 use std::time::Instant;
 
@@ -47,16 +47,12 @@ impl CollectNotes {
     }
 }
 
-struct Quiet;
-impl Progress for Quiet {
-    fn inc(&self, _n: u64) {}
-}
-impl ModelProgress for Quiet {}
+impl ModelProgress for NoProgress {}
 
 impl RunObserver for CollectNotes {
     fn model_started(&self, model: &str, n_series: usize) -> Box<dyn ModelProgress + '_> {
         tracing::info!(model, n_series, "fitting");
-        Box::new(Quiet)
+        Box::new(NoProgress)
     }
     fn note(&self, msg: String) {
         tracing::info!("{msg}");
@@ -94,14 +90,15 @@ impl Models {
     /// use demandcast::{BuildOptions, CollectNotes, ModelSpec};
     /// use demandcast::core::{Freq, NaiveDate, Panel};
     ///
-    /// let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    /// let d0: NaiveDate = "2024-01-01".parse()?;
     /// let y: Vec<f64> = (0..28).map(|t| (t % 7) as f64).collect();
-    /// let panel = Panel::from_series(Freq::Daily, vec![("sku1".to_string(), d0, y)]).unwrap();
-    /// let specs = ModelSpec::parse_list("naive,seasonal_naive:7").unwrap();
-    /// let models = demandcast::build_models(&specs, &BuildOptions::new(7)).unwrap();
-    /// let fcs = models.forecast_all(&panel, 3, &[], None, &CollectNotes::default()).unwrap();
+    /// let panel = Panel::from_series(Freq::Daily, vec![("sku1".to_string(), d0, y)])?;
+    /// let specs = ModelSpec::parse_list("naive,seasonal_naive:7")?;
+    /// let models = demandcast::build_models(&specs, &BuildOptions::new(7))?;
+    /// let fcs = models.forecast_all(&panel, 3, &[], None, &CollectNotes::default())?;
     /// assert_eq!(fcs[0].series[0].mean, vec![6.0, 6.0, 6.0]);
     /// assert_eq!(fcs[1].series[0].mean, vec![0.0, 1.0, 2.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn forecast_all(
         &self,

@@ -8,14 +8,9 @@ use std::process::ExitCode;
 
 /// Opens the store and serves until Ctrl-C.
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
-    let mut b = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = a.threads {
-        b = b.num_threads(n);
-    }
-    b.build_global()
-        .map_err(|e| anyhow::anyhow!("cannot start the worker threads: {e}"))?;
+    crate::settings::init_threads(a.threads)?;
     let store = Store::open(&a.db)?;
-    let runs = store.runs(usize::MAX)?.len();
+    let runs = store.run_count()?;
     let state = AppState::new(store).with_max_upload_mb(a.max_upload_mb);
     tracing::info!(db = %a.db.display(), runs, "store opened");
     crate::ui::Ui::new(false).note(format!(

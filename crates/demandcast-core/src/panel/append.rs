@@ -34,17 +34,17 @@ impl Panel {
     /// # Example
     /// ```
     /// use demandcast_core::{Freq, NaiveDate, Panel};
-    /// let d = |day| NaiveDate::from_ymd_opt(2024, 1, day).unwrap();
-    /// let old = Panel::from_series(Freq::Daily, vec![("a".into(), d(1), vec![1.0, 2.0])])?;
+    /// let (jan1, jan4): (NaiveDate, NaiveDate) = ("2024-01-01".parse()?, "2024-01-04".parse()?);
+    /// let old = Panel::from_series(Freq::Daily, vec![("a".into(), jan1, vec![1.0, 2.0])])?;
     /// let new = Panel::from_series(Freq::Daily, vec![
-    ///     ("a".into(), d(4), vec![4.0]),          // 2024-01-03 is missing: filled with 0
-    ///     ("b".into(), d(4), vec![9.0]),          // a new product
+    ///     ("a".into(), jan4, vec![4.0]),          // 2024-01-03 is missing: filled with 0
+    ///     ("b".into(), jan4, vec![9.0]),          // a new product
     /// ])?;
     /// let (merged, report) = old.append(&new)?;
     /// assert_eq!(merged.series(0), &[1.0, 2.0, 0.0, 4.0]);
     /// assert_eq!(merged.series(1), &[9.0]);
     /// assert_eq!((report.extended, report.added, report.gap_rows), (1, 1, 1));
-    /// # Ok::<(), demandcast_core::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn append(&self, newer: &Panel) -> Result<(Panel, AppendReport)> {
         let bad = |msg: String| Err(Error::InvalidPanel(msg));
@@ -202,34 +202,43 @@ enum Piece {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Freq, NaiveDate, Panel};
+    use crate::{Freq, NaiveDate, Panel, Result};
 
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    const JAN1: NaiveDate = match NaiveDate::from_ymd_opt(2024, 1, 1) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    };
+
+    /// 2024-01-01 plus `day - 1` days.
     fn d(day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2024, 1, day).unwrap()
+        Freq::Daily.step(JAN1, i64::from(day) - 1)
     }
 
-    fn panel(series: Vec<(&str, u32, Vec<f64>)>, price: Vec<f64>, store: Vec<&str>) -> Panel {
+    fn panel(
+        series: Vec<(&str, u32, Vec<f64>)>,
+        price: Vec<f64>,
+        store: Vec<&str>,
+    ) -> Result<Panel> {
         Panel::from_series(
             Freq::Daily,
             series
                 .into_iter()
                 .map(|(id, day, v)| (id.to_string(), d(day), v))
                 .collect(),
-        )
-        .unwrap()
-        .with_covariate("price", price)
-        .unwrap()
+        )?
+        .with_covariate("price", price)?
         .with_static("store", store.into_iter().map(String::from).collect())
-        .unwrap()
     }
 
     #[test]
-    fn covariates_and_attributes_follow_their_rows() {
+    fn covariates_and_attributes_follow_their_rows() -> TestResult {
         let old = panel(
             vec![("a", 1, vec![1.0, 2.0]), ("b", 1, vec![3.0])],
             vec![10.0, 11.0, 20.0],
             vec!["s1", "s2"],
-        );
+        )?;
         // b jumps from 2024-01-01 to 2024-01-04: two filled days.
         let new = panel(
             vec![
@@ -239,45 +248,44 @@ mod tests {
             ],
             vec![30.0, 21.0, 22.0, 12.0],
             vec!["s3", "s2", "s1"],
-        );
-        let (m, rep) = old.append(&new).unwrap();
+        )?;
+        let (m, rep) = old.append(&new)?;
         assert_eq!(m.ids(), ["a", "b", "c"]);
         assert_eq!(m.series(0), &[1.0, 2.0, 4.0]);
         assert_eq!(m.series(1), &[3.0, 0.0, 0.0, 5.0, 6.0]);
         assert_eq!(m.series(2), &[7.0]);
         assert_eq!(m.start(2), d(3));
-        let price = m.covariate("price").unwrap();
+        let price = m.covariate("price").ok_or("no price")?;
         assert_eq!(&price[..3], &[10.0, 11.0, 12.0]);
         assert_eq!(price[3], 20.0);
         assert!(price[4].is_nan() && price[5].is_nan());
         assert_eq!(&price[6..], &[21.0, 22.0, 30.0]);
-        assert_eq!(m.static_col("store").unwrap(), ["s1", "s2", "s3"]);
+        assert_eq!(m.static_col("store").ok_or("no store")?, ["s1", "s2", "s3"]);
         assert_eq!(
             (rep.extended, rep.added, rep.rows, rep.gap_rows),
             (2, 1, 6, 2)
         );
+        Ok(())
     }
 
     #[test]
-    fn overlaps_and_mismatched_columns_are_errors() {
-        let old = panel(vec![("a", 1, vec![1.0, 2.0])], vec![1.0, 1.0], vec!["s1"]);
-        let overlap = panel(vec![("a", 2, vec![9.0])], vec![1.0], vec!["s1"]);
+    fn overlaps_and_mismatched_columns_are_errors() -> TestResult {
+        let old = panel(vec![("a", 1, vec![1.0, 2.0])], vec![1.0, 1.0], vec!["s1"])?;
+        let overlap = panel(vec![("a", 2, vec![9.0])], vec![1.0], vec!["s1"])?;
         let e = old.append(&overlap).unwrap_err().to_string();
         assert!(e.contains("'a'") && e.contains("2024-01-02"), "{e}");
-        let moved = panel(vec![("a", 3, vec![9.0])], vec![1.0], vec!["s9"]);
+        let moved = panel(vec![("a", 3, vec![9.0])], vec![1.0], vec!["s9"])?;
         let e = old.append(&moved).unwrap_err().to_string();
         assert!(e.contains("'s1'") && e.contains("'s9'"), "{e}");
-        let no_price = Panel::from_series(Freq::Daily, vec![("a".into(), d(3), vec![1.0])])
-            .unwrap()
-            .with_static("store", vec!["s1".into()])
-            .unwrap();
+        let no_price = Panel::from_series(Freq::Daily, vec![("a".into(), d(3), vec![1.0])])?
+            .with_static("store", vec!["s1".into()])?;
         let e = old.append(&no_price).unwrap_err().to_string();
         assert!(e.contains("covariates [],") && e.contains("[price]"), "{e}");
         let weekly = Panel::from_series(
             Freq::Weekly(chrono::Weekday::Sun),
             vec![("a".into(), d(7), vec![1.0])],
-        )
-        .unwrap();
+        )?;
         assert!(old.append(&weekly).is_err());
+        Ok(())
     }
 }
