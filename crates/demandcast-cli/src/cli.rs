@@ -127,6 +127,11 @@ pub struct InputArgs {
     /// Frequency of the dates: D, W-SUN, W-MON, ..., MS, ME, QS, YS [default: inferred].
     #[arg(long, value_name = "FREQ")]
     pub freq: Option<String>,
+    /// Columns that are attributes of each series (store, category), even when numeric,
+    /// comma-separated; numeric columns named *_id or *_nbr that never change within a
+    /// series are read so without being listed.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub static_cols: Vec<String>,
     /// Data policies.
     #[command(flatten)]
     pub policy: PolicyArgs,

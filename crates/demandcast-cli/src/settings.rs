@@ -395,6 +395,7 @@ pub fn input(a: InputArgs) -> Result<InputSettings> {
         time_col: a.time_col,
         target_col: a.target_col,
         freq,
+        static_cols: a.static_cols,
         ..LoadOptions::default()
     };
     let p = a.policy;

@@ -33,6 +33,7 @@ pub fn load_catalog(path: &Path, id_col: &str) -> Result<Catalog> {
             text: &[],
             all_text: true,
             numeric: None,
+            text_if: None,
         },
     )?;
     let mut dg = Diags::new(&t.file);

@@ -123,6 +123,7 @@ pub fn load_future(
         text: &[opts.id_col.as_str()],
         all_text: false,
         numeric: None,
+        text_if: None,
     };
     let t = read_table(path, &spec)?;
     let mut dg = Diags::new(&t.file);

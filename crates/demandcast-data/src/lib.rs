@@ -40,7 +40,13 @@
 //!   `N/A`, `NaN`, `null`, `None`, `#N/A`; Parquet nulls) are **NaN**: NaN is
 //!   allowed in covariates (e.g. no `sell_price` before an item's launch) and
 //!   counted in a warning per column. Infinite values are errors. Numeric
-//!   columns stay covariates even when constant within each series.
+//!   columns stay covariates even when constant within each series (a pack
+//!   size), except the two kinds of labels below.
+//! * **Numbers that are labels become statics**: the columns listed in
+//!   [`LoadOptions::static_cols`] (an error names the rows where one changes
+//!   within a series), and numeric columns named like ids (`store_id`,
+//!   `item_nbr`: ending in `_id` or `_nbr`) when constant within every series
+//!   (with a warning saying so; one that varies stays a covariate).
 //! * **Text constant within each series becomes a static**
 //!   ([`Panel::statics`]; category, store...): the same value in every row
 //!   of the series. An empty cell counts as a value (so a sparse column such

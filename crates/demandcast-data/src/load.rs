@@ -7,7 +7,8 @@ use crate::cols::{
 use crate::diag::{Diagnostic, Diags};
 use crate::intern::TextCol;
 use crate::options::{
-    CovariateSelection, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy, NegativePolicy,
+    id_like, CovariateSelection, GapPolicy, LeadingZeros, LoadOptions, MissingPolicy,
+    NegativePolicy,
 };
 use crate::parse::{from_days, grid_ord, iso};
 use crate::table::{read_table, RawCol, ReadSpec, Table, DATE_NULL};
@@ -62,10 +63,17 @@ pub fn load_panel(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
                 .collect(),
         ),
     };
+    // Ids, listed attributes and id-like names are read as text, so that a
+    // numeric store number can become an attribute (and is read even when no
+    // model needs the numeric covariates).
+    let text: Vec<&str> = std::iter::once(opts.id_col.as_str())
+        .chain(opts.static_cols.iter().map(String::as_str))
+        .collect();
     let spec = ReadSpec {
-        text: &[opts.id_col.as_str()],
+        text: &text,
         all_text: false,
         numeric: numeric.as_deref(),
+        text_if: Some(id_like),
     };
     let table = read_table(path, &spec)?;
     build_panel(&table, opts)
@@ -343,6 +351,7 @@ pub(crate) fn encode_history<'a>(
     sid: &[u32],
     ns: usize,
     keep: &CovariateSelection,
+    static_cols: &[String],
     dg: &mut Diags,
 ) -> Encoded<'a> {
     let mut out = Encoded {
@@ -369,6 +378,8 @@ pub(crate) fn encode_history<'a>(
             );
             continue;
         }
+        let listed = static_cols.iter().any(|c| c == name);
+        let mut numeric_id = false;
         let converted;
         let tc = match col {
             RawCol::Num(_) => {
@@ -379,12 +390,13 @@ pub(crate) fn encode_history<'a>(
             }
             RawCol::Text(tc) => {
                 match text_kind(tc, t.decimal_comma) {
-                    TextKind::Numeric => {
+                    TextKind::Numeric if !listed && !id_like(name) => {
                         if keep.keeps(name) {
                             numeric_covariate(t, j, dg, &mut out);
                         }
                         continue;
                     }
+                    TextKind::Numeric => numeric_id = !listed,
                     TextKind::Empty => {
                         dg.note(
                             None,
@@ -406,6 +418,7 @@ pub(crate) fn encode_history<'a>(
         // cell counts as a value: a sparse promo column is not a static).
         const NONE: u32 = u32::MAX;
         let mut per_series = vec![NONE; ns];
+        let mut first_row = vec![0usize; ns];
         let mut varying = false;
         for (r, &c) in tc.codes.iter().enumerate() {
             let s = sid[r];
@@ -415,10 +428,39 @@ pub(crate) fn encode_history<'a>(
             let slot = &mut per_series[s as usize];
             if *slot == NONE {
                 *slot = c;
+                first_row[s as usize] = r;
             } else if *slot != c {
+                if listed {
+                    let (a, b) = (tc.text(*slot).0, tc.text(c).0);
+                    let r0 = t.row(first_row[s as usize]);
+                    dg.error(
+                        "static-varies",
+                        "attributes (--static-cols) that change within a series",
+                        Some(t.row(r)),
+                        Some(name),
+                        || format!("listed as a static attribute, but '{b}' here and '{a}' in row {r0} of the same series"),
+                    );
+                }
                 varying = true;
                 break;
             }
+        }
+        if listed && varying {
+            continue;
+        }
+        if numeric_id {
+            if varying {
+                // Numbers that change within a series are quantities after all.
+                if keep.keeps(name) {
+                    numeric_covariate(t, j, dg, &mut out);
+                }
+                continue;
+            }
+            dg.note(
+                None,
+                Some(name),
+                "numbers constant within each series, named like an id: read as an attribute (like a store or category), not a quantity".into(),
+            );
         }
         if varying && !keep.keeps(name) {
             tracing::info!(column = name, "left out: no model needs this covariate");
@@ -521,6 +563,7 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
         &sid,
         ids.len(),
         &opts.covariates,
+        &opts.static_cols,
         &mut dg,
     );
     dg.check()?;

@@ -26,6 +26,20 @@ pub struct LoadOptions {
     /// weights) lists what it needs, and the other numeric columns of a
     /// Parquet file are not even read: on M5 that halves peak memory.
     pub covariates: CovariateSelection,
+    /// Columns read as per-series attributes (store, category) whatever
+    /// their type: numbers such as `store_nbr = 3` are labels, not
+    /// quantities. Each must hold one value per series; a change within a
+    /// series is an error naming its rows. Numeric columns named like ids
+    /// (ending in `_id` or `_nbr`) that are constant within every series are
+    /// read as attributes without being listed (with a note).
+    pub static_cols: Vec<String>,
+}
+
+/// Whether a column's name marks it as an identifier (`store_id`,
+/// `item_nbr`), whose numbers are labels rather than quantities.
+pub(crate) fn id_like(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with("_id") || n.ends_with("_nbr")
 }
 
 /// Which varying (per-row) columns [`crate::load_panel`] keeps as covariates.
@@ -58,6 +72,7 @@ impl Default for LoadOptions {
             freq: None,
             policy: Policy::default(),
             covariates: CovariateSelection::All,
+            static_cols: Vec::new(),
         }
     }
 }

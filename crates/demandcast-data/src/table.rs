@@ -156,6 +156,8 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 pub(crate) struct ReadSpec<'a> {
     /// Columns read as text even when numeric (ids).
     pub(crate) text: &'a [&'a str],
+    /// Also read as text: the columns whose name this accepts.
+    pub(crate) text_if: Option<fn(&str) -> bool>,
     /// Read every column as text (catalogues).
     pub(crate) all_text: bool,
     /// Parquet numeric columns to read (`None`: all); the others are skipped.
@@ -427,7 +429,9 @@ fn read_parquet_inner(path: &Path, file: File, spec: &ReadSpec<'_>) -> Result<Ta
             skipped.push((f.name().clone(), t.to_string()));
             continue;
         }
-        let as_text = spec.all_text || spec.text.contains(&f.name().as_str());
+        let as_text = spec.all_text
+            || spec.text.contains(&f.name().as_str())
+            || spec.text_if.is_some_and(|p| p(f.name()));
         let b = if as_text || is_text(t) || matches!(t, DataType::Null) {
             Builder::Text(TextCol::new())
         } else if is_dateish(t) {

@@ -5,7 +5,9 @@ use arrow_array::builder::{
     Float32Builder, Int64Builder, LargeStringBuilder, StringDictionaryBuilder,
 };
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, Int32Array, RecordBatch, TimestampMillisecondArray};
+use arrow_array::{
+    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, TimestampMillisecondArray,
+};
 use chrono::NaiveDate;
 use demandcast_data::*;
 use std::path::Path;
@@ -186,6 +188,30 @@ fn parquet_column_types() {
         &["S1".to_string(), "S2".to_string()]
     );
     assert_eq!(p.covariate_of("note=b", 0).unwrap(), &[0.0, 1.0]);
+
+    // a numeric column named like an id is read (as text) even when the
+    // models need no covariates, and becomes an attribute
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("unique_id", Arc::new(Int64Array::from(vec![10, 10, 20]))),
+        (
+            "ds",
+            Arc::new(TimestampMillisecondArray::from(vec![t0, t0 + day, t0])),
+        ),
+        ("y", Arc::new(Int32Array::from(vec![1, 2, 3]))),
+        ("store_id", Arc::new(Int64Array::from(vec![4, 4, 9]))),
+        ("price", Arc::new(Float64Array::from(vec![1.0, 1.0, 2.0]))),
+    ];
+    write_batch(&path, &RecordBatch::try_from_iter(cols).unwrap());
+    let only = LoadOptions {
+        covariates: CovariateSelection::Only(Vec::new()),
+        ..LoadOptions::default()
+    };
+    let p = load_panel(&path, &only).unwrap().panel;
+    assert_eq!(
+        p.static_col("store_id").unwrap(),
+        &["4".to_string(), "9".to_string()]
+    );
+    assert!(p.covariates().is_empty());
 
     // a timestamp that is not midnight is an error naming the row
     let cols: Vec<(&str, ArrayRef)> = vec![

@@ -585,3 +585,70 @@ fn malformed_csv_names_the_row() {
     let (r, _d) = load("unique_id,ds,y\n", &LoadOptions::default());
     assert!(matches!(r, Err(Error::Empty { .. })));
 }
+
+#[test]
+fn numeric_ids_constant_per_series_are_attributes() {
+    // store_nbr never changes within a series: a label, not a quantity.
+    // price varies: a covariate. dept_id varies within series B: numbers after all.
+    let text = "unique_id,ds,y,store_nbr,price,dept_id\n\
+                A,2024-01-01,1,3,1.5,7\n\
+                A,2024-01-02,2,3,1.5,7\n\
+                B,2024-01-01,3,12,2.0,7\n\
+                B,2024-01-02,4,12,2.5,8\n";
+    let (r, _d) = load(text, &LoadOptions::default());
+    let l = r.unwrap();
+    let p = &l.panel;
+    assert_eq!(
+        p.static_col("store_nbr").unwrap(),
+        &["3".to_string(), "12".to_string()]
+    );
+    assert!(p.covariate_of("store_nbr", 0).is_none());
+    assert_eq!(p.covariate_of("price", 1).unwrap(), &[2.0, 2.5]);
+    assert_eq!(p.covariate_of("dept_id", 1).unwrap(), &[7.0, 8.0]);
+    assert!(p.static_col("dept_id").is_none());
+    assert!(has(
+        &l.diagnostics,
+        None,
+        "store_nbr",
+        "read as an attribute"
+    ));
+}
+
+#[test]
+fn listed_static_columns_are_attributes_and_must_not_change() {
+    let text = "unique_id,ds,y,region,price\n\
+                A,2024-01-01,1,1,1.5\n\
+                A,2024-01-02,2,1,1.5\n\
+                B,2024-01-01,3,2,2.0\n\
+                B,2024-01-02,4,2,2.0\n";
+    let opts = LoadOptions {
+        static_cols: vec!["region".into(), "price".into()],
+        ..Default::default()
+    };
+    let (r, _d) = load(text, &opts);
+    let p = r.unwrap().panel;
+    assert_eq!(
+        p.static_col("region").unwrap(),
+        &["1".to_string(), "2".to_string()]
+    );
+    assert_eq!(
+        p.static_col("price").unwrap(),
+        &["1.5".to_string(), "2.0".to_string()]
+    );
+    assert!(p.covariates().is_empty());
+    // unlisted, `region` is a number like any other
+    let (r, _d) = load(text, &LoadOptions::default());
+    assert!(r.unwrap().panel.covariate_of("region", 0).is_some());
+    // a listed column that changes within a series names both rows
+    let bad = "unique_id,ds,y,region\nA,2024-01-01,1,1\nA,2024-01-02,2,1\nA,2024-01-03,2,5\n";
+    let opts = LoadOptions {
+        static_cols: vec!["region".into()],
+        ..Default::default()
+    };
+    let (r, _d) = load(bad, &opts);
+    let e = errors(r);
+    assert!(
+        has(&e, Some(4), "region", "'5' here and '1' in row 2"),
+        "{e:?}"
+    );
+}

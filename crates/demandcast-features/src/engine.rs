@@ -62,6 +62,30 @@ pub struct FittedFeatures {
     pub statics: Vec<StaticCodes>,
     /// Every feature name, in column order.
     pub names: Vec<String>,
+    /// A forecast fed back into a lag (recursive prediction) that is below
+    /// this reads as 0: half the smallest positive target of the training
+    /// panel (0.5 for unit counts). LightGBM bins a feature with zeros so
+    /// that the first threshold above 0 is 1e-35: trained on counts, every
+    /// tree answers a fed forecast of 0.2 as if a unit had sold, and slow
+    /// sellers' recursive forecasts drift up from the second step. Snapping
+    /// reads a fed value as the nearest level seen in training on that side
+    /// (the trees already split 1 and 2 at 1.5). 0 turns it off; models saved
+    /// before it existed load with 0.
+    #[serde(default)]
+    pub fed_zero_below: f64,
+}
+
+/// Half the smallest positive target value of the panel (0 without one).
+fn half_smallest_positive(panel: &Panel) -> f64 {
+    let m = (0..panel.n_series())
+        .flat_map(|i| panel.series(i).iter().copied())
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    if m.is_finite() {
+        m / 2.0
+    } else {
+        0.0
+    }
 }
 
 impl FeatureEngine {
@@ -112,6 +136,7 @@ impl FeatureEngine {
             price,
             statics,
             names: Vec::new(),
+            fed_zero_below: half_smallest_positive(panel),
         };
         f.names = f.build_names();
         f
@@ -252,7 +277,14 @@ impl FittedFeatures {
             k += 1;
         };
         for &l in &s.lags {
-            put(b.lag(end, l));
+            let v = b.lag(end, l);
+            // a forecast (not an observation) closer to 0 than to any sale
+            let fed = end >= l && end - l >= cx.n_obs();
+            put(if fed && v > 0.0 && v < self.fed_zero_below {
+                0.0
+            } else {
+                v
+            });
         }
         for r in &s.rolling {
             put(b.rolling(end, r));

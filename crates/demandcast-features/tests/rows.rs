@@ -163,6 +163,47 @@ fn forecast_rows_read_forecasts_and_future_covariates() {
 }
 
 #[test]
+fn fed_forecasts_closer_to_zero_than_to_a_sale_read_as_zero() {
+    // counts: the smallest sale is 1, so fed values below 0.5 read as 0
+    let p = panel();
+    let spec = FeatureSpec {
+        covariates: false,
+        price_features: false,
+        ..small_spec()
+    };
+    let f = FeatureEngine { spec: spec.clone() }.fit(&p);
+    assert_eq!(f.fed_zero_below, 0.5);
+    let mut frame = f.forecast_frame(&p, &[0, 1], None, 3).unwrap();
+    let n = &f.names;
+    frame.push(&[0.3, 0.6]);
+    frame.push(&[0.49, 2.2]);
+    let x = frame.rows(2, 1);
+    assert_eq!(x.row(0)[col(n, "lag1")], 0.0, "0.49 is nearer no sale");
+    assert_eq!(x.row(0)[col(n, "lag2")], 0.0, "0.3 likewise");
+    assert_eq!(x.row(1)[col(n, "lag1")] as f64, 2.2f32 as f64);
+    assert_eq!(x.row(1)[col(n, "lag2")] as f64, 0.6f32 as f64);
+    // the rolling mean still reads the forecasts themselves
+    let m = (10.0 + 0.3 + 0.49) / 3.0;
+    assert!((x.row(0)[col(n, "rolling_mean_lag1_window_3")] as f64 - m).abs() < 1e-5);
+    // an observed 0 < y < 0.5 is never snapped, and a panel of fractional
+    // quantities snaps at half its smallest one
+    let frac = Panel::from_series(
+        Freq::Daily,
+        vec![("a".into(), d(2024, 1, 1), vec![0.0, 0.2, 0.4, 0.0, 0.2])],
+    )
+    .unwrap();
+    let f = FeatureEngine { spec }.fit(&frac);
+    assert!((f.fed_zero_below - 0.1).abs() < 1e-12);
+    let mut frame = f.forecast_frame(&frac, &[0], None, 2).unwrap();
+    assert_eq!(
+        frame.rows(0, 1).row(0)[col(&f.names, "lag1")] as f64,
+        0.2f32 as f64
+    );
+    frame.push(&[0.05]);
+    assert_eq!(frame.rows(1, 1).row(0)[col(&f.names, "lag1")], 0.0);
+}
+
+#[test]
 fn missing_future_covariates_name_the_column_and_series() {
     let p = panel();
     let f = FeatureEngine { spec: small_spec() }.fit(&p);

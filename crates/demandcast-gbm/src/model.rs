@@ -105,7 +105,10 @@ impl LightGbm {
                     .unwrap_or_else(|| FeatureSpec::for_freq(panel.freq())),
             ),
         };
-        let features = engine.fit(panel);
+        let mut features = engine.fit(panel);
+        if !p.snap_lags {
+            features.fed_zero_below = 0.0;
+        }
         let extra = if p.dad > 0 && p.strategy == Strategy::Recursive {
             self.rollout_rows(panel)?
         } else {

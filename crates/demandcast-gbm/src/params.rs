@@ -165,6 +165,14 @@ pub struct GbmParams {
     /// sales (`false`), split like numbers.
     #[serde(default)]
     pub categorical: bool,
+    /// In recursive forecasting, read a fed-back forecast below half the
+    /// smallest positive sale as 0 in the lag features (`true`, default;
+    /// see `FittedFeatures::fed_zero_below`): trees trained on counts split
+    /// 0 from 1 at 1e-35 and would read a forecast of 0.2 as a sale. On M5
+    /// (public window) it took the slowest fifth of the series from 116 % to
+    /// 106 % of their actual total and WRMSSE-12 from 0.4779 to 0.4748.
+    #[serde(default = "yes")]
+    pub snap_lags: bool,
     /// Covariates the model does not read (`exclude=text_*+promo`): names,
     /// or prefixes ending in `*`. With `--text-features`, a model with
     /// `exclude=text_*` beside one without lets a backtest (`ensemble`)
@@ -216,6 +224,7 @@ impl Default for GbmParams {
             calibrate: true,
             calibration_windows: 2,
             categorical: false,
+            snap_lags: true,
             exclude: Vec::new(),
         }
     }
@@ -224,7 +233,7 @@ impl Default for GbmParams {
 const KEYS: &str =
     "objective (tweedie, poisson, l2), power, strategy (recursive, direct, blend), block, rounds, \
 lr, leaves, min_leaf, feature_fraction, bagging_fraction, lambda_l2, early_stopping, \
-group_by (statics joined by +; several groupings, whose models are averaged, joined by /, global for the whole panel), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (poisson, bootstrap), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false), exclude (covariate names or prefixes ending in *, joined by +)";
+group_by (statics joined by +; several groupings, whose models are averaged, joined by /, global for the whole panel), seed, seeds, max_history, lags (joined by +), windows (joined by +), calendar (dayofweek, day, month, dayofyear, week, quarter joined by +, or none), stds (joined by +, or none), paths, noise (poisson, bootstrap), dad, quantile_rounds, threads, calibrate (true, false), calibration_windows, categorical (true, false), snap_lags (true, false), exclude (covariate names or prefixes ending in *, joined by +)";
 
 /// A grouping as `group_by` writes it: statics joined by `+`, `global`
 /// for the whole panel.
@@ -392,6 +401,7 @@ impl GbmParams {
                 "calibration_windows" | "cal_windows" => p.calibration_windows = int(1)?,
                 "calibrate" => p.calibrate = flag()?,
                 "categorical" => p.categorical = flag()?,
+                "snap_lags" => p.snap_lags = flag()?,
                 "exclude" => {
                     p.exclude = v
                         .split('+')
@@ -580,6 +590,11 @@ impl fmt::Display for GbmParams {
             self.categorical.to_string(),
             d.categorical.to_string(),
         );
+        num(
+            "snap_lags",
+            self.snap_lags.to_string(),
+            d.snap_lags.to_string(),
+        );
         num("exclude", self.exclude.join("+"), String::new());
         if let Some(c) = &self.calendar {
             let names: Vec<&str> = c.iter().map(|c| c.name()).collect();
@@ -631,6 +646,10 @@ mod tests {
         assert_eq!(GbmParams::parse(&f.to_string())?, f);
         let c = GbmParams::parse("calibrate=false,calibration_windows=3,categorical=yes")?;
         assert!(!c.calibrate && c.categorical);
+        assert!(c.snap_lags);
+        let off = GbmParams::parse("snap_lags=false")?;
+        assert!(!off.snap_lags);
+        assert_eq!(off.to_string(), "snap_lags=false");
         assert_eq!(c.calibration_windows, 3);
         assert_eq!(GbmParams::parse(&c.to_string())?, c);
         let k = GbmParams::parse("calendar=dayofweek+Month")?;
