@@ -42,7 +42,7 @@ m5)
     --static item_id,dept_id,cat_id --models "${PEERS:-LightGBM}" \
     --external "dc-LightGBM=$TIME $DC forecast --quiet --input {train} --future {future} --horizon {h} --levels none --threads $THREADS --models lightgbm:$P --output {out}" \
     --out "$OUT/m5_gbm_run"
-  echo "report: $OUT/m5_gbm_run/report.md"
+  echo "report: $OUT/m5_gbm_run/results.md"
   ;;
 frat)
   if [ ! -f "$OUT/outputs/frat_public/data/frat_public.parquet" ]; then
@@ -55,7 +55,7 @@ frat)
     --models "${PEERS:-LightGBM,AutoETS}" \
     --external "dc-LightGBM=$TIME $DC forecast --quiet --input {train} --future {future} --horizon {h} --levels 80 --threads $THREADS --models lightgbm:$P --output {out}" \
     --out "$OUT/frat_gbm_run"
-  echo "report: $OUT/frat_gbm_run/report.md"
+  echo "report: $OUT/frat_gbm_run/results.md"
   ;;
 *) echo "unknown task $TASK (m5 or frat)"; exit 2 ;;
 esac

@@ -54,4 +54,4 @@ fi
   --static item_id,dept_id,cat_id --models "$(IFS=,; echo "${peers[*]}")" \
   --model-max-series AutoETS=300,AutoTheta=300,dc-AutoETS=300,dc-AutoTheta=300 \
   "${ext[@]}" --out "$OUT/m5_run"
-echo "report: $OUT/m5_run/report.md"
+echo "report: $OUT/m5_run/results.md"
