@@ -383,17 +383,13 @@ pub(crate) fn encode_history<'a>(
         let converted;
         let tc = match col {
             RawCol::Num(_) => {
-                if keep.keeps(name) {
-                    numeric_covariate(t, j, dg, &mut out);
-                }
+                numeric_covariate(t, j, keep, dg, &mut out);
                 continue;
             }
             RawCol::Text(tc) => {
                 match text_kind(tc, t.decimal_comma) {
                     TextKind::Numeric if !listed && !id_like(name) => {
-                        if keep.keeps(name) {
-                            numeric_covariate(t, j, dg, &mut out);
-                        }
+                        numeric_covariate(t, j, keep, dg, &mut out);
                         continue;
                     }
                     TextKind::Numeric => numeric_id = !listed,
@@ -418,7 +414,6 @@ pub(crate) fn encode_history<'a>(
         // cell counts as a value: a sparse promo column is not a static).
         const NONE: u32 = u32::MAX;
         let mut per_series = vec![NONE; ns];
-        let mut first_row = vec![0usize; ns];
         let mut varying = false;
         for (r, &c) in tc.codes.iter().enumerate() {
             let s = sid[r];
@@ -428,11 +423,14 @@ pub(crate) fn encode_history<'a>(
             let slot = &mut per_series[s as usize];
             if *slot == NONE {
                 *slot = c;
-                first_row[s as usize] = r;
             } else if *slot != c {
                 if listed {
-                    let (a, b) = (tc.text(*slot).0, tc.text(c).0);
-                    let r0 = t.row(first_row[s as usize]);
+                    let first = *slot;
+                    let (a, b) = (tc.text(first).0, tc.text(c).0);
+                    // the row the series' first value came from (found only for the message)
+                    let r0 = (0..r)
+                        .find(|&q| sid[q] == s && tc.codes[q] == first)
+                        .map_or(0, |q| t.row(q));
                     dg.error(
                         "static-varies",
                         "attributes (--static-cols) that change within a series",
@@ -451,9 +449,7 @@ pub(crate) fn encode_history<'a>(
         if numeric_id {
             if varying {
                 // Numbers that change within a series are quantities after all.
-                if keep.keeps(name) {
-                    numeric_covariate(t, j, dg, &mut out);
-                }
+                numeric_covariate(t, j, keep, dg, &mut out);
                 continue;
             }
             dg.note(
@@ -505,8 +501,18 @@ pub(crate) fn encode_history<'a>(
     out
 }
 
-fn numeric_covariate<'a>(t: &'a Table, j: usize, dg: &mut Diags, out: &mut Encoded<'a>) {
+/// Adds column `j` as a numeric covariate, when `keep` keeps it.
+fn numeric_covariate<'a>(
+    t: &'a Table,
+    j: usize,
+    keep: &CovariateSelection,
+    dg: &mut Diags,
+    out: &mut Encoded<'a>,
+) {
     let name = t.names[j].as_str();
+    if !keep.keeps(name) {
+        return;
+    }
     let cells = num_cells(t, j);
     for (r, text) in &cells.bad {
         dg.error("cov-bad", "unparsable numbers in covariates", Some(t.row(*r)), Some(name), || {

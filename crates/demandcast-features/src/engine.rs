@@ -279,7 +279,7 @@ impl FittedFeatures {
         for &l in &s.lags {
             let v = b.lag(end, l);
             // a forecast (not an observation) closer to 0 than to any sale
-            let fed = end >= l && end - l >= cx.n_obs();
+            let fed = end.checked_sub(l).is_some_and(|i| i >= cx.n_obs());
             put(if fed && v > 0.0 && v < self.fed_zero_below {
                 0.0
             } else {
