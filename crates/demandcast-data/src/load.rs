@@ -554,6 +554,9 @@ fn build_panel(t: &Table, opts: &LoadOptions) -> Result<Loaded> {
     let id_i = t.require(&opts.id_col)?;
     let time_i = t.require(&opts.time_col)?;
     let y_i = t.require(&opts.target_col)?;
+    for c in &opts.static_cols {
+        t.require(c)?;
+    }
     if t.nrows == 0 {
         return Err(Error::Empty {
             file: t.file.clone(),

@@ -647,6 +647,16 @@ fn listed_static_columns_are_attributes_and_must_not_change() {
     };
     let (r, _d) = load(bad, &opts);
     let e = errors(r);
+    // a listed column the file lacks is an error, not ignored
+    let (missing, _d) = load(
+        text,
+        &LoadOptions {
+            static_cols: vec!["regoin".into()],
+            ..Default::default()
+        },
+    );
+    let msg = missing.unwrap_err().to_string();
+    assert!(msg.contains("missing required column 'regoin'"), "{msg}");
     assert!(
         has(&e, Some(4), "region", "'5' here and '1' in row 2"),
         "{e:?}"
