@@ -102,7 +102,7 @@ struct PanelSource<'a> {
     eligible: Vec<usize>,
     /// Day-of-week indices (daily panels): windows are adjusted by them as
     /// the forecaster adjusts its contexts.
-    dow: Option<Vec<[f64; 7]>>,
+    dow: Option<crate::dayindex::DayIndex>,
     /// Text embedding of each series, if fine-tuning with text.
     texts: Vec<Option<Vec<f32>>>,
 }
@@ -121,8 +121,8 @@ impl PanelSource<'_> {
             None::<&FutureCovariates>,
             &self.statics[i],
         );
-        if let Some(idx) = &self.dow {
-            crate::weekday::adjust_window(&mut w, self.panel, i, origin, &idx[i]);
+        if let Some(day) = &self.dow {
+            day.adjust_window(&mut w, self.panel, i, origin);
         }
         w.text.clone_from(&self.texts[i]);
         w
@@ -217,11 +217,12 @@ pub fn finetune(
     // Daily panels: the forecaster reads contexts divided by each series'
     // day-of-week index and multiplies its forecasts by it; the adapter is
     // trained on windows adjusted the same way.
-    let dow = if crate::forecaster::WEEKDAY_INDEX_DEFAULT {
-        crate::weekday::weekday_indices(panel)
-    } else {
-        None
-    };
+    let dow = crate::dayindex::DayIndex::estimate(
+        panel,
+        &covs,
+        crate::forecaster::WEEKDAY_INDEX_DEFAULT,
+        crate::forecaster::EVENTS_INDEX_DEFAULT,
+    );
     // Validation: the last `vh` periods of a fixed sample of series.
     let step = if opts.max_val_series > 0 && eligible.len() > opts.max_val_series {
         eligible.len() as f64 / opts.max_val_series as f64

@@ -5,7 +5,6 @@ use crate::panel::{series_statics, window_at, CovariateUse};
 use crate::store::{load_model, resolve_model_dir, LoadedModel};
 use crate::train::with_threads;
 use crate::window::{collate, Window};
-use chrono::Datelike;
 use demandcast_core::{
     FittedForecaster, Forecast, Forecaster, FutureCovariates, Interval, Level, Panel,
     PanelForecast, Progress, SeriesNote,
@@ -33,6 +32,9 @@ pub struct TsfmForecaster {
     /// Daily data: multiply by each series' day-of-week index
     /// ([`crate::weekday`]); `None` = [`WEEKDAY_INDEX_DEFAULT`].
     pub weekday_index: Option<bool>,
+    /// Daily data: multiply by each series' benefit-day and event factors
+    /// ([`crate::dayindex`]); `None` = [`EVENTS_INDEX_DEFAULT`].
+    pub events_index: Option<bool>,
     /// Conformalize the intervals on the series' own last horizons (see
     /// [`FittedTsfm`]); `None`: for the pretrained weights alone, not with an
     /// adapter.
@@ -61,6 +63,10 @@ const CALIBRATION_SERIES: usize = 1000;
 /// Whether daily forecasts are reseasonalised by the day-of-week index unless
 /// the spec says (`tsfm:weekday=on|off`).
 pub const WEEKDAY_INDEX_DEFAULT: bool = true;
+
+/// Whether daily forecasts are also multiplied by the benefit-day and event
+/// factors unless the spec says (`tsfm:events=on|off`).
+pub const EVENTS_INDEX_DEFAULT: bool = true;
 
 fn core_err(e: impl std::fmt::Display) -> demandcast_core::Error {
     demandcast_core::Error::Other(format!("tsfm: {e}"))
@@ -107,6 +113,7 @@ impl Forecaster for TsfmForecaster {
             covs,
             threads: self.threads,
             weekday_index: self.weekday_index.unwrap_or(WEEKDAY_INDEX_DEFAULT),
+            events: self.events_index.unwrap_or(EVENTS_INDEX_DEFAULT),
             calibrate: self.calibrate.unwrap_or(self.adapter.is_none()),
             batch_size: if self.batch_size == 0 {
                 256
@@ -135,6 +142,7 @@ pub struct FittedTsfm {
     threads: usize,
     batch_size: usize,
     weekday_index: bool,
+    events: bool,
     calibrate: bool,
     texts: Option<Arc<HashMap<String, Vec<f32>>>>,
 }
@@ -210,11 +218,8 @@ impl FittedTsfm {
     ) -> crate::Result<Vec<Forecast>> {
         let cfg = &self.loaded.config;
         let p = &self.panel;
-        let dow = if self.weekday_index {
-            crate::weekday::weekday_indices(p)
-        } else {
-            None
-        };
+        let day =
+            crate::dayindex::DayIndex::estimate(p, &self.covs, self.weekday_index, self.events);
         let windows: Vec<Window> = (0..p.n_series())
             .into_par_iter()
             .map(|i| {
@@ -225,13 +230,14 @@ impl FittedTsfm {
                     .texts
                     .as_ref()
                     .and_then(|t| t.get(&p.ids()[i]).cloned());
-                if let Some(idx) = &dow {
+                if let Some(day) = &day {
                     // The model reads the seasonally adjusted context (each value
-                    // divided by its weekday's index) and its forecast is
-                    // reseasonalised below: the classic multiplicative
-                    // adjustment, so the weekly cycle is the index's alone and
-                    // not counted twice where the model has learnt some of it.
-                    crate::weekday::adjust_window(&mut w, p, i, n, &idx[i]);
+                    // divided by its day's factor: weekday, benefit day, event)
+                    // and its forecast is reseasonalised below: the classic
+                    // multiplicative adjustment, so the weekly cycle is the
+                    // index's alone and not counted twice where the model has
+                    // learnt some of it.
+                    day.adjust_window(&mut w, p, i, n);
                 }
                 w
             })
@@ -241,16 +247,11 @@ impl FittedTsfm {
             .into_iter()
             .enumerate()
             .map(|(i, (q, m))| {
-                // The weekday index of each forecast step (1 without one).
-                let f: Vec<f64> = (0..h)
-                    .map(|t| match &dow {
-                        Some(idx) => {
-                            let d = p.freq().step(p.last_date(i), t as i64 + 1);
-                            idx[i][d.weekday().num_days_from_monday() as usize]
-                        }
-                        None => 1.0,
-                    })
-                    .collect();
+                // The day factor of each forecast step (1 without one).
+                let f: Vec<f64> = match &day {
+                    Some(day) => day.horizon(&windows[i], p, i, p.len_of(i), h),
+                    None => vec![1.0; h],
+                };
                 let mean: Vec<f64> = (0..h).map(|t| f64::from(m[t]) * f[t]).collect();
                 let intervals = levels
                     .iter()
@@ -336,6 +337,7 @@ impl FittedTsfm {
             threads: self.threads,
             batch_size: self.batch_size,
             weekday_index: self.weekday_index,
+            events: self.events,
             calibrate: false,
             texts: self.texts.clone(),
         }
@@ -455,6 +457,7 @@ mod tests {
             threads: 1,
             batch_size: 64,
             weekday_index: false,
+            events: false,
             calibrate: true,
             texts: None,
         })

@@ -17,6 +17,7 @@
 
 pub mod config;
 pub mod corpus;
+pub mod dayindex;
 mod error;
 pub mod features;
 pub mod model;

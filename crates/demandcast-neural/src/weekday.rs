@@ -5,34 +5,17 @@
 //! totals swing ±25 % between weekdays; the transformer's totals were nearly
 //! flat). Until a longer pretraining run learns the cycle itself, the model
 //! reads the daily context divided by each series' day-of-week index and its
-//! forecasts are multiplied by it (`forecaster.rs`): the index is the share of
+//! forecasts are multiplied by it (`forecaster.rs`, through [`crate::dayindex`]): the index is the share of
 //! its last 52 weeks' sales on each weekday (times 7), shrunk toward the
 //! panel's index in proportion to how few units the series sold. The indices
 //! average 1 over a week, so weekly totals are unchanged. This is the classic
 //! seasonal-index reseasonalisation, done by hand because it is a few lines.
 
-use crate::window::Window;
 use chrono::Datelike;
 use demandcast_core::{Freq, Panel};
 
 /// Smallest index divided by (a weekday that never sells would blow up).
 pub const MIN_INDEX: f64 = 0.05;
-
-/// Divides a window's context and targets by the index of their weekdays:
-/// the seasonally adjusted problem the model is given on daily data, at
-/// inference (context only) and in fine-tuning (context and targets, so that
-/// an adapter learns the problem it will be asked). `origin` is the row of
-/// series `i` of the first target step; the context ends just before it.
-pub fn adjust_window(w: &mut Window, p: &Panel, i: usize, origin: usize, idx: &[f64; 7]) {
-    let f = |j: usize| idx[p.date(i, j).weekday().num_days_from_monday() as usize].max(MIN_INDEX);
-    let c0 = origin.saturating_sub(w.context.len());
-    for (k, v) in w.context.iter_mut().enumerate() {
-        *v /= f(c0 + k) as f32;
-    }
-    for (k, v) in w.target.iter_mut().enumerate() {
-        *v /= f(origin + k) as f32;
-    }
-}
 
 /// Units at which a series' own index and the panel's weigh the same.
 const SHRINK_UNITS: f64 = 100.0;
@@ -86,6 +69,7 @@ pub fn weekday_indices(p: &Panel) -> Option<Vec<[f64; 7]>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::window::Window;
     use demandcast_core::NaiveDate;
 
     #[test]
@@ -114,7 +98,6 @@ mod tests {
             .map(|t| if t % 7 == 5 { 3.0 } else { 1.0 })
             .collect();
         let p = Panel::from_series(Freq::Daily, vec![("a".to_string(), start, y.clone())])?;
-        let idx = weekday_indices(&p).ok_or("daily panel")?;
         let origin = 300;
         let mut w = Window {
             context: y[origin - 30..origin].iter().map(|v| *v as f32).collect(),
@@ -124,7 +107,9 @@ mod tests {
             text: None,
             freq: 0,
         };
-        adjust_window(&mut w, &p, 0, origin, &idx[0]);
+        let day = crate::dayindex::DayIndex::estimate(&p, &Default::default(), true, false)
+            .ok_or("daily panel")?;
+        day.adjust_window(&mut w, &p, 0, origin);
         for v in w.context.iter().chain(&w.target) {
             assert!((f64::from(*v) - 9.0 / 7.0).abs() < 1e-5, "{v}");
         }

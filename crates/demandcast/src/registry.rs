@@ -122,11 +122,13 @@ impl ModelSpec {
             ModelSpec::Tsfm {
                 adapter,
                 weekday,
+                events,
                 calibrate,
             } => Box::new(demandcast_neural::TsfmForecaster {
                 alias: Some(w.alias.clone()),
                 adapter: adapter.as_ref().map(std::path::PathBuf::from),
                 weekday_index: *weekday,
+                events_index: *events,
                 calibrate: *calibrate,
                 texts: opts.texts.clone(),
                 ..Default::default()

@@ -97,6 +97,10 @@ pub enum ModelSpec {
         /// or not (`off`); `None` = the model's default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         weekday: Option<bool>,
+        /// Daily data: multiply by each series' benefit-day and event factors
+        /// (`events=on`), or not (`off`); `None` = the model's default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        events: Option<bool>,
         /// Conformalize the intervals on the last horizons of the history
         /// (`calibrate=on`) or not (`off`); `None` = the model's default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +197,7 @@ impl ModelSpec {
             ModelKind::Tsfm => ModelSpec::Tsfm {
                 adapter: None,
                 weekday: None,
+                events: None,
                 calibrate: None,
             },
             ModelKind::Ensemble => ModelSpec::Ensemble {
@@ -289,6 +294,7 @@ impl ModelSpec {
             ModelSpec::Tsfm {
                 adapter,
                 weekday,
+                events,
                 calibrate,
             } => {
                 let on_off = |b: bool| if b { "on" } else { "off" };
@@ -298,6 +304,9 @@ impl ModelSpec {
                 }
                 if let Some(w) = weekday {
                     p.push(format!("weekday={}", on_off(*w)));
+                }
+                if let Some(e) = events {
+                    p.push(format!("events={}", on_off(*e)));
                 }
                 if let Some(c) = calibrate {
                     p.push(format!("calibrate={}", on_off(*c)));
@@ -360,10 +369,10 @@ impl FromStr for ModelSpec {
             return lightgbm_spec(rest);
         }
         if kind == ModelKind::Tsfm {
-            // `tsfm:adapter=DIR,weekday=on|off,calibrate=on|off`; the
-            // directory may itself contain `:`.
+            // `tsfm:adapter=DIR,weekday=on|off,events=on|off,calibrate=on|off`;
+            // the directory may itself contain `:`.
             let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
-            let (mut adapter, mut weekday, mut calibrate) = (None, None, None);
+            let (mut adapter, mut weekday, mut events, mut calibrate) = (None, None, None, None);
             for kv in rest.split(',').map(str::trim).filter(|kv| !kv.is_empty()) {
                 match kv.split_once('=') {
                     Some(("adapter", dir)) if !dir.trim().is_empty() => {
@@ -371,12 +380,15 @@ impl FromStr for ModelSpec {
                     }
                     Some(("weekday", "on")) => weekday = Some(true),
                     Some(("weekday", "off")) => weekday = Some(false),
+                    Some(("events", "on")) => events = Some(true),
+                    Some(("events", "off")) => events = Some(false),
                     Some(("calibrate", "on")) => calibrate = Some(true),
                     Some(("calibrate", "off")) => calibrate = Some(false),
                     _ => {
                         return Err(bad(
                             kv,
-                            "the parameters are adapter=DIR, weekday=on|off and calibrate=on|off",
+                            "the parameters are adapter=DIR, weekday=on|off, events=on|off and \
+                             calibrate=on|off",
                         ))
                     }
                 }
@@ -384,6 +396,7 @@ impl FromStr for ModelSpec {
             return Ok(ModelSpec::Tsfm {
                 adapter,
                 weekday,
+                events,
                 calibrate,
             });
         }
@@ -521,18 +534,19 @@ mod tests {
     #[test]
     fn tsfm_takes_an_adapter_and_a_weekday_switch(
     ) -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let specs = ModelSpec::parse_list("tsfm:adapter=a/b,weekday=off,calibrate=off")?;
+        let specs = ModelSpec::parse_list("tsfm:adapter=a/b,weekday=off,events=off,calibrate=off")?;
         assert_eq!(
             specs[0],
             ModelSpec::Tsfm {
                 adapter: Some("a/b".into()),
                 weekday: Some(false),
+                events: Some(false),
                 calibrate: Some(false),
             }
         );
         assert_eq!(
             specs[0].params(),
-            vec!["adapter=a/b", "weekday=off", "calibrate=off"]
+            vec!["adapter=a/b", "weekday=off", "events=off", "calibrate=off"]
         );
         assert_eq!(
             ModelSpec::parse_list("tsfm")?[0].params(),
