@@ -89,6 +89,11 @@ pub struct FinetuneArgs {
     /// scaled by the validation window's actual total over its forecast total).
     #[arg(long)]
     pub no_level_correction: bool,
+    /// Correct the level as one factor for every step (by default the
+    /// correction follows the trend of the validation window's actual over
+    /// forecast totals along the horizon).
+    #[arg(long)]
+    pub no_level_trend: bool,
     /// Product catalogue (id column plus title/description): fine-tune the model's
     /// text input on each series' MiniLM embedding (full mode, no frozen layers);
     /// forecast with the same --catalog.

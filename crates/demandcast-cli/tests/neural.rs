@@ -174,16 +174,39 @@ fn pretrain_forecast_finetune_adapter() {
         (level - ratio.clamp(0.8, 1.25)).abs() < 1e-12,
         "{level} vs {ratio}"
     );
+    // ... and along the horizon: one factor per validation step (14 here,
+    // as the forecast's horizon; steps past them would take the last one).
+    let curve: Vec<f64> = v["summary"]["level_curve"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .collect();
+    assert_eq!(curve.len(), 14);
+    assert!(curve.iter().all(|c| (0.8..=1.25).contains(c)), "{curve:?}");
     let corrected = forecast();
-    let mut off = v.clone();
+    let mut flat = v.clone();
+    flat["summary"]
+        .as_object_mut()
+        .unwrap()
+        .remove("level_curve");
+    std::fs::write(adapter.join("adapter.json"), flat.to_string()).unwrap();
+    let leveled = forecast();
+    let mut off = flat.clone();
     off["summary"]["level"] = serde_json::json!(1.0);
     std::fs::write(adapter.join("adapter.json"), off.to_string()).unwrap();
     let raw = forecast();
     assert_eq!(corrected.len(), 28);
-    for (c, r) in corrected.iter().zip(&raw) {
+    for (j, ((c, l), r)) in corrected.iter().zip(&leveled).zip(&raw).enumerate() {
         assert!(
-            (c - r * level).abs() <= 1e-3 * r.max(1.0),
-            "{c} != {r} x {level}"
+            (l - r * level).abs() <= 1e-3 * r.max(1.0),
+            "{l} != {r} x {level}"
+        );
+        // two series of 14 steps
+        let k = curve[j % 14];
+        assert!(
+            (c - r * k).abs() <= 1e-3 * r.max(1.0),
+            "step {j}: {c} != {r} x {k}"
         );
     }
 }

@@ -191,12 +191,14 @@ pub fn predict_windows(
                 .zip(&b.scales)
                 .map(|((qq, mm), s)| {
                     // an adapter's level correction scales every output
-                    let s = s * loaded.level;
+                    let at = |j: usize| s * loaded.level_at(j);
                     let qq = qq
                         .into_iter()
-                        .map(|r| r.into_iter().map(|x| x * s).collect())
+                        .enumerate()
+                        .map(|(j, r)| r.into_iter().map(|x| x * at(j)).collect())
                         .collect();
-                    (qq, mm.into_iter().map(|x| x * s).collect())
+                    let mm = mm.into_iter().enumerate().map(|(j, x)| x * at(j)).collect();
+                    (qq, mm)
                 })
                 .collect())
         })
@@ -450,6 +452,7 @@ mod tests {
                 device: Device::Cpu,
                 use_covariates: false,
                 level: 1.0,
+                level_curve: Vec::new(),
                 text: false,
             }),
             panel,

@@ -145,6 +145,9 @@ pub struct LoadedModel {
     /// correction measured on its validation window ([`LEVEL_KEY`]), 1 for
     /// the base model.
     pub level: f32,
+    /// Per forecast step, the level correction along the horizon (steps past
+    /// its end take its last value); empty: `level` at every step.
+    pub level_curve: Vec<f32>,
     /// Whether the adapter was fine-tuned with product text embeddings (its
     /// text input means something only then).
     pub text: bool,
@@ -153,8 +156,21 @@ pub struct LoadedModel {
 /// Key of the level correction in an adapter's summary.
 pub const LEVEL_KEY: &str = "level";
 
+/// Key of the level correction per forecast step in an adapter's summary.
+pub const LEVEL_CURVE_KEY: &str = "level_curve";
+
 /// Key, in an adapter's summary, of whether it was fine-tuned with text embeddings.
 pub const TEXT_KEY: &str = "text";
+
+impl LoadedModel {
+    /// The level correction of forecast step `j` (0 = the first).
+    pub fn level_at(&self, j: usize) -> f32 {
+        match self.level_curve.len() {
+            0 => self.level,
+            n => self.level_curve[j.min(n - 1)],
+        }
+    }
+}
 
 /// Reads an adapter's `adapter.json`.
 ///
@@ -186,6 +202,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
     let base = load_tensors(&dir.join(WEIGHTS), &dev)?;
     let mut use_covariates = true;
     let mut level = 1.0f32;
+    let mut level_curve = Vec::new();
     let mut with_text = false;
     let model = match adapter {
         None => Tsfm::new(&cfg, VarBuilder::from_tensors(base, DType::F32, &dev), None)?,
@@ -208,6 +225,18 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
                 .and_then(serde_json::Value::as_f64)
                 .filter(|v| v.is_finite() && *v > 0.0)
                 .unwrap_or(1.0) as f32;
+            level_curve = meta
+                .summary
+                .get(LEVEL_CURVE_KEY)
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(serde_json::Value::as_f64)
+                        .filter(|v| v.is_finite() && *v > 0.0)
+                        .map(|v| v as f32)
+                        .collect()
+                })
+                .unwrap_or_default();
             with_text = meta.reads_text();
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {
@@ -234,6 +263,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
         device: dev,
         use_covariates,
         level,
+        level_curve,
         text: with_text,
     })
 }

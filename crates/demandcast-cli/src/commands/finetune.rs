@@ -68,6 +68,7 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
         },
         use_covariates: !a.no_covariates,
         level_correction: !a.no_level_correction,
+        level_trend: !a.no_level_trend,
         texts,
     };
     let bar = ui.bars().bar(a.steps as u64, "fine-tuning");
@@ -116,6 +117,18 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
                 "level correction x{level:.3}: the validation window's actual total was {ratio:.3} x the adapter's forecast (zero-shot {:.3})",
                 s.get("zero_shot_validation_ratio").and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
             ));
+            let curve: Vec<f64> = s
+                .get("level_curve")
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+                .unwrap_or_default();
+            if let (Some(first), Some(last)) = (curve.first(), curve.last()) {
+                ui.note(format!(
+                    "along the horizon: x{first:.3} at the first step to x{last:.3} at step {} \
+                     (the trend of the validation window's ratio; --no-level-trend for one factor)",
+                    curve.len()
+                ));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
