@@ -108,9 +108,9 @@ struct PanelSource<'a> {
     statics: Vec<Vec<u32>>,
     train_end: Vec<usize>,
     eligible: Vec<usize>,
-    /// Day-of-week indices (daily panels): windows are adjusted by them as
-    /// the forecaster adjusts its contexts.
-    dow: Option<crate::dayindex::DayIndex>,
+    /// Day factors (daily panels: weekday, benefit days, events): windows
+    /// are adjusted by them as the forecaster adjusts its contexts.
+    day: Option<crate::dayindex::DayIndex>,
     /// Text embedding of each series, if fine-tuning with text.
     texts: Vec<Option<Vec<f32>>>,
 }
@@ -129,7 +129,7 @@ impl PanelSource<'_> {
             None::<&FutureCovariates>,
             &self.statics[i],
         );
-        if let Some(day) = &self.dow {
+        if let Some(day) = &self.day {
             day.adjust_window(&mut w, self.panel, i, origin);
         }
         w.text.clone_from(&self.texts[i]);
@@ -223,9 +223,9 @@ pub fn finetune(
         .map(|i| series_statics(panel, i, &cfg))
         .collect();
     // Daily panels: the forecaster reads contexts divided by each series'
-    // day-of-week index and multiplies its forecasts by it; the adapter is
+    // day factors and multiplies its forecasts by them; the adapter is
     // trained on windows adjusted the same way.
-    let dow = crate::dayindex::DayIndex::estimate(
+    let day = crate::dayindex::DayIndex::estimate(
         panel,
         &covs,
         crate::forecaster::WEEKDAY_INDEX_DEFAULT,
@@ -251,7 +251,7 @@ pub fn finetune(
         statics,
         train_end,
         eligible,
-        dow,
+        day,
         texts,
     };
     let val: Vec<Window> = val_ids

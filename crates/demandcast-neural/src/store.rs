@@ -190,6 +190,22 @@ impl AdapterMeta {
     pub fn reads_text(&self) -> bool {
         self.summary.get(TEXT_KEY) == Some(&serde_json::Value::Bool(true))
     }
+
+    /// The level correction per forecast step ([`LEVEL_CURVE_KEY`]; its
+    /// finite positive values), empty when the adapter has none.
+    pub fn level_curve(&self) -> Vec<f32> {
+        self.summary
+            .get(LEVEL_CURVE_KEY)
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(serde_json::Value::as_f64)
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .map(|v| v as f32)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Loads the model in `dir`, with the adapter in `adapter` applied over it.
@@ -225,18 +241,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
                 .and_then(serde_json::Value::as_f64)
                 .filter(|v| v.is_finite() && *v > 0.0)
                 .unwrap_or(1.0) as f32;
-            level_curve = meta
-                .summary
-                .get(LEVEL_CURVE_KEY)
-                .and_then(serde_json::Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(serde_json::Value::as_f64)
-                        .filter(|v| v.is_finite() && *v > 0.0)
-                        .map(|v| v as f32)
-                        .collect()
-                })
-                .unwrap_or_default();
+            level_curve = meta.level_curve();
             with_text = meta.reads_text();
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {

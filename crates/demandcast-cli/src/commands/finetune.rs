@@ -105,10 +105,9 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
         report.best_step,
         a.output.display()
     ));
-    let meta = std::fs::read_to_string(a.output.join(demandcast::neural::store::ADAPTER_META))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-    if let Some(s) = meta.as_ref().and_then(|m| m.get("summary")) {
+    let meta = demandcast::neural::store::read_adapter_meta(&a.output).ok();
+    if let Some(meta) = &meta {
+        let s = &meta.summary;
         if let (Some(level), Some(ratio)) = (
             s.get("level").and_then(|v| v.as_f64()),
             s.get("validation_ratio").and_then(|v| v.as_f64()),
@@ -117,11 +116,7 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
                 "level correction x{level:.3}: the validation window's actual total was {ratio:.3} x the adapter's forecast (zero-shot {:.3})",
                 s.get("zero_shot_validation_ratio").and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
             ));
-            let curve: Vec<f64> = s
-                .get("level_curve")
-                .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
-                .unwrap_or_default();
+            let curve = meta.level_curve();
             if let (Some(first), Some(last)) = (curve.first(), curve.last()) {
                 ui.note(format!(
                     "along the horizon: x{first:.3} at the first step to x{last:.3} at step {} \
