@@ -82,6 +82,10 @@ pub struct FinetuneArgs {
     /// Stop after N validations without improvement (0 = never).
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub patience: usize,
+    /// Decay of a moving average of the weights, validated and saved in
+    /// place of the last step's (0 = none; e.g. 0.98 averages ~50 steps).
+    #[arg(long, default_value_t = 0.0, value_name = "DECAY")]
+    pub ema: f32,
     /// Ignore the price/promotion/event covariates (ablation).
     #[arg(long)]
     pub no_covariates: bool,

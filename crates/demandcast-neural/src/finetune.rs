@@ -91,6 +91,7 @@ impl Default for FinetuneOptions {
                 val_every: 50,
                 patience: 4,
                 checkpoint_every: 0,
+                ema: 0.0,
             },
             use_covariates: true,
             level_correction: true,
@@ -319,7 +320,7 @@ pub fn finetune(
         src.eligible.len(),
         val.len()
     );
-    let mut opt = AdamW::new(vars, opts.train.adamw());
+    let mut opt = AdamW::new(vars, opts.train.adamw()).with_ema(opts.train.ema)?;
     let mut hooks = Hooks {
         on_event,
         best: HashMap::new(),

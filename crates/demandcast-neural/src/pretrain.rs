@@ -204,6 +204,12 @@ pub fn pretrain(
     };
     let n_params: usize = vars.iter().map(|(_, v)| v.elem_count()).sum();
     tracing::info!("model: {n_params} parameters");
+    if cfg.train.ema != 0.0 {
+        return Err(Error::Train(
+            "train.ema: pretraining keeps no moving average of the weights (fine-tuning does)"
+                .into(),
+        ));
+    }
     let mut opt = AdamW::new(vars, cfg.train.adamw());
     let mut start = 0;
     let mut report = TrainReport::default();

@@ -38,6 +38,11 @@ pub struct TrainOptions {
     pub patience: usize,
     /// Write a checkpoint every this many steps (0 = only at the end).
     pub checkpoint_every: usize,
+    /// Decay of an exponential moving average of the weights (0 = none):
+    /// with one, validation scores and the best weights kept are the
+    /// average's, not the last step's. Fine-tuning only: pretraining does
+    /// not keep one (its checkpoints would have to carry it).
+    pub ema: f32,
 }
 
 impl Default for TrainOptions {
@@ -54,6 +59,7 @@ impl Default for TrainOptions {
             val_every: 250,
             patience: 0,
             checkpoint_every: 250,
+            ema: 0.0,
         }
     }
 }
@@ -228,7 +234,17 @@ pub fn train_loop(
         hooks.event(TrainEvent::Step { step, loss: lv, lr });
         let last = step == opts.steps;
         if opts.val_every > 0 && (step.is_multiple_of(opts.val_every) || last) && !val.is_empty() {
-            let v = eval_loss(model, &cfg, val, opts.batch_size.max(64), dev)?;
+            // With a moving average, it is validated (and kept if best) in
+            // place of the last iterate, which is restored after.
+            opt.swap_ema()?;
+            let v = eval_loss(model, &cfg, val, opts.batch_size.max(64), dev);
+            let v = match v {
+                Ok(v) => v,
+                Err(e) => {
+                    opt.swap_ema()?;
+                    return Err(e);
+                }
+            };
             let best = report.best_val.is_nan() || v < report.best_val;
             report
                 .curve
@@ -243,8 +259,11 @@ pub fn train_loop(
                 report.best_val = v;
                 report.best_step = step;
                 since_best = 0;
-                hooks.best(step, opt)?;
+                let kept = hooks.best(step, opt);
+                opt.swap_ema()?;
+                kept?;
             } else {
+                opt.swap_ema()?;
                 since_best += 1;
                 if opts.patience > 0 && since_best >= opts.patience {
                     report.early_stopped = true;

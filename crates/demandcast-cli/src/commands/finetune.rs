@@ -12,6 +12,12 @@ use std::sync::atomic::AtomicBool;
 
 /// Runs the command.
 pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
+    if !(0.0..1.0).contains(&a.ema) {
+        return Err(crate::error::UsageError::err(
+            format!("--ema must be in [0, 1), got {}", a.ema),
+            None,
+        ));
+    }
     if a.steps == 0 || a.batch_size == 0 || a.val_horizon == 0 || a.rank == 0 {
         return Err(crate::error::UsageError::err(
             "--steps, --batch-size, --val-horizon and --rank must be >= 1",
@@ -65,6 +71,7 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
             val_every: a.val_every.max(1),
             patience: a.patience,
             checkpoint_every: 0,
+            ema: a.ema,
         },
         use_covariates: !a.no_covariates,
         level_correction: !a.no_level_correction,
