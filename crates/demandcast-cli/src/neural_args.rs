@@ -86,16 +86,25 @@ pub struct FinetuneArgs {
     /// place of the last step's (0 = none; e.g. 0.98 averages ~50 steps).
     #[arg(long, default_value_t = 0.0, value_name = "DECAY")]
     pub ema: f32,
+    /// Share of the fine-tuned change kept, in (0, 1]: the adapter is
+    /// moved back toward the pretrained weights by 1 - MIX (WiSE-FT).
+    #[arg(long, default_value_t = 1.0, value_name = "MIX")]
+    pub mix: f64,
+    /// Measure the level correction on the validation window and the N-1
+    /// windows of the same length before it.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub level_windows: usize,
     /// Ignore the price/promotion/event covariates (ablation).
     #[arg(long)]
     pub no_covariates: bool,
     /// Keep the adapter's level as trained (by default its forecasts are
-    /// scaled by the validation window's actual total over its forecast total).
+    /// scaled by the actual total over its forecast total on the
+    /// --level-windows windows).
     #[arg(long)]
     pub no_level_correction: bool,
     /// Correct the level as one factor for every step (by default the
-    /// correction follows the trend of the validation window's actual over
-    /// forecast totals along the horizon).
+    /// correction follows the trend of the windows' actual over forecast
+    /// totals along the horizon).
     #[arg(long)]
     pub no_level_trend: bool,
     /// Product catalogue (id column plus title/description): fine-tune the model's

@@ -168,6 +168,10 @@ fn pretrain_forecast_finetune_adapter() {
     // summary and applied to every forecast of the adapter.
     let v: serde_json::Value = serde_json::from_str(&meta).unwrap();
     let level = v["summary"]["level"].as_f64().unwrap();
+    // measured on the validation window and the three before it
+    assert_eq!(v["summary"]["level_windows"].as_u64(), Some(4));
+    assert_eq!(v["summary"]["mix"].as_f64(), Some(1.0));
+    assert_eq!(v["alpha"].as_f64(), Some(4.0));
     let ratio = v["summary"]["validation_ratio"].as_f64().unwrap();
     assert!(ratio.is_finite() && ratio > 0.0, "{ratio}");
     assert!(
@@ -209,4 +213,41 @@ fn pretrain_forecast_finetune_adapter() {
             "step {j}: {c} != {r} x {k}"
         );
     }
+    // Interpolation toward the base: a LoRA update kept at half its scale;
+    // a share outside (0, 1] is refused.
+    let half = d.join("adapter-half");
+    let finetune = |mix: &str, out: &Path| {
+        run(
+            &[
+                "finetune",
+                "--input",
+                input.to_str().unwrap(),
+                "--mode",
+                "lora",
+                "--rank",
+                "2",
+                "--steps",
+                "3",
+                "--batch-size",
+                "4",
+                "--val-horizon",
+                "14",
+                "--threads",
+                "1",
+                "--mix",
+                mix,
+                "--output",
+                out.to_str().unwrap(),
+            ],
+            &model,
+        )
+    };
+    ok(&finetune("0.5", &half));
+    let h: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(half.join("adapter.json")).unwrap()).unwrap();
+    assert_eq!(h["alpha"].as_f64(), Some(2.0));
+    assert_eq!(h["summary"]["mix"].as_f64(), Some(0.5));
+    let bad = finetune("0", &d.join("adapter-bad"));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--mix"));
 }

@@ -18,9 +18,20 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
             None,
         ));
     }
-    if a.steps == 0 || a.batch_size == 0 || a.val_horizon == 0 || a.rank == 0 {
+    if !(a.mix > 0.0 && a.mix <= 1.0) {
         return Err(crate::error::UsageError::err(
-            "--steps, --batch-size, --val-horizon and --rank must be >= 1",
+            format!("--mix must be in (0, 1], got {}", a.mix),
+            None,
+        ));
+    }
+    if a.steps == 0
+        || a.batch_size == 0
+        || a.val_horizon == 0
+        || a.rank == 0
+        || a.level_windows == 0
+    {
+        return Err(crate::error::UsageError::err(
+            "--steps, --batch-size, --val-horizon, --rank and --level-windows must be >= 1",
             None,
         ));
     }
@@ -76,6 +87,8 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
         use_covariates: !a.no_covariates,
         level_correction: !a.no_level_correction,
         level_trend: !a.no_level_trend,
+        mix: a.mix,
+        level_windows: a.level_windows,
         texts,
     };
     let bar = ui.bars().bar(a.steps as u64, "fine-tuning");
@@ -119,15 +132,19 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
             s.get("level").and_then(|v| v.as_f64()),
             s.get("validation_ratio").and_then(|v| v.as_f64()),
         ) {
+            let windows = match s.get("level_windows").and_then(|v| v.as_u64()) {
+                Some(n) if n > 1 => format!("the validation window and the {} before it", n - 1),
+                _ => "the validation window".to_string(),
+            };
             ui.note(format!(
-                "level correction x{level:.3}: the validation window's actual total was {ratio:.3} x the adapter's forecast (zero-shot {:.3})",
+                "level correction x{level:.3}: on {windows}, the actual total was {ratio:.3} x the adapter's forecast (zero-shot {:.3})",
                 s.get("zero_shot_validation_ratio").and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
             ));
             let curve = meta.level_curve();
             if let (Some(first), Some(last)) = (curve.first(), curve.last()) {
                 ui.note(format!(
                     "along the horizon: x{first:.3} at the first step to x{last:.3} at step {} \
-                     (the trend of the validation window's ratio; --no-level-trend for one factor)",
+                     (the trend of the ratio over the windows' steps; --no-level-trend for one factor)",
                     curve.len()
                 ));
             }
