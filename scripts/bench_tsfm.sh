@@ -33,7 +33,7 @@ m5)
   for mode in full lora; do
     ts "finetune-$mode"
     $TIME "$DC" finetune --input "$OUT/m5_1913.parquet" --mode "$mode" --val-horizon 28 \
-      --steps "${FT_STEPS:-400}" --threads "$THREADS" --output "$OUT/adapter-$mode"
+      --steps "${FT_STEPS:-300}" ${FT_LR:+--lr $FT_LR} --threads "$THREADS" --output "$OUT/adapter-$mode"
   done
   ts backtest
   $TIME "$DC" backtest --input "$OUT/m5.parquet" --horizon 28 --windows 1 --levels 80 --threads "$THREADS" \
@@ -57,7 +57,7 @@ frat)
     ts "finetune-frat-$cov"
     # shellcheck disable=SC2086
     $TIME "$DC" finetune --input "$S/window0_train.csv" --mode full --val-horizon 13 \
-      --steps "${FT_STEPS:-400}" --threads "$THREADS" $extra --output "$OUT/frat-adapter-$cov"
+      --steps "${FT_STEPS:-300}" ${FT_LR:+--lr $FT_LR} --threads "$THREADS" $extra --output "$OUT/frat-adapter-$cov"
   done
   "$DC" forecast --quiet --input "$S/window0_train.csv" --future "$S/window0_future.csv" --horizon 13 \
     --levels 80 --threads "$THREADS" \

@@ -53,14 +53,15 @@ pub struct FinetuneArgs {
     #[arg(long, default_value_t = 28, value_name = "N")]
     pub val_horizon: usize,
     /// Optimiser steps at most (early stopping may end sooner).
-    #[arg(long, default_value_t = 600, value_name = "N")]
+    #[arg(long, default_value_t = 300, value_name = "N")]
     pub steps: usize,
     /// Windows per step.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub batch_size: usize,
-    /// Peak learning rate (linear warm-up, then cosine decay).
-    #[arg(long, default_value_t = 3e-4, value_name = "LR")]
-    pub lr: f64,
+    /// Peak learning rate (linear warm-up, then cosine decay) [default:
+    /// 3e-4 for LoRA, 1e-4 for full fine-tuning].
+    #[arg(long, value_name = "LR")]
+    pub lr: Option<f64>,
     /// Warm-up steps.
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub warmup: usize,

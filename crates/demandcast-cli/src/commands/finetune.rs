@@ -73,7 +73,13 @@ pub fn run(a: FinetuneArgs, ui: &Ui) -> Result<ExitCode> {
         train: TrainOptions {
             steps: a.steps,
             batch_size: a.batch_size,
-            lr: a.lr,
+            // Full fine-tuning moves every weight: a third of LoRA's rate
+            // (M5, BENCHMARKS "tsfm, session 19": 3e-4 scored 0.49-0.62
+            // between two seeds on one window, 1e-4 0.48-0.50).
+            lr: a.lr.unwrap_or(match a.mode {
+                Mode::Full => 1e-4,
+                Mode::Lora => 3e-4,
+            }),
             warmup: a.warmup,
             min_lr_ratio: 0.1,
             weight_decay: a.weight_decay,
