@@ -120,9 +120,8 @@ fn pretrain_forecast_finetune_adapter() {
         assert!(r[lo] >= 0.0 && r[lo] <= r[hi], "{r:?}");
     }
     // LoRA fine-tuning writes a small adapter that forecasts load over the base.
-    let adapter = d.join("adapter");
-    ok(&run(
-        &[
+    let finetune = |extra: &[&str], out: &Path| {
+        let mut a = vec![
             "finetune",
             "--input",
             input.to_str().unwrap(),
@@ -134,17 +133,18 @@ fn pretrain_forecast_finetune_adapter() {
             "3",
             "--batch-size",
             "4",
-            "--val-every",
-            "1",
             "--val-horizon",
             "14",
             "--threads",
             "1",
             "--output",
-            adapter.to_str().unwrap(),
-        ],
-        &model,
-    ));
+            out.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        run(&a, &model)
+    };
+    let adapter = d.join("adapter");
+    ok(&finetune(&["--val-every", "1"], &adapter));
     let meta = std::fs::read_to_string(adapter.join("adapter.json")).unwrap();
     assert!(meta.contains("\"lora\""), "{meta}");
     let lora = std::fs::metadata(adapter.join("adapter.safetensors"))
@@ -216,38 +216,12 @@ fn pretrain_forecast_finetune_adapter() {
     // Interpolation toward the base: a LoRA update kept at half its scale;
     // a share outside (0, 1] is refused.
     let half = d.join("adapter-half");
-    let finetune = |mix: &str, out: &Path| {
-        run(
-            &[
-                "finetune",
-                "--input",
-                input.to_str().unwrap(),
-                "--mode",
-                "lora",
-                "--rank",
-                "2",
-                "--steps",
-                "3",
-                "--batch-size",
-                "4",
-                "--val-horizon",
-                "14",
-                "--threads",
-                "1",
-                "--mix",
-                mix,
-                "--output",
-                out.to_str().unwrap(),
-            ],
-            &model,
-        )
-    };
-    ok(&finetune("0.5", &half));
+    ok(&finetune(&["--mix", "0.5"], &half));
     let h: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(half.join("adapter.json")).unwrap()).unwrap();
     assert_eq!(h["alpha"].as_f64(), Some(2.0));
     assert_eq!(h["summary"]["mix"].as_f64(), Some(0.5));
-    let bad = finetune("0", &d.join("adapter-bad"));
+    let bad = finetune(&["--mix", "0"], &d.join("adapter-bad"));
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--mix"));
 }
