@@ -374,8 +374,6 @@ pub fn finetune(
     let mut weights = hooks.best;
     if opts.mode == FinetuneMode::Full {
         interpolate(&mut weights, &base, opts.mix)?;
-    }
-    if opts.mode == FinetuneMode::Full {
         // A full adapter is a complete model: add the frozen weights too.
         let data = varmap
             .data()
@@ -423,8 +421,9 @@ pub fn finetune(
         // the previous one starts (inside the training span, but each is in
         // few of the fine-tuning draws); the base model's ratio is kept for
         // reference.
+        let n_windows = opts.level_windows.max(1);
         let mut level_val = val.clone();
-        for k in 1..opts.level_windows.max(1) {
+        for k in 1..n_windows {
             for &i in &val_ids {
                 let origin = src.train_end[i].checked_sub(k * vh).filter(|&o| o >= 8);
                 if let Some(o) = origin {
@@ -454,10 +453,7 @@ pub fn finetune(
                 m.insert(LEVEL_CURVE_KEY.into(), serde_json::json!(curve));
             }
             m.insert("validation_ratio".into(), serde_json::json!(ratio));
-            m.insert(
-                "level_windows".into(),
-                serde_json::json!(opts.level_windows.max(1)),
-            );
+            m.insert("level_windows".into(), serde_json::json!(n_windows));
             m.insert(
                 "zero_shot_validation_ratio".into(),
                 serde_json::json!(zero_shot),
@@ -478,12 +474,6 @@ fn series_texts(panel: &Panel, texts: Option<&HashMap<String, Vec<f32>>>) -> Vec
         .collect()
 }
 
-/// The actual total over the model's forecast total (its mean output) on
-/// the scored steps of `val` (1 when either is not positive), and the same
-/// along the horizon: per step, `exp(a + b·step)` with `a`, `b` the
-/// least-squares line through the log ratios of the steps' totals (weighted
-/// by their forecast totals), scaled so that it reproduces the overall
-/// ratio; empty when fewer than 7 steps are scored.
 /// Moves each weight to `base + mix * (weight - base)` (weights without a
 /// base counterpart are left as they are).
 fn interpolate(
@@ -502,6 +492,12 @@ fn interpolate(
     Ok(())
 }
 
+/// The actual total over the model's forecast total (its mean output) on
+/// the scored steps of `val` (1 when either is not positive), and the same
+/// along the horizon: per step, `exp(a + b·step)` with `a`, `b` the
+/// least-squares line through the log ratios of the steps' totals (weighted
+/// by their forecast totals), scaled so that it reproduces the overall
+/// ratio; empty when fewer than 7 steps are scored.
 fn validation_ratio(loaded: &LoadedModel, val: &[Window]) -> Result<(f64, Vec<f64>)> {
     let preds = crate::forecaster::predict_windows(loaded, val, 256)?;
     // The scored steps: the validation horizon (targets past it are NaN).

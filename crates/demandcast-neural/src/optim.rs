@@ -85,8 +85,13 @@ impl AdamW {
     /// use candle_core::{Device, Var};
     /// use demandcast_neural::optim::{AdamW, AdamWConfig};
     /// let w = Var::from_vec(vec![1f32, 2.0], 2, &Device::Cpu)?;
-    /// let opt = AdamW::new(vec![("w".into(), w)], AdamWConfig::default()).with_ema(0.99)?;
-    /// assert!(opt.has_ema());
+    /// let mut opt =
+    ///     AdamW::new(vec![("w".into(), w.clone())], AdamWConfig::default()).with_ema(0.99)?;
+    /// w.set(&candle_core::Tensor::new(&[3f32, 4.0], &Device::Cpu)?)?;
+    /// opt.swap_ema()?; // the average (still the start: no step yet) in place
+    /// assert_eq!(w.as_tensor().to_vec1::<f32>()?, vec![1.0, 2.0]);
+    /// opt.swap_ema()?; // and back
+    /// assert_eq!(w.as_tensor().to_vec1::<f32>()?, vec![3.0, 4.0]);
     /// # Ok::<(), candle_core::Error>(())
     /// ```
     pub fn with_ema(mut self, decay: f32) -> candle_core::Result<Self> {
@@ -101,11 +106,6 @@ impl AdamW {
             self.ema = Some((decay, w));
         }
         Ok(self)
-    }
-
-    /// Whether a moving average of the weights is kept.
-    pub fn has_ema(&self) -> bool {
-        self.ema.is_some()
     }
 
     /// Exchanges the variables' values with their moving average (a second

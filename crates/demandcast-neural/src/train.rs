@@ -235,16 +235,10 @@ pub fn train_loop(
         let last = step == opts.steps;
         if opts.val_every > 0 && (step.is_multiple_of(opts.val_every) || last) && !val.is_empty() {
             // With a moving average, it is validated (and kept if best) in
-            // place of the last iterate, which is restored after.
+            // place of the last iterate, which is restored after (an error
+            // ends training, so it needs no restoring).
             opt.swap_ema()?;
-            let v = eval_loss(model, &cfg, val, opts.batch_size.max(64), dev);
-            let v = match v {
-                Ok(v) => v,
-                Err(e) => {
-                    opt.swap_ema()?;
-                    return Err(e);
-                }
-            };
+            let v = eval_loss(model, &cfg, val, opts.batch_size.max(64), dev)?;
             let best = report.best_val.is_nan() || v < report.best_val;
             report
                 .curve
@@ -259,11 +253,10 @@ pub fn train_loop(
                 report.best_val = v;
                 report.best_step = step;
                 since_best = 0;
-                let kept = hooks.best(step, opt);
-                opt.swap_ema()?;
-                kept?;
-            } else {
-                opt.swap_ema()?;
+                hooks.best(step, opt)?;
+            }
+            opt.swap_ema()?;
+            if !best {
                 since_best += 1;
                 if opts.patience > 0 && since_best >= opts.patience {
                     report.early_stopped = true;
