@@ -253,7 +253,9 @@ fn score_model(
             a.sm += if den == 0.0 {
                 0.0
             } else {
-                200.0 * e.abs() / den
+                // Ratio first: |e| <= den holds after rounding, so each term
+                // stays <= 200 (200 |e| / den could round to 200.00000000000003).
+                200.0 * (e.abs() / den)
             };
             a.e += e;
             sum_e += e;
@@ -425,5 +427,24 @@ mod tests {
         assert!(close(q.scrps, q.wql));
         assert!(close(q.cov80.unwrap(), 0.5));
         assert!(close(q.pinball["0.1"], 0.3) && close(q.pinball["0.9"], 0.45));
+    }
+
+    /// Zero actuals: each sMAPE term is exactly 200, never 200 + 1 ulp
+    /// (proptest found 200 * 12.541352219025258 / 12.541352219025258 > 200).
+    #[test]
+    fn smape_never_exceeds_200() {
+        let d = |k| NaiveDate::from_ymd_opt(2024, 1, k).unwrap();
+        let panel =
+            Panel::from_series(Freq::Daily, vec![("a".into(), d(1), vec![0.0; 7])]).unwrap();
+        let mut t =
+            ForecastTable::new(vec!["M".into(), "M-lo-80".into(), "M-hi-80".into()]).unwrap();
+        let fc = [12.541352219025258, 21.18038811941797, 21.24550178559063];
+        for (k, f) in fc.iter().enumerate() {
+            t.push_row("a", d(5 + k as u32), d(4), 0.0, &[*f, 0.0, 2.0 * f])
+                .unwrap();
+        }
+        let ev = evaluate(&panel, &t, &ScoreConfig::new(1));
+        let p = ev.models[0].point.as_ref().unwrap();
+        assert_eq!(p.smape, 200.0);
     }
 }
