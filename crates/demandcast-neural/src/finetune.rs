@@ -126,13 +126,15 @@ struct PanelSource<'a> {
     /// Day factors (daily panels: weekday, benefit days, events): windows
     /// are adjusted by them as the forecaster adjusts its contexts.
     day: Option<crate::dayindex::DayIndex>,
+    /// Promotion factors (panels with promotion columns), likewise.
+    promo: Option<crate::promoindex::PromoIndex>,
     /// Text embedding of each series, if fine-tuning with text.
     texts: Vec<Option<Vec<f32>>>,
 }
 
 impl PanelSource<'_> {
     /// Series `i`'s window at `origin`, targets scored up to `target_end`,
-    /// divided by its day-of-week index where the panel has one.
+    /// divided by its day factors and promotion factors where the panel has them.
     fn window(&self, i: usize, origin: usize, target_end: usize) -> Window {
         let mut w = window_at(
             self.panel,
@@ -146,6 +148,9 @@ impl PanelSource<'_> {
         );
         if let Some(day) = &self.day {
             day.adjust_window(&mut w, self.panel, i, origin);
+        }
+        if let Some(promo) = &self.promo {
+            promo.adjust_window(&mut w, self.panel, i, origin, None);
         }
         w.text.clone_from(&self.texts[i]);
         w
@@ -252,6 +257,7 @@ pub fn finetune(
         crate::forecaster::WEEKDAY_INDEX_DEFAULT,
         crate::forecaster::EVENTS_INDEX_DEFAULT,
     );
+    let promo = crate::promoindex::PromoIndex::estimate(panel, &covs);
     // Validation: the last `vh` periods of a fixed sample of series.
     let step = if opts.max_val_series > 0 && eligible.len() > opts.max_val_series {
         eligible.len() as f64 / opts.max_val_series as f64
@@ -273,6 +279,7 @@ pub fn finetune(
         train_end,
         eligible,
         day,
+        promo,
         texts,
     };
     let val: Vec<Window> = val_ids

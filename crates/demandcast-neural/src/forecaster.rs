@@ -222,6 +222,7 @@ impl FittedTsfm {
         let p = &self.panel;
         let day =
             crate::dayindex::DayIndex::estimate(p, &self.covs, self.weekday_index, self.events);
+        let promo = crate::promoindex::PromoIndex::estimate(p, &self.covs);
         let windows: Vec<Window> = (0..p.n_series())
             .into_par_iter()
             .map(|i| {
@@ -241,6 +242,11 @@ impl FittedTsfm {
                     // learnt some of it.
                     day.adjust_window(&mut w, p, i, n);
                 }
+                if let Some(promo) = &promo {
+                    // Likewise the promotions: the model reads a baseline,
+                    // the forecast takes each step's promotion lift.
+                    promo.adjust_window(&mut w, p, i, n, future);
+                }
                 w
             })
             .collect();
@@ -249,11 +255,15 @@ impl FittedTsfm {
             .into_iter()
             .enumerate()
             .map(|(i, (q, m))| {
-                // The day factor of each forecast step (1 without one).
-                let f: Vec<f64> = match &day {
+                // The day and promotion factor of each forecast step (1 without one).
+                let mut f: Vec<f64> = match &day {
                     Some(day) => day.horizon(&windows[i], p, i, p.len_of(i), h),
                     None => vec![1.0; h],
                 };
+                if let Some(promo) = &promo {
+                    let g = promo.horizon(p, i, p.len_of(i), h, future);
+                    f.iter_mut().zip(g).for_each(|(f, g)| *f *= g);
+                }
                 let mean: Vec<f64> = (0..h).map(|t| f64::from(m[t]) * f[t]).collect();
                 let intervals = levels
                     .iter()

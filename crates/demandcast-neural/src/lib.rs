@@ -35,6 +35,7 @@ pub use error::{Error, Result};
 pub use pretrain::{pretrain, PretrainConfig};
 pub mod forecaster;
 pub mod panel;
+pub mod promoindex;
 
 pub use forecaster::TsfmForecaster;
 pub mod finetune;
