@@ -22,7 +22,7 @@
 //! the same reason as the day factors: a classic multiplicative adjustment,
 //! a few loops over the panel.
 
-use crate::features::CovRole;
+use crate::features::{CovRole, F_PROMO, N_STEP_FEATURES};
 use crate::panel::CovariateUse;
 use crate::weekday::MIN_INDEX;
 use crate::window::Window;
@@ -263,6 +263,11 @@ impl PromoIndex {
         let f = self.factors(p, i, c0, c + w.target.len(), future);
         for (v, f) in w.context.iter_mut().chain(w.target.iter_mut()).zip(f) {
             *v /= f.max(MIN_INDEX) as f32;
+        }
+        // The adjusted series has no promotions: the model's own promotion
+        // input is cleared, so the lift is not counted twice.
+        for row in w.feats.chunks_mut(N_STEP_FEATURES) {
+            row[F_PROMO] = 0.0;
         }
     }
 }
