@@ -35,6 +35,9 @@ pub struct TsfmForecaster {
     /// Daily data: multiply by each series' benefit-day and event factors
     /// ([`crate::dayindex`]); `None` = [`EVENTS_INDEX_DEFAULT`].
     pub events_index: Option<bool>,
+    /// Data with promotion columns: multiply by each series' promotion lifts
+    /// ([`crate::promoindex`]); `None` = [`PROMOTION_INDEX_DEFAULT`].
+    pub promotion_index: Option<bool>,
     /// Conformalize the intervals on the series' own last horizons (see
     /// [`FittedTsfm`]); `None`: for the pretrained weights alone, not with an
     /// adapter.
@@ -67,6 +70,10 @@ pub const WEEKDAY_INDEX_DEFAULT: bool = true;
 /// Whether daily forecasts are also multiplied by the benefit-day and event
 /// factors unless the spec says (`tsfm:events=on|off`).
 pub const EVENTS_INDEX_DEFAULT: bool = true;
+
+/// Whether forecasts are multiplied by the promotion lifts measured on the
+/// history unless the spec says (`tsfm:promotions=on|off`).
+pub const PROMOTION_INDEX_DEFAULT: bool = true;
 
 fn core_err(e: impl std::fmt::Display) -> demandcast_core::Error {
     demandcast_core::Error::Other(format!("tsfm: {e}"))
@@ -114,6 +121,7 @@ impl Forecaster for TsfmForecaster {
             threads: self.threads,
             weekday_index: self.weekday_index.unwrap_or(WEEKDAY_INDEX_DEFAULT),
             events: self.events_index.unwrap_or(EVENTS_INDEX_DEFAULT),
+            promotions: self.promotion_index.unwrap_or(PROMOTION_INDEX_DEFAULT),
             calibrate: self.calibrate.unwrap_or(self.adapter.is_none()),
             batch_size: if self.batch_size == 0 {
                 256
@@ -143,6 +151,7 @@ pub struct FittedTsfm {
     batch_size: usize,
     weekday_index: bool,
     events: bool,
+    promotions: bool,
     calibrate: bool,
     texts: Option<Arc<HashMap<String, Vec<f32>>>>,
 }
@@ -222,7 +231,11 @@ impl FittedTsfm {
         let p = &self.panel;
         let day =
             crate::dayindex::DayIndex::estimate(p, &self.covs, self.weekday_index, self.events);
-        let promo = crate::promoindex::PromoIndex::estimate(p, &self.covs);
+        let promo = if self.promotions {
+            crate::promoindex::PromoIndex::estimate(p, &self.covs)
+        } else {
+            None
+        };
         let windows: Vec<Window> = (0..p.n_series())
             .into_par_iter()
             .map(|i| {
@@ -350,6 +363,7 @@ impl FittedTsfm {
             batch_size: self.batch_size,
             weekday_index: self.weekday_index,
             events: self.events,
+            promotions: self.promotions,
             calibrate: false,
             texts: self.texts.clone(),
         }
@@ -471,6 +485,7 @@ mod tests {
             batch_size: 64,
             weekday_index: false,
             events: false,
+            promotions: false,
             calibrate: true,
             texts: None,
         })

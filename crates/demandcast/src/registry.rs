@@ -123,12 +123,14 @@ impl ModelSpec {
                 adapter,
                 weekday,
                 events,
+                promotions,
                 calibrate,
             } => Box::new(demandcast_neural::TsfmForecaster {
                 alias: Some(w.alias.clone()),
                 adapter: adapter.as_ref().map(std::path::PathBuf::from),
                 weekday_index: *weekday,
                 events_index: *events,
+                promotion_index: *promotions,
                 calibrate: *calibrate,
                 texts: opts.texts.clone(),
                 ..Default::default()

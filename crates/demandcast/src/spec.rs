@@ -101,6 +101,10 @@ pub enum ModelSpec {
         /// (`events=on`), or not (`off`); `None` = the model's default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         events: Option<bool>,
+        /// Data with promotion columns: multiply by each series' promotion
+        /// lifts (`promotions=on`), or not (`off`); `None` = the model's default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        promotions: Option<bool>,
         /// Conformalize the intervals on the last horizons of the history
         /// (`calibrate=on`) or not (`off`); `None` = the model's default.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,6 +202,7 @@ impl ModelSpec {
                 adapter: None,
                 weekday: None,
                 events: None,
+                promotions: None,
                 calibrate: None,
             },
             ModelKind::Ensemble => ModelSpec::Ensemble {
@@ -295,6 +300,7 @@ impl ModelSpec {
                 adapter,
                 weekday,
                 events,
+                promotions,
                 calibrate,
             } => {
                 let on_off = |b: bool| if b { "on" } else { "off" };
@@ -307,6 +313,9 @@ impl ModelSpec {
                 }
                 if let Some(e) = events {
                     p.push(format!("events={}", on_off(*e)));
+                }
+                if let Some(e) = promotions {
+                    p.push(format!("promotions={}", on_off(*e)));
                 }
                 if let Some(c) = calibrate {
                     p.push(format!("calibrate={}", on_off(*c)));
@@ -369,10 +378,11 @@ impl FromStr for ModelSpec {
             return lightgbm_spec(rest);
         }
         if kind == ModelKind::Tsfm {
-            // `tsfm:adapter=DIR,weekday=on|off,events=on|off,calibrate=on|off`;
+            // `tsfm:adapter=DIR,weekday=on|off,events=on|off,promotions=on|off,calibrate=on|off`;
             // the directory may itself contain `:`.
             let rest = s.trim().split_once(':').map_or("", |(_, r)| r.trim());
             let (mut adapter, mut weekday, mut events, mut calibrate) = (None, None, None, None);
+            let mut promotions = None;
             for kv in rest.split(',').map(str::trim).filter(|kv| !kv.is_empty()) {
                 match kv.split_once('=') {
                     Some(("adapter", dir)) if !dir.trim().is_empty() => {
@@ -382,13 +392,15 @@ impl FromStr for ModelSpec {
                     Some(("weekday", "off")) => weekday = Some(false),
                     Some(("events", "on")) => events = Some(true),
                     Some(("events", "off")) => events = Some(false),
+                    Some(("promotions", "on")) => promotions = Some(true),
+                    Some(("promotions", "off")) => promotions = Some(false),
                     Some(("calibrate", "on")) => calibrate = Some(true),
                     Some(("calibrate", "off")) => calibrate = Some(false),
                     _ => {
                         return Err(bad(
                             kv,
-                            "the parameters are adapter=DIR, weekday=on|off, events=on|off and \
-                             calibrate=on|off",
+                            "the parameters are adapter=DIR, weekday=on|off, events=on|off, \
+                             promotions=on|off and calibrate=on|off",
                         ))
                     }
                 }
@@ -397,6 +409,7 @@ impl FromStr for ModelSpec {
                 adapter,
                 weekday,
                 events,
+                promotions,
                 calibrate,
             });
         }
@@ -534,19 +547,28 @@ mod tests {
     #[test]
     fn tsfm_takes_an_adapter_and_a_weekday_switch(
     ) -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let specs = ModelSpec::parse_list("tsfm:adapter=a/b,weekday=off,events=off,calibrate=off")?;
+        let specs = ModelSpec::parse_list(
+            "tsfm:adapter=a/b,weekday=off,events=off,promotions=off,calibrate=off",
+        )?;
         assert_eq!(
             specs[0],
             ModelSpec::Tsfm {
                 adapter: Some("a/b".into()),
                 weekday: Some(false),
                 events: Some(false),
+                promotions: Some(false),
                 calibrate: Some(false),
             }
         );
         assert_eq!(
             specs[0].params(),
-            vec!["adapter=a/b", "weekday=off", "events=off", "calibrate=off"]
+            vec![
+                "adapter=a/b",
+                "weekday=off",
+                "events=off",
+                "promotions=off",
+                "calibrate=off"
+            ]
         );
         assert_eq!(
             ModelSpec::parse_list("tsfm")?[0].params(),
