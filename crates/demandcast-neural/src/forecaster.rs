@@ -274,7 +274,7 @@ impl FittedTsfm {
                     None => vec![1.0; h],
                 };
                 if let Some(promo) = &promo {
-                    let g = promo.horizon(p, i, p.len_of(i), h, future);
+                    let g = promo.factors(p, i, p.len_of(i), h, future);
                     f.iter_mut().zip(g).for_each(|(f, g)| *f *= g);
                 }
                 let mean: Vec<f64> = (0..h).map(|t| f64::from(m[t]) * f[t]).collect();

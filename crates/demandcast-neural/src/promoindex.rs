@@ -80,7 +80,7 @@ impl PromoIndex {
     /// let lift = index.factors(&p, 0, 55, 1, None)[0];
     /// assert!(lift > 2.5 && lift < 3.0);
     /// // A forecast step without future flags: no promotion.
-    /// assert_eq!(index.horizon(&p, 0, 60, 1, None)[0], 1.0);
+    /// assert_eq!(index.factors(&p, 0, 60, 1, None)[0], 1.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn estimate(p: &Panel, covs: &CovariateUse) -> Option<Self> {
@@ -219,8 +219,8 @@ impl PromoIndex {
             .unwrap_or(1.0)
     }
 
-    /// The factors of rows `from..from + n` of series `i` (later rows'
-    /// flags from `future`).
+    /// The factors of rows `from..from + n` of series `i` (rows past the
+    /// history take their flags from `future`: the forecast steps).
     pub fn factors(
         &self,
         p: &Panel,
@@ -233,18 +233,6 @@ impl PromoIndex {
             .into_iter()
             .map(|k| self.factor(i, k))
             .collect()
-    }
-
-    /// The factors of the `h` steps after `origin` rows of series `i`.
-    pub fn horizon(
-        &self,
-        p: &Panel,
-        i: usize,
-        origin: usize,
-        h: usize,
-        future: Option<&FutureCovariates>,
-    ) -> Vec<f64> {
-        self.factors(p, i, origin, h, future)
     }
 
     /// Divides a window's context and targets by their steps' factors, as
@@ -358,7 +346,7 @@ mod tests {
                 values: vec![0.0, 1.0],
             }],
         };
-        let f = ix.horizon(&p, 0, 80, 2, Some(&fut));
+        let f = ix.factors(&p, 0, 80, 2, Some(&fut));
         assert_eq!(f[0], 1.0);
         assert!(f[1] > 3.7, "{f:?}");
         Ok(())
