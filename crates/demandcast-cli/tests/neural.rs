@@ -225,3 +225,71 @@ fn pretrain_forecast_finetune_adapter() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--mix"));
 }
+
+/// The shipped model with promotion factors: on a weekly series that sells
+/// three times its usual 10 units in display weeks, the forecast of a week
+/// the future file flags with a display is about that lift above the other
+/// weeks; with `tsfm:promotions=off` the model alone barely moves.
+#[test]
+fn promotion_weeks_take_their_measured_lift() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/tsfm");
+    let start = demandcast::core::NaiveDate::from_ymd_opt(2023, 1, 4).unwrap();
+    let week = |t: usize| start.iter_weeks().nth(t).unwrap();
+    let mut hist = String::from("unique_id,ds,y,display\n");
+    for id in ["a", "b"] {
+        for t in 0..80 {
+            let disp = t % 4 == 0;
+            let y = if disp { 30 } else { 10 } + (t % 3);
+            hist.push_str(&format!("{id},{},{y},{}\n", week(t), u8::from(disp)));
+        }
+    }
+    let mut fut = String::from("unique_id,ds,display\n");
+    for id in ["a", "b"] {
+        for t in 80..86 {
+            fut.push_str(&format!("{id},{},{}\n", week(t), u8::from(t == 82)));
+        }
+    }
+    let (input, future, out) = (d.join("h.csv"), d.join("f.csv"), d.join("o.csv"));
+    std::fs::write(&input, hist).unwrap();
+    std::fs::write(&future, fut).unwrap();
+    ok(&run(
+        &[
+            "forecast",
+            "--input",
+            input.to_str().unwrap(),
+            "--future",
+            future.to_str().unwrap(),
+            "--horizon",
+            "6",
+            "--levels",
+            "none",
+            "--models",
+            "tsfm,tsfm:promotions=off",
+            "--threads",
+            "1",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &shipped,
+    ));
+    let (header, rows) = read_table(&out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (on, off) = (col("Tsfm"), col("Tsfm_promotions=off"));
+    // Rows of series `a`: steps 80..86, the display at step 82 (row 2).
+    let lift = |c: usize| {
+        let others: f64 = [0, 1, 3, 4, 5].iter().map(|&r| rows[r][c]).sum::<f64>() / 5.0;
+        rows[2][c] / others
+    };
+    assert!(
+        lift(on) > 2.0,
+        "display week lift with the factors {}",
+        lift(on)
+    );
+    assert!(
+        lift(off) < 1.5,
+        "display week lift without them {}",
+        lift(off)
+    );
+}
