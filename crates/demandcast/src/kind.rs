@@ -213,7 +213,7 @@ pub const MODELS: [ModelInfo; 20] = [
         ModelKind::Tsfm,
         "tsfm",
         "Tsfm",
-        "[:adapter=DIR]",
+        "[:adapter=DIR][,weekday|events|promotions|calibrate=on|off]",
         "pretrained transformer, zero-shot or with a fine-tuned adapter (quantiles)",
     ),
     info(
