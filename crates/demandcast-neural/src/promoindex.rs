@@ -186,7 +186,10 @@ impl PromoIndex {
         let len = p.len_of(i);
         for (j, name) in self.cols.iter().enumerate() {
             let hist = p.covariate_of(name, i).unwrap_or(&[]);
-            let fut = future.and_then(|f| f.values_of(name, p.id(i)));
+            // (`values_of` searches the ids: only when a row is past the history.)
+            let fut = future
+                .filter(|_| from + n > len)
+                .and_then(|f| f.values_of(name, p.id(i)));
             for (r, key) in keys.iter_mut().enumerate() {
                 let t = from + r;
                 let v = if t < len {
