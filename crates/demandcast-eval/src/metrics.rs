@@ -432,19 +432,17 @@ mod tests {
     /// Zero actuals: each sMAPE term is exactly 200, never 200 + 1 ulp
     /// (proptest found 200 * 12.541352219025258 / 12.541352219025258 > 200).
     #[test]
-    fn smape_never_exceeds_200() {
-        let d = |k| NaiveDate::from_ymd_opt(2024, 1, k).unwrap();
-        let panel =
-            Panel::from_series(Freq::Daily, vec![("a".into(), d(1), vec![0.0; 7])]).unwrap();
-        let mut t =
-            ForecastTable::new(vec!["M".into(), "M-lo-80".into(), "M-hi-80".into()]).unwrap();
+    fn smape_never_exceeds_200() -> Result<(), Box<dyn std::error::Error>> {
+        let d = |k| NaiveDate::from_ymd_opt(2024, 1, k).ok_or("date");
+        let panel = Panel::from_series(Freq::Daily, vec![("a".into(), d(1)?, vec![0.0; 7])])?;
+        let mut t = ForecastTable::new(vec!["M".into(), "M-lo-80".into(), "M-hi-80".into()])?;
         let fc = [12.541352219025258, 21.18038811941797, 21.24550178559063];
         for (k, f) in fc.iter().enumerate() {
-            t.push_row("a", d(5 + k as u32), d(4), 0.0, &[*f, 0.0, 2.0 * f])
-                .unwrap();
+            t.push_row("a", d(5 + k as u32)?, d(4)?, 0.0, &[*f, 0.0, 2.0 * f])?;
         }
         let ev = evaluate(&panel, &t, &ScoreConfig::new(1));
-        let p = ev.models[0].point.as_ref().unwrap();
+        let p = ev.models[0].point.as_ref().ok_or("no point metrics")?;
         assert_eq!(p.smape, 200.0);
+        Ok(())
     }
 }

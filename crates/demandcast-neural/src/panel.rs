@@ -6,7 +6,7 @@ use crate::features::{
     N_STEP_FEATURES,
 };
 use crate::window::Window;
-use demandcast_core::{Freq, FutureCovariates, Panel};
+use demandcast_core::{Freq, FutureCovariates, NaiveDate, Panel};
 
 /// The covariates of a panel the model reads, with their roles.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,11 +70,7 @@ pub fn series_features(
                 .find(|x| x.is_finite())
                 .unwrap_or(f64::NAN);
             for t in v.len()..n {
-                let d = panel.freq().step(panel.start(i), t as i64);
-                let fv = from_future.and_then(|(s, vals)| {
-                    let off = freq.steps_between(*s, d)?;
-                    usize::try_from(off).ok().and_then(|o| vals.get(o).copied())
-                });
+                let fv = from_future.and_then(|f| future_value(panel, i, t, f));
                 let x = match fv {
                     Some(x) if x.is_finite() => x,
                     _ => match role {
@@ -97,6 +93,19 @@ pub fn series_features(
     let refs: Vec<(CovRole, &[f64])> = cols.iter().map(|(r, v)| (*r, &v[from..])).collect();
     covariate_slots(&refs, usual, m, &mut feats);
     feats
+}
+
+/// The value of row `t` of series `i` (a row past its history) in a future
+/// column given as `(start date, values)` ([`FutureCovariates::values_of`]).
+pub fn future_value(
+    panel: &Panel,
+    i: usize,
+    t: usize,
+    (start, vals): (&NaiveDate, &[f64]),
+) -> Option<f64> {
+    let d = panel.freq().step(panel.start(i), t as i64);
+    let off = panel.freq().steps_between(*start, d)?;
+    usize::try_from(off).ok().and_then(|o| vals.get(o).copied())
 }
 
 /// The static buckets of series `i` (one per static attribute, in column order).

@@ -23,7 +23,7 @@
 //! a few loops over the panel.
 
 use crate::features::{CovRole, F_PROMO, N_STEP_FEATURES};
-use crate::panel::CovariateUse;
+use crate::panel::{future_value, CovariateUse};
 use crate::weekday::MIN_INDEX;
 use crate::window::Window;
 use demandcast_core::{Freq, FutureCovariates, Panel};
@@ -71,10 +71,10 @@ impl PromoIndex {
     /// // 60 weeks of 10 units, 30 on every fifth week (a display).
     /// let y: Vec<f64> = (0..60).map(|t| if t % 5 == 0 { 30.0 } else { 10.0 }).collect();
     /// let display: Vec<f64> = (0..60).map(|t| if t % 5 == 0 { 1.0 } else { 0.0 }).collect();
-    /// let d0 = NaiveDate::from_ymd_opt(2024, 1, 3).unwrap();
+    /// let d0 = NaiveDate::from_ymd_opt(2024, 1, 3).ok_or("date")?;
     /// let p = Panel::from_series(Freq::Weekly(chrono::Weekday::Wed), vec![("a".into(), d0, y)])?
     ///     .with_covariate("display", display)?;
-    /// let index = PromoIndex::estimate(&p, &CovariateUse::of(&p)).unwrap();
+    /// let index = PromoIndex::estimate(&p, &CovariateUse::of(&p)).ok_or("no promotion column")?;
     /// // A display week of the history: the observed 3, shrunk a little
     /// // toward 1 (360 units carry it).
     /// let lift = index.factors(&p, 0, 55, 1, None)[0];
@@ -195,11 +195,7 @@ impl PromoIndex {
                 let v = if t < len {
                     hist.get(t).copied()
                 } else {
-                    fut.and_then(|(s, vals)| {
-                        let d = p.freq().step(p.start(i), t as i64);
-                        let off = p.freq().steps_between(*s, d)?;
-                        usize::try_from(off).ok().and_then(|o| vals.get(o).copied())
-                    })
+                    fut.and_then(|f| future_value(p, i, t, f))
                 };
                 if v.is_some_and(|v| v.is_finite() && v > 0.0) {
                     *key |= 1 << j;
