@@ -30,6 +30,8 @@ use std::process::ExitCode;
 use ui::Ui;
 
 fn main() -> ExitCode {
+    // Before any thread starts: forecasting parallelises over batches itself.
+    demandcast::neural::train::run_kernels_on_callers();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

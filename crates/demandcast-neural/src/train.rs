@@ -272,6 +272,33 @@ pub fn train_loop(
     Ok(report)
 }
 
+/// The environment variable that sizes candle's own CPU worker pool (the
+/// pool of its element-wise kernels; matrix products use rayon's).
+pub const CANDLE_THREADS_ENV: &str = "CANDLE_NUM_THREADS";
+
+/// Runs candle's element-wise CPU kernels on the calling thread, unless
+/// [`CANDLE_THREADS_ENV`] is set: call it at the start of `main`, before any
+/// thread is spawned (it sets an environment variable).
+///
+/// candle 0.11 runs element-wise kernels on a pool of its own (one spinning
+/// worker per physical core, minus the caller) that serialises its callers.
+/// Forecasting runs one batch per rayon thread ([`with_threads`]), so the
+/// batches queued on that pool and its workers spun on cores the batches
+/// needed: on 2 cores, 6,098 M5 series forecast in 3.6 s with the kernels on
+/// the calling thread against 4.8 s with the pool (identical forecasts);
+/// fine-tuning and text embedding were as fast either way (BENCHMARKS.md,
+/// "tsfm, session 21").
+///
+/// ```
+/// demandcast_neural::train::run_kernels_on_callers();
+/// assert!(std::env::var_os(demandcast_neural::train::CANDLE_THREADS_ENV).is_some());
+/// ```
+pub fn run_kernels_on_callers() {
+    if std::env::var_os(CANDLE_THREADS_ENV).is_none() {
+        std::env::set_var(CANDLE_THREADS_ENV, "1");
+    }
+}
+
 /// Runs `f` on a rayon pool of `threads` threads (candle's matrix products
 /// then use that pool), so that the thread count is explicit.
 ///
