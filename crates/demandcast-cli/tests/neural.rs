@@ -170,6 +170,28 @@ fn pretrain_forecast_finetune_adapter() {
     let level = v["summary"]["level"].as_f64().unwrap();
     // measured on the validation window and the three before it
     assert_eq!(v["summary"]["level_windows"].as_u64(), Some(4));
+    // the factors its windows were adjusted by; forecasting with one of
+    // them switched off is allowed, with a warning
+    assert_eq!(
+        v["summary"]["factors"],
+        serde_json::json!({"weekday": true, "events": true, "promotions": true})
+    );
+    let spec = format!("tsfm:adapter={},weekday=off", adapter.display());
+    let mut a_off = a.clone();
+    let m = a_off.iter().position(|x| x == "tsfm").unwrap();
+    a_off[m] = spec;
+    let o = run(
+        &a_off.iter().map(String::as_str).collect::<Vec<_>>(),
+        &model,
+    );
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("fine-tuned with weekday=on; weekday=off"),
+        "{err}"
+    );
+    let o = run(&a.iter().map(String::as_str).collect::<Vec<_>>(), &model);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("fine-tuned with"));
     assert_eq!(v["summary"]["mix"].as_f64(), Some(1.0));
     assert_eq!(v["alpha"].as_f64(), Some(4.0));
     let ratio = v["summary"]["validation_ratio"].as_f64().unwrap();

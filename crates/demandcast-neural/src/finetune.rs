@@ -415,6 +415,11 @@ pub fn finetune(
             "val_horizon": vh,
             "trainable_weights": n_train,
             "covariates": opts.use_covariates,
+            (crate::store::FACTORS_KEY): crate::store::Factors {
+                weekday: crate::forecaster::WEEKDAY_INDEX_DEFAULT,
+                events: crate::forecaster::EVENTS_INDEX_DEFAULT,
+                promotions: true,
+            },
             "mix": opts.mix,
             (TEXT_KEY): opts.texts.is_some(),
             "curve": report.curve,

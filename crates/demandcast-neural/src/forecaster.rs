@@ -106,6 +106,31 @@ impl Forecaster for TsfmForecaster {
                  forecasts as if every text were missing"
             );
         }
+        let weekday_index = self.weekday_index.unwrap_or(WEEKDAY_INDEX_DEFAULT);
+        let events = self.events_index.unwrap_or(EVENTS_INDEX_DEFAULT);
+        let promotions = self.promotion_index.unwrap_or(PROMOTION_INDEX_DEFAULT);
+        if let Some(f) = loaded.factors {
+            // A switch matters where the data has what it adjusts for.
+            let daily = train.freq() == demandcast_core::Freq::Daily;
+            let promo = covs
+                .used
+                .iter()
+                .any(|(_, r)| *r == crate::features::CovRole::Promo);
+            for (name, trained, used, applies) in [
+                ("weekday", f.weekday, weekday_index, daily),
+                ("events", f.events, events, daily),
+                ("promotions", f.promotions, promotions, promo),
+            ] {
+                if applies && trained != used {
+                    tracing::warn!(
+                        "tsfm: the adapter was fine-tuned with {name}={}; {name}={} gives it \
+                         contexts unlike those it was trained on",
+                        on_off(trained),
+                        on_off(used)
+                    );
+                }
+            }
+        }
         let texts = if loaded.text {
             self.texts.clone()
         } else {
@@ -119,9 +144,9 @@ impl Forecaster for TsfmForecaster {
             panel: train.clone(),
             covs,
             threads: self.threads,
-            weekday_index: self.weekday_index.unwrap_or(WEEKDAY_INDEX_DEFAULT),
-            events: self.events_index.unwrap_or(EVENTS_INDEX_DEFAULT),
-            promotions: self.promotion_index.unwrap_or(PROMOTION_INDEX_DEFAULT),
+            weekday_index,
+            events,
+            promotions,
             calibrate: self.calibrate.unwrap_or(self.adapter.is_none()),
             batch_size: if self.batch_size == 0 {
                 256
@@ -129,6 +154,14 @@ impl Forecaster for TsfmForecaster {
                 self.batch_size
             },
         }))
+    }
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
     }
 }
 
@@ -478,6 +511,7 @@ mod tests {
                 level: 1.0,
                 level_curve: Vec::new(),
                 text: false,
+                factors: None,
             }),
             panel,
             covs: CovariateUse::default(),

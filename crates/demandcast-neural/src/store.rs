@@ -151,6 +151,27 @@ pub struct LoadedModel {
     /// Whether the adapter was fine-tuned with product text embeddings (its
     /// text input means something only then).
     pub text: bool,
+    /// The factors the adapter's training windows were adjusted by (`None`
+    /// for the base model and for adapters made before they were recorded).
+    pub factors: Option<Factors>,
+}
+
+/// Key, in an adapter's summary, of the factors its training windows were
+/// adjusted by ([`Factors`]).
+pub const FACTORS_KEY: &str = "factors";
+
+/// Which multiplicative factors an adapter's training windows were divided
+/// by (the forecaster's `weekday`, `events` and `promotions` switches), so
+/// that forecasting with it can warn when a switch differs: the model then
+/// reads contexts unlike those it was fine-tuned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Factors {
+    /// Day-of-week index (daily data).
+    pub weekday: bool,
+    /// Benefit-day and event factors (daily data).
+    pub events: bool,
+    /// Promotion lifts (data with promotion columns).
+    pub promotions: bool,
 }
 
 /// Key of the level correction in an adapter's summary.
@@ -191,6 +212,14 @@ impl AdapterMeta {
         self.summary.get(TEXT_KEY) == Some(&serde_json::Value::Bool(true))
     }
 
+    /// The factors its training windows were adjusted by ([`FACTORS_KEY`]),
+    /// if recorded.
+    pub fn factors(&self) -> Option<Factors> {
+        self.summary
+            .get(FACTORS_KEY)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
     /// The level correction per forecast step ([`LEVEL_CURVE_KEY`]; its
     /// finite positive values), empty when the adapter has none.
     pub fn level_curve(&self) -> Vec<f32> {
@@ -220,6 +249,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
     let mut level = 1.0f32;
     let mut level_curve = Vec::new();
     let mut with_text = false;
+    let mut factors = None;
     let model = match adapter {
         None => Tsfm::new(&cfg, VarBuilder::from_tensors(base, DType::F32, &dev), None)?,
         Some(a) => {
@@ -243,6 +273,7 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
                 .unwrap_or(1.0) as f32;
             level_curve = meta.level_curve();
             with_text = meta.reads_text();
+            factors = meta.factors();
             let w = load_tensors(&a.join(ADAPTER_WEIGHTS), &dev)?;
             match meta.mode {
                 FinetuneMode::Full => {
@@ -270,5 +301,6 @@ pub fn load_model(dir: &Path, adapter: Option<&Path>) -> Result<LoadedModel> {
         level,
         level_curve,
         text: with_text,
+        factors,
     })
 }
