@@ -59,7 +59,7 @@ pub use error::{Error, Result};
 pub use forecast::{Forecast, Interval, PanelForecast, SeriesNote};
 pub use freq::Freq;
 pub use level::Level;
-pub use panel::{AppendReport, Column, FutureCovariates, Panel, StaticColumn};
+pub use panel::{AppendReport, Column, FutureCovariates, IdLookup, Panel, StaticColumn};
 pub use traits::{FittedForecaster, Forecaster, LocalFitted, LocalModel, NoProgress, Progress};
 
 /// Re-export of the date type used for every time index.

@@ -315,12 +315,43 @@ pub struct FutureCovariates {
     pub indptr: Vec<usize>,
     /// Numeric columns aligned with the rows.
     pub columns: Vec<Column>,
+    /// Position of each id, built on the first lookup (`Default::default()`
+    /// when constructing).
+    pub lookup: IdLookup,
+}
+
+/// A lazily built map from series id to position. A cache: it compares equal
+/// whatever it holds, and it is not rebuilt when `ids` are edited in place
+/// (build a new value instead; a stale entry finds nothing).
+#[derive(Debug, Clone, Default)]
+pub struct IdLookup(std::sync::OnceLock<std::collections::HashMap<String, usize>>);
+
+impl PartialEq for IdLookup {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl FutureCovariates {
+    /// Position of series `id` in [`ids`](Self::ids) (a hash lookup: callers
+    /// look every series up, and a linear search made that quadratic).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let map = self.lookup.0.get_or_init(|| {
+            let mut m = std::collections::HashMap::with_capacity(self.ids.len());
+            for (i, x) in self.ids.iter().enumerate() {
+                // the first row of a repeated id wins, as the linear search did
+                m.entry(x.clone()).or_insert(i);
+            }
+            m
+        });
+        map.get(id)
+            .copied()
+            .filter(|&i| self.ids.get(i).is_some_and(|x| x == id))
+    }
+
     /// Values of column `name` for series `id`, starting at that series' start date.
     pub fn values_of(&self, name: &str, id: &str) -> Option<(&NaiveDate, &[f64])> {
-        let i = self.ids.iter().position(|x| x == id)?;
+        let i = self.position(id)?;
         let c = self.columns.iter().find(|c| c.name == name)?;
         Some((
             &self.starts[i],
@@ -390,5 +421,32 @@ mod tests {
         let p = panel();
         assert_eq!(p.last_date(1), d(2024, 1, 4));
         assert_eq!(p.max_date(), Some(d(2024, 1, 4)));
+    }
+    #[test]
+    fn future_values_by_id() {
+        let f = FutureCovariates {
+            ids: vec!["b".into(), "a".into(), "b".into()],
+            starts: vec![d(2024, 1, 5), d(2024, 1, 5), d(2024, 2, 1)],
+            indptr: vec![0, 2, 3, 4],
+            columns: vec![Column {
+                name: "price".into(),
+                values: vec![1.0, 2.0, 3.0, 4.0],
+            }],
+            lookup: IdLookup::default(),
+        };
+        let (start, v) = f.values_of("price", "a").unwrap();
+        assert_eq!((*start, v), (d(2024, 1, 5), &[3.0][..]));
+        // a repeated id: its first rows, as a linear search finds them
+        assert_eq!(f.values_of("price", "b").unwrap().1, &[1.0, 2.0]);
+        assert_eq!(f.position("c"), None);
+        assert!(f.values_of("cost", "a").is_none());
+        // the cache is not part of the value
+        assert_eq!(
+            f,
+            FutureCovariates {
+                lookup: IdLookup::default(),
+                ..f.clone()
+            }
+        );
     }
 }

@@ -318,6 +318,7 @@ pub fn load_future(
         );
     }
     Ok(FutureCovariates {
+        lookup: Default::default(),
         ids: panel.ids().to_vec(),
         starts: (0..n).map(|i| freq.step(panel.last_date(i), 1)).collect(),
         indptr: (0..=n).map(|i| i * h).collect(),

@@ -662,6 +662,7 @@ pub fn import(opts: &M5Options) -> Result<M5Data> {
     }
     let fstart = Freq::Daily.step(start, n_days as i64);
     let future = FutureCovariates {
+        lookup: Default::default(),
         ids,
         starts: vec![fstart; ns],
         indptr: (0..=ns).map(|i| i * h).collect(),

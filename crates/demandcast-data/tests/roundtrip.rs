@@ -107,6 +107,7 @@ fn future_roundtrip() {
     let dir = tempfile::tempdir().unwrap();
     let p = sample_panel();
     let fut = FutureCovariates {
+        lookup: Default::default(),
         ids: p.ids().to_vec(),
         starts: vec![d(2024, 1, 5), d(2024, 1, 5)],
         indptr: vec![0, 2, 4],

@@ -268,6 +268,7 @@ pub fn future_covariates(
         }
     }
     Some(FutureCovariates {
+        lookup: Default::default(),
         ids: series.iter().map(|&i| panel.id(i).to_string()).collect(),
         starts: vec![first; series.len()],
         indptr: (0..=series.len()).map(|k| k * len).collect(),

@@ -107,6 +107,7 @@ fn recursive_rows_fed_the_actuals_equal_training_rows() {
     let h = N - CUT;
     let f = FeatureEngine { spec: spec() }.fit(&cut);
     let future = FutureCovariates {
+        lookup: Default::default(),
         ids: full.ids().to_vec(),
         starts: vec![
             NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(CUT as u64);

@@ -128,6 +128,7 @@ fn forecast_rows_read_forecasts_and_future_covariates() {
     let p = panel();
     let f = FeatureEngine { spec: small_spec() }.fit(&p);
     let fut = FutureCovariates {
+        lookup: Default::default(),
         ids: vec!["b".into(), "a".into()],
         starts: vec![d(2024, 1, 7), d(2024, 1, 7)],
         indptr: vec![0, 2, 4],
@@ -213,6 +214,7 @@ fn missing_future_covariates_name_the_column_and_series() {
         .to_string();
     assert!(e.contains("sell_price") && e.contains("--future"), "{e}");
     let short = FutureCovariates {
+        lookup: Default::default(),
         ids: vec!["a".into(), "b".into()],
         starts: vec![d(2024, 1, 7), d(2024, 1, 7)],
         indptr: vec![0, 1, 2],

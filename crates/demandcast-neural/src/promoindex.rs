@@ -337,6 +337,7 @@ mod tests {
         // Forecast steps take their flags from the future covariates.
         let d = p.freq().step(p.last_date(0), 1);
         let fut = demandcast_core::FutureCovariates {
+            lookup: Default::default(),
             ids: vec!["a".into()],
             starts: vec![d],
             indptr: vec![0, 2],

@@ -133,6 +133,7 @@ pub fn apply(
             let ids = panel.ids().to_vec();
             let per: Vec<Vec<f64>> = ids.iter().map(|id| value(id)).collect();
             FutureCovariates {
+                lookup: Default::default(),
                 starts: (0..ids.len())
                     .map(|i| panel.freq().step(panel.last_date(i), 1))
                     .collect(),
