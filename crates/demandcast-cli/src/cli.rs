@@ -96,6 +96,12 @@ pub struct ServeArgs {
     /// Largest upload accepted, in MiB.
     #[arg(long, default_value_t = demandcast_server::DEFAULT_MAX_UPLOAD_MB, value_name = "MIB")]
     pub max_upload_mb: usize,
+    /// Text model and embedding cache for requests with a `catalog` (cold start).
+    #[command(flatten)]
+    pub text: crate::text_args::TextModelArgs,
+    /// Analogues listed per new product in the answer.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub show_analogues: usize,
 }
 
 /// `demandcast runs`.

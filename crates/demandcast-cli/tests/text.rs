@@ -542,3 +542,82 @@ fn a_fine_tuned_text_regressor_forecasts_new_products() {
     let total = |id: &str| by_id[id].iter().map(|(_, r)| r).sum::<f64>();
     assert!(total("new_mug") > 2.0 * total("new_cushion"), "{by_id:?}");
 }
+
+/// `demandcast serve` forecasts a catalogue's new products over HTTP as
+/// `forecast --catalog` does: the same `ColdStart` forecasts, and each new
+/// product's analogues in the answer.
+#[test]
+fn serve_answers_cold_start_requests() {
+    use std::io::{Read, Write};
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    fixture(dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let server = Command::new(env!("CARGO_BIN_EXE_demandcast"))
+        .args(["serve", "--db", dir.join("db.sqlite").to_str().unwrap()])
+        .args(["--addr", &addr, "--threads", "1"])
+        .args(["--text-model", model_dir().to_str().unwrap()])
+        .args(["--embedding-cache", dir.join("emb.bin").to_str().unwrap()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _guard = Kill(server);
+    let body = serde_json::json!({
+        "data": std::fs::read_to_string(dir.join("h.csv")).unwrap(),
+        "catalog": std::fs::read_to_string(dir.join("cat.csv")).unwrap(),
+        "horizon": 4, "models": "naive"
+    })
+    .to_string();
+    let mut stream = None;
+    for _ in 0..100 {
+        if let Ok(s) = std::net::TcpStream::connect(&addr) {
+            stream = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut s = stream.expect("the server listens");
+    write!(
+        s,
+        "POST /api/forecast HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    let json = &resp[resp.find("\r\n\r\n").unwrap() + 4..];
+    let ans: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        ans["run"]["models"],
+        serde_json::json!(["Naive", "ColdStart"])
+    );
+    let analogues = ans["analogues"].as_array().unwrap();
+    let mug = analogues
+        .iter()
+        .find(|a| a["unique_id"] == "new_mug" && a["rank"] == 1)
+        .expect("new_mug's first analogue");
+    assert!(
+        mug["analogue_title"].as_str().unwrap().contains("MUG"),
+        "{mug}"
+    );
+    assert_eq!(mug["launch"], "2024-07-14");
+    assert!(ans["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("backtest")));
+}

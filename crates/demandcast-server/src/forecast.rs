@@ -11,7 +11,7 @@ use axum::{
     Json,
 };
 use demandcast::core::{Freq, Level};
-use demandcast::data::{load_future, load_panel, LoadOptions};
+use demandcast::data::{load_catalog, load_future, load_panel, LoadOptions};
 use demandcast::{BuildOptions, CollectNotes, ModelSpec};
 use demandcast_store::{NewRun, RunSummary};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,15 @@ pub struct ForecastRequest {
     /// Their file name.
     #[serde(default)]
     pub future_filename: Option<String>,
+    /// A product catalogue as CSV text (`unique_id`, title/description,
+    /// optional `launch_date` and `launch_price`): its products without
+    /// history are forecast from text analogues (model `ColdStart`), each
+    /// with its nearest analogues in the answer.
+    #[serde(default)]
+    pub catalog: Option<String>,
+    /// Its file name.
+    #[serde(default)]
+    pub catalog_filename: Option<String>,
     /// `false`: answer 202 with a job id at once and run in the
     /// background (`GET /api/jobs/{id}`); by default the answer waits.
     #[serde(default)]
@@ -69,6 +78,7 @@ struct Task {
     data: Vec<u8>,
     filename: String,
     future: Option<(Vec<u8>, String)>,
+    catalog: Option<(Vec<u8>, String)>,
     horizon: usize,
     models: String,
     levels: Vec<Level>,
@@ -80,6 +90,9 @@ struct Task {
 pub(crate) struct Answer {
     pub(crate) run: RunSummary,
     pub(crate) warnings: Vec<String>,
+    /// With a catalogue: each new product's nearest analogues.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) analogues: Vec<serde_json::Value>,
 }
 
 /// A safe file name: the last path component, characters other than
@@ -144,6 +157,12 @@ impl Task {
                     file_name(r.future_filename.as_deref(), "future.csv"),
                 )
             }),
+            catalog: r.catalog.map(|c| {
+                (
+                    c.into_bytes(),
+                    file_name(r.catalog_filename.as_deref(), "catalog.csv"),
+                )
+            }),
             data: r.data.into_bytes(),
             models: r.models.unwrap_or_else(|| "auto".into()),
         })
@@ -166,6 +185,7 @@ impl Task {
             freq: freq(q.freq.as_deref())?,
             filename: file_name(q.filename.as_deref(), default),
             future: None,
+            catalog: None,
             data: body.to_vec(),
             models: q.models.unwrap_or_else(|| "auto".into()),
         })
@@ -179,6 +199,7 @@ impl Task {
             "levels": self.levels.iter().map(|l| l.percent()).collect::<Vec<_>>(),
             "freq": self.freq.map(|f| f.to_string()),
             "future": self.future.as_ref().map(|(_, name)| name),
+            "catalog": self.catalog.as_ref().map(|(_, name)| name),
         })
     }
 }
@@ -202,6 +223,11 @@ pub(crate) async fn handle(
         let wait = q.wait.unwrap_or(true);
         (Task::from_query(q, body)?, wait)
     };
+    if task.catalog.is_some() && state.cold_start.is_none() {
+        return Err(ApiError::bad_request(
+            "this server forecasts no catalogue: it was started without cold start",
+        ));
+    }
     if task.data.is_empty() {
         return Err(ApiError::bad_request(format!(
             "{}: the upload is empty",
@@ -286,6 +312,14 @@ fn run(
         None => None,
     };
 
+    let catalog = match &job.catalog {
+        Some((bytes, name)) => {
+            let p = write(name, bytes)?;
+            Some(load_catalog(&p, "unique_id").map_err(|e| bad(&e))?)
+        }
+        None => None,
+    };
+
     let specs = ModelSpec::parse_list(&job.models).map_err(|e| bad(&e))?;
     let mut bo = BuildOptions::new(panel.freq().season_length());
     bo.horizon = Some(job.horizon);
@@ -296,13 +330,27 @@ fn run(
         job: live,
         notes: CollectNotes::default(),
     };
-    let forecasts = models
+    let mut forecasts = models
         .forecast_all(&panel, job.horizon, &job.levels, future.as_ref(), &obs)
         .map_err(|e| ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: strip_dir(chain(&e), dir),
         })?;
     notes.extend(obs.notes.take());
+    let mut analogues = Vec::new();
+    if let (Some(c), Some(hook)) = (&catalog, &state.cold_start) {
+        let out = hook(&panel, c, job.horizon).map_err(|e| ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!("cold start: {}", strip_dir(e, dir)),
+        })?;
+        if let Some(out) = out {
+            notes.extend(out.notes);
+            forecasts.push(out.forecast);
+            analogues = out.analogues;
+        } else {
+            notes.push("every catalogue product has history: no cold start".into());
+        }
+    }
     notes.extend(demandcast::series_note_summaries(&forecasts));
     let mut rec = NewRun::new("api", &job.filename, &panel, &forecasts, job.horizon);
     rec.seconds = t0.elapsed().as_secs_f64();
@@ -321,6 +369,7 @@ fn run(
     Ok(Answer {
         run,
         warnings: notes,
+        analogues,
     })
 }
 

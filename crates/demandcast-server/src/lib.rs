@@ -82,6 +82,33 @@ pub struct AppState {
     gate: Arc<tokio::sync::Semaphore>,
     jobs: Arc<jobs::Jobs>,
     max_upload: usize,
+    cold_start: Option<ColdStartHook>,
+}
+
+/// Forecasts the catalogue products that have no history in the panel
+/// (cold start), `horizon` periods from each one's launch. Supplied by the
+/// program that serves (`demandcast serve` passes its text encoder and
+/// analogue model), so that this crate stays free of the neural text stack.
+/// `Ok(None)`: every catalogue product has history.
+pub type ColdStartHook = Arc<
+    dyn Fn(
+            &demandcast::core::Panel,
+            &demandcast::core::Catalog,
+            usize,
+        ) -> Result<Option<ColdStartOutput>, String>
+        + Send
+        + Sync,
+>;
+
+/// What a [`ColdStartHook`] returns.
+#[derive(Debug, Clone)]
+pub struct ColdStartOutput {
+    /// The new products' forecasts (one model, one series per product).
+    pub forecast: demandcast::core::PanelForecast,
+    /// Per new product, its nearest analogues, as the client is shown them.
+    pub analogues: Vec<serde_json::Value>,
+    /// Notes for the run (what the backtest chose...).
+    pub notes: Vec<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -100,7 +127,15 @@ impl AppState {
             gate: Arc::new(tokio::sync::Semaphore::new(1)),
             jobs: Arc::new(jobs::Jobs::default()),
             max_upload: DEFAULT_MAX_UPLOAD_MB << 20,
+            cold_start: None,
         }
+    }
+
+    /// Lets `POST /api/forecast` take a `catalog` and forecast its products
+    /// without history with `hook` (without one, such requests are refused).
+    pub fn with_cold_start(mut self, hook: ColdStartHook) -> Self {
+        self.cold_start = Some(hook);
+        self
     }
 
     /// Sets the largest accepted request body, in MiB.

@@ -346,3 +346,81 @@ async fn a_background_forecast_is_a_job_to_poll() {
     let (s, _) = get_json(&app, "/api/jobs/999").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// A catalogue in the request: refused by a server without cold start; with
+/// one, its products without history get the hook's forecasts, recorded with
+/// the run and browsable like the others, and their analogues are answered.
+#[tokio::test]
+async fn a_catalog_brings_cold_start_forecasts_and_their_analogues() {
+    let catalog = "unique_id,description,launch_date\n\
+                   sku_b,BLUE MUG,\nnew_mug,GREEN MUG,2024-01-24\n";
+    let body = json!({"data": sales_csv(), "horizon": 3, "models": "naive",
+                      "catalog": catalog, "catalog_filename": "products.csv"});
+    let (s, e) = post_json(&app(), body.clone()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("cold start"), "{e}");
+
+    // The hook stands in for the text analogues: it sees the panel and the
+    // catalogue as loaded and forecasts the rows without history.
+    let hook: demandcast_server::ColdStartHook = std::sync::Arc::new(|panel, cat, h| {
+        let known = panel.ids();
+        let new: Vec<usize> = (0..cat.len())
+            .filter(|&i| !known.contains(&cat.ids[i]))
+            .collect();
+        if new.is_empty() {
+            return Ok(None);
+        }
+        let forecast = demandcast::core::PanelForecast {
+            model: "ColdStart".into(),
+            freq: panel.freq(),
+            ids: new.iter().map(|&i| cat.ids[i].clone()).collect(),
+            starts: new.iter().map(|&i| cat.launch_date[i].unwrap()).collect(),
+            levels: Vec::new(),
+            series: new
+                .iter()
+                .map(|_| demandcast::core::Forecast::point(vec![4.0; h]))
+                .collect(),
+            notes: Vec::new(),
+        };
+        let analogues = vec![
+            json!({"unique_id": "new_mug", "rank": 1, "analogue_id": "sku_b",
+                                    "analogue_title": cat.text[0].clone(), "similarity": 0.9}),
+        ];
+        Ok(Some(demandcast_server::ColdStartOutput {
+            forecast,
+            analogues,
+            notes: vec!["cold start: one new product".into()],
+        }))
+    });
+    let app = router(AppState::new(Store::open_in_memory().unwrap()).with_cold_start(hook));
+    let (s, ans) = post_json(&app, body).await;
+    assert_eq!(s, StatusCode::OK, "{ans}");
+    assert_eq!(ans["analogues"][0]["analogue_id"], "sku_b");
+    assert_eq!(ans["analogues"][0]["analogue_title"], "BLUE MUG");
+    assert_eq!(ans["run"]["models"], json!(["Naive", "ColdStart"]));
+    assert_eq!(ans["run"]["params"]["catalog"], "products.csv");
+    assert!(ans["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w == "cold start: one new product"));
+    let id = ans["run"]["id"].as_i64().unwrap();
+    let (s, n) = get_json(&app, &format!("/api/runs/{id}/series/new_mug")).await;
+    assert_eq!(s, StatusCode::OK, "{n}");
+    let cs = &n["forecasts"][0];
+    assert_eq!(cs["model"], "ColdStart");
+    assert_eq!(cs["ds"][0], "2024-01-24");
+    assert_eq!(means(cs), vec![4.0; 3]);
+
+    // A catalogue row without an id is a 400 naming the file, row and column.
+    let bad = json!({"data": sales_csv(), "horizon": 3, "models": "naive",
+                     "catalog": "unique_id,description\n,GREEN MUG\n",
+                     "catalog_filename": "products.csv"});
+    let (s, e) = post_json(&app, bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let msg = e["error"].as_str().unwrap();
+    assert!(
+        msg.contains("products.csv") && msg.contains("unique_id"),
+        "{msg}"
+    );
+}

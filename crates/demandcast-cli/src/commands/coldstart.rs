@@ -14,49 +14,82 @@ use std::path::PathBuf;
 /// Output column of cold-start forecasts.
 pub const MODEL_NAME: &str = "ColdStart";
 
+/// The cold-start forecasts of one run, before anything is shown or written.
+pub struct NewProducts {
+    /// The `ColdStart` forecasts, one series per new product from its launch.
+    pub forecast: PanelForecast,
+    /// Per new product, its nearest analogues (at most the `show` asked for).
+    pub analogues: Vec<AnalogueRow>,
+    /// The catalogue rows of the new products.
+    pub rows: Vec<usize>,
+    /// New products whose launch date lies inside the history.
+    pub launched_in_history: usize,
+    /// What the backtest chose, as a sentence (or why there was none).
+    pub summary: String,
+    /// Whether the backtest had recent launches to choose on.
+    pub backtested: bool,
+}
+
+/// One analogue of one new product.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AnalogueRow {
+    /// The new product.
+    pub unique_id: String,
+    /// Its launch (the first forecast period).
+    pub launch: NaiveDate,
+    /// 1 = most similar.
+    pub rank: usize,
+    /// The product with history.
+    pub analogue_id: String,
+    /// Its catalogue text.
+    pub analogue_title: String,
+    /// Text similarity (MiniLM and word TF-IDF cosines averaged).
+    pub similarity: f64,
+    /// Weight in the forecast.
+    pub weight: f64,
+    /// Its launch total, scaled to the new product's price.
+    pub scaled_total: f64,
+}
+
 /// Forecasts the catalogue products that have no history, `horizon` periods
-/// from each one's launch (its `launch_date`, else the first forecast step).
-/// Nothing when every catalogue product has history; with
-/// `--text-regressor`, the regressor's forecasts too.
-pub fn run(
+/// from each one's launch (its `launch_date`, else the first forecast step),
+/// from text analogues; `vectors` are the catalogue's embeddings, one per
+/// row. `None` when every catalogue product has history.
+///
+/// # Errors
+/// An empty history, or the cold-start model failing to fit.
+pub fn forecast_new_products(
     panel: &Panel,
     catalog: &Catalog,
-    emb: &LazyEmbeddings<'_>,
-    s: &ForecastSettings,
-    ui: &Ui,
-) -> Result<Vec<PanelForecast>> {
+    vectors: &[Vec<f32>],
+    horizon: usize,
+    show: usize,
+) -> Result<Option<NewProducts>> {
     let known: HashSet<&str> = panel.ids().iter().map(String::as_str).collect();
     let new: Vec<usize> = (0..catalog.len())
         .filter(|&i| !known.contains(catalog.ids[i].as_str()))
         .collect();
     if new.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let freq = panel.freq();
     let last = panel
         .max_date()
         .context("the history is empty: nothing to find analogues in")?;
     let first_step = freq.step(last, 1);
-    ui.note(format!(
-        "{} catalogue products have no history: forecasting them from text analogues ({MODEL_NAME})",
-        new.len()
-    ));
-    let emb = emb.get()?;
     let model = ColdStart::new(ColdStartOptions {
-        horizon: s.horizon,
+        horizon,
         ..Default::default()
     });
     let info = ProductInfo {
         catalog,
-        embeddings: &emb.vectors,
+        embeddings: vectors,
     };
     let fitted = model.fit(panel, info).context("cold-start model")?;
-    report_backtest(&fitted, ui);
-
     let mut ids = Vec::with_capacity(new.len());
     let mut starts = Vec::with_capacity(new.len());
     let mut series = Vec::with_capacity(new.len());
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows = Vec::new();
     let mut past = 0usize;
     for &r in &new {
         let launch = match catalog.launch_date[r] {
@@ -66,74 +99,114 @@ pub fn run(
         if launch <= last {
             past += 1;
         }
-        let pred = fitted.predict(&emb.vectors[r], &catalog.text[r], catalog.launch_price[r]);
-        for (rank, a) in pred
-            .analogues
-            .iter()
-            .take(s.cold_start.show_analogues)
-            .enumerate()
-        {
-            rows.push(vec![
-                catalog.ids[r].clone(),
-                launch.to_string(),
-                (rank + 1).to_string(),
-                a.id.clone(),
-                a.title.replace('\n', " "),
-                format!("{:.4}", a.similarity),
-                format!("{:.4}", a.weight),
-                format!("{:.2}", a.scaled_total),
-            ]);
+        let pred = fitted.predict(&vectors[r], &catalog.text[r], catalog.launch_price[r]);
+        for (rank, a) in pred.analogues.iter().take(show).enumerate() {
+            rows.push(AnalogueRow {
+                unique_id: catalog.ids[r].clone(),
+                launch,
+                rank: rank + 1,
+                analogue_id: a.id.clone(),
+                analogue_title: a.title.replace('\n', " "),
+                similarity: a.similarity,
+                weight: a.weight,
+                scaled_total: a.scaled_total,
+            });
         }
         ids.push(catalog.ids[r].clone());
         starts.push(launch);
         series.push(Forecast::point(pred.curve));
     }
-    if past > 0 {
+    Ok(Some(NewProducts {
+        forecast: PanelForecast {
+            model: MODEL_NAME.to_string(),
+            freq,
+            ids,
+            starts,
+            levels: Vec::new(),
+            series,
+            notes: Vec::new(),
+        },
+        analogues: rows,
+        rows: new,
+        launched_in_history: past,
+        summary: backtest_summary(&fitted),
+        backtested: fitted.backtest.n_launches > 0,
+    }))
+}
+
+/// [`forecast_new_products`] with the run's notes, the analogues file and,
+/// with `--text-regressor`, the regressor's forecasts too.
+pub fn run(
+    panel: &Panel,
+    catalog: &Catalog,
+    emb: &LazyEmbeddings<'_>,
+    s: &ForecastSettings,
+    ui: &Ui,
+) -> Result<Vec<PanelForecast>> {
+    let known: HashSet<&str> = panel.ids().iter().map(String::as_str).collect();
+    let n_new = catalog
+        .ids
+        .iter()
+        .filter(|id| !known.contains(id.as_str()))
+        .count();
+    if n_new == 0 {
+        return Ok(Vec::new());
+    }
+    ui.note(format!(
+        "{n_new} catalogue products have no history: forecasting them from text analogues ({MODEL_NAME})"
+    ));
+    let emb = emb.get()?;
+    let Some(out) = forecast_new_products(
+        panel,
+        catalog,
+        &emb.vectors,
+        s.horizon,
+        s.cold_start.show_analogues,
+    )?
+    else {
+        return Ok(Vec::new());
+    };
+    if out.backtested {
+        ui.note(out.summary.clone());
+    } else {
+        ui.warn(out.summary.clone());
+    }
+    if out.launched_in_history > 0 {
         ui.warn(format!(
-            "{past} new products have a launch_date inside the history but no sales in it; \
-             they are forecast from that launch date"
+            "{} new products have a launch_date inside the history but no sales in it; \
+             they are forecast from that launch date",
+            out.launched_in_history
         ));
     }
     if let Some(path) = analogues_path(s) {
-        write_analogues(&path, &rows)?;
+        write_analogues(&path, &out.analogues)?;
         ui.note(format!(
             "wrote the new products' analogues to {}",
             path.display()
         ));
     }
-    let analogue = PanelForecast {
-        model: MODEL_NAME.to_string(),
-        freq,
-        ids,
-        starts,
-        levels: Vec::new(),
-        series,
-        notes: Vec::new(),
-    };
     let regressor = match &s.cold_start.text_regressor {
         Some(dir) => Some(crate::commands::text_regressor::forecast(
             dir,
             catalog,
-            &new,
-            &analogue,
+            &out.rows,
+            &out.forecast,
             &s.cold_start.text,
             crate::text_args::threads(s.models.threads),
             ui,
         )?),
         None => None,
     };
-    Ok(std::iter::once(analogue).chain(regressor).collect())
+    Ok(std::iter::once(out.forecast).chain(regressor).collect())
 }
 
-fn report_backtest(f: &FittedColdStart, ui: &Ui) {
+fn backtest_summary(f: &FittedColdStart) -> String {
     let p = &f.params;
     if f.backtest.n_launches == 0 {
-        ui.warn(
-            "no recent launches in the history to backtest cold-start settings; using defaults",
-        );
-        return;
+        return "no recent launches in the history to backtest cold-start settings; using defaults"
+            .into();
     }
-    ui.note(format!(
+    format!(
         "cold start: {} products with history as analogues; backtest on {} recent launches chose \
          k={} {:?} price elasticity {} scale {:.2} (WAPE {:.3}); launch ramp {:.2}",
         f.pool.len(),
@@ -144,7 +217,7 @@ fn report_backtest(f: &FittedColdStart, ui: &Ui) {
         p.scale,
         f.backtest.wape,
         f.ramp
-    ));
+    )
 }
 
 /// The grid date of the period holding `d`: for period-start frequencies
@@ -179,7 +252,7 @@ fn analogues_path(s: &ForecastSettings) -> Option<PathBuf> {
     Some(s.output.with_file_name(format!("{stem}.analogues.csv")))
 }
 
-fn write_analogues(path: &std::path::Path, rows: &[Vec<String>]) -> Result<()> {
+fn write_analogues(path: &std::path::Path, rows: &[AnalogueRow]) -> Result<()> {
     let mut w = crate::output::csv_writer(path)?;
     w.write_record([
         "unique_id",
@@ -192,7 +265,16 @@ fn write_analogues(path: &std::path::Path, rows: &[Vec<String>]) -> Result<()> {
         "scaled_total",
     ])?;
     for r in rows {
-        w.write_record(r)?;
+        w.write_record([
+            r.unique_id.clone(),
+            r.launch.to_string(),
+            r.rank.to_string(),
+            r.analogue_id.clone(),
+            r.analogue_title.clone(),
+            format!("{:.4}", r.similarity),
+            format!("{:.4}", r.weight),
+            format!("{:.2}", r.scaled_total),
+        ])?;
     }
     w.flush()
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -2,16 +2,19 @@
 
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
-use demandcast_server::AppState;
+use demandcast_server::{AppState, ColdStartHook, ColdStartOutput};
 use demandcast_store::Store;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Opens the store and serves until Ctrl-C.
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
     crate::settings::init_threads(a.threads)?;
     let store = Store::open(&a.db)?;
     let runs = store.run_count()?;
-    let state = AppState::new(store).with_max_upload_mb(a.max_upload_mb);
+    let state = AppState::new(store)
+        .with_max_upload_mb(a.max_upload_mb)
+        .with_cold_start(cold_start_hook(&a)?);
     tracing::info!(db = %a.db.display(), runs, "store opened");
     crate::ui::Ui::new(false).note(format!(
         "serving the dashboard on http://{} ({} runs in {}); Ctrl-C stops",
@@ -22,4 +25,46 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
     demandcast_server::serve_blocking(a.addr, state)
         .with_context(|| format!("cannot serve on {}", a.addr))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Cold start for requests with a `catalog`: the catalogue is embedded
+/// (through the embedding cache) and its products without history are
+/// forecast from text analogues, as `forecast --catalog` does. The encoder
+/// is loaded per request: a missing model fails that request, naming the folder.
+fn cold_start_hook(a: &ServeArgs) -> Result<ColdStartHook> {
+    let text = crate::text_args::text_model(a.text.clone())?;
+    let threads = crate::text_args::threads(a.threads);
+    let show = a.show_analogues;
+    Ok(Arc::new(move |panel, catalog, horizon| {
+        let quiet = crate::ui::Ui::new(true);
+        let emb = crate::text_output::embed_catalog(catalog, &text, threads, &quiet)
+            .map_err(|e| format!("{e:#}"))?;
+        let out = crate::commands::coldstart::forecast_new_products(
+            panel,
+            catalog,
+            &emb.vectors,
+            horizon,
+            show,
+        )
+        .map_err(|e| format!("{e:#}"))?;
+        Ok(out.map(|o| {
+            let mut notes = vec![o.summary];
+            if o.launched_in_history > 0 {
+                notes.push(format!(
+                    "{} new products have a launch_date inside the history but no sales in it; \
+                     they are forecast from that launch date",
+                    o.launched_in_history
+                ));
+            }
+            ColdStartOutput {
+                analogues: o
+                    .analogues
+                    .iter()
+                    .filter_map(|r| serde_json::to_value(r).ok())
+                    .collect(),
+                notes,
+                forecast: o.forecast,
+            }
+        }))
+    }))
 }
