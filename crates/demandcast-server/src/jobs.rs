@@ -53,6 +53,9 @@ pub struct JobView {
     pub run: Option<demandcast_store::RunSummary>,
     /// Notes and warnings, when done.
     pub warnings: Vec<String>,
+    /// With a catalogue, each new product's analogues, when done.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub analogues: Vec<serde_json::Value>,
     /// Why it failed.
     pub error: Option<String>,
     /// The HTTP status the same request would have had, when failed.
@@ -87,6 +90,7 @@ impl Job {
                 v.state = JobState::Done;
                 v.run = Some(a.run);
                 v.warnings = a.warnings;
+                v.analogues = a.analogues;
             }
             Err(e) => {
                 v.state = JobState::Failed;
@@ -126,6 +130,7 @@ impl Jobs {
                 total: 0,
                 run: None,
                 warnings: Vec::new(),
+                analogues: Vec::new(),
                 error: None,
                 status: None,
             }),

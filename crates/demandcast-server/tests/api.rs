@@ -350,7 +350,7 @@ async fn a_background_forecast_is_a_job_to_poll() {
 /// A catalogue in the request: refused by a server without cold start; with
 /// one, its products without history get the hook's forecasts, recorded with
 /// the run and browsable like the others, and their analogues are answered.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_catalog_brings_cold_start_forecasts_and_their_analogues() {
     let catalog = "unique_id,description,launch_date\n\
                    sku_b,BLUE MUG,\nnew_mug,GREEN MUG,2024-01-24\n";
@@ -393,9 +393,17 @@ async fn a_catalog_brings_cold_start_forecasts_and_their_analogues() {
         }))
     });
     let app = router(AppState::new(Store::open_in_memory().unwrap()).with_cold_start(hook));
-    let (s, ans) = post_json(&app, body).await;
+    let (s, ans) = post_json(&app, body.clone()).await;
     assert_eq!(s, StatusCode::OK, "{ans}");
     assert_eq!(ans["analogues"][0]["analogue_id"], "sku_b");
+    // As a background job (the dashboard's way), the job shows them.
+    let mut bg = body;
+    bg["wait"] = json!(false);
+    let (s, accepted) = post_json(&app, bg).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{accepted}");
+    let job = wait_for(&app, accepted["job"].as_i64().unwrap()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["analogues"][0]["analogue_id"], "sku_b");
     assert_eq!(ans["analogues"][0]["analogue_title"], "BLUE MUG");
     assert_eq!(ans["run"]["models"], json!(["Naive", "ColdStart"]));
     assert_eq!(ans["run"]["params"]["catalog"], "products.csv");
