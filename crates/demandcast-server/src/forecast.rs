@@ -56,6 +56,20 @@ pub struct ForecastRequest {
     /// Its file name.
     #[serde(default)]
     pub catalog_filename: Option<String>,
+    /// Column names of the series id, date and target (`unique_id`, `ds`,
+    /// `y` when absent).
+    #[serde(default)]
+    pub id_col: Option<String>,
+    /// See `id_col`.
+    #[serde(default)]
+    pub time_col: Option<String>,
+    /// See `id_col`.
+    #[serde(default)]
+    pub target_col: Option<String>,
+    /// Columns read as per-series attributes (store, category) even when
+    /// numeric, as `--static-cols` does.
+    #[serde(default)]
+    pub static_cols: Option<Vec<String>>,
     /// `false`: answer 202 with a job id at once and run in the
     /// background (`GET /api/jobs/{id}`); by default the answer waits.
     #[serde(default)]
@@ -71,11 +85,17 @@ pub(crate) struct ForecastQuery {
     freq: Option<String>,
     filename: Option<String>,
     wait: Option<bool>,
+    id_col: Option<String>,
+    time_col: Option<String>,
+    target_col: Option<String>,
+    /// Comma-separated.
+    static_cols: Option<String>,
 }
 
 /// A request, checked.
 struct Task {
     data: Vec<u8>,
+    columns: Columns,
     filename: String,
     future: Option<(Vec<u8>, String)>,
     catalog: Option<(Vec<u8>, String)>,
@@ -83,6 +103,35 @@ struct Task {
     models: String,
     levels: Vec<Level>,
     freq: Option<Freq>,
+}
+
+/// The request's column names (the defaults where absent).
+#[derive(Debug, Clone, Default)]
+struct Columns {
+    id: Option<String>,
+    time: Option<String>,
+    target: Option<String>,
+    statics: Vec<String>,
+}
+
+impl Columns {
+    /// Load options with these names over `LoadOptions::default()`.
+    fn load_options(&self, freq: Option<Freq>) -> LoadOptions {
+        let d = LoadOptions::default();
+        LoadOptions {
+            id_col: self.id.clone().unwrap_or(d.id_col),
+            time_col: self.time.clone().unwrap_or(d.time_col),
+            target_col: self.target.clone().unwrap_or(d.target_col),
+            static_cols: self.statics.clone(),
+            freq,
+            ..LoadOptions::default()
+        }
+    }
+}
+
+/// A column name given in the request: trimmed, empty = absent.
+fn column(c: Option<String>) -> Option<String> {
+    c.map(|c| c.trim().to_string()).filter(|c| !c.is_empty())
 }
 
 /// What the client is told: the recorded run and what to read about it.
@@ -163,6 +212,17 @@ impl Task {
                     file_name(r.catalog_filename.as_deref(), "catalog.csv"),
                 )
             }),
+            columns: Columns {
+                id: column(r.id_col),
+                time: column(r.time_col),
+                target: column(r.target_col),
+                statics: r
+                    .static_cols
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|c| column(Some(c)))
+                    .collect(),
+            },
             data: r.data.into_bytes(),
             models: r.models.unwrap_or_else(|| "auto".into()),
         })
@@ -186,6 +246,18 @@ impl Task {
             filename: file_name(q.filename.as_deref(), default),
             future: None,
             catalog: None,
+            columns: Columns {
+                id: column(q.id_col),
+                time: column(q.time_col),
+                target: column(q.target_col),
+                statics: q
+                    .static_cols
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(',')
+                    .filter_map(|c| column(Some(c.to_string())))
+                    .collect(),
+            },
             data: body.to_vec(),
             models: q.models.unwrap_or_else(|| "auto".into()),
         })
@@ -200,6 +272,10 @@ impl Task {
             "freq": self.freq.map(|f| f.to_string()),
             "future": self.future.as_ref().map(|(_, name)| name),
             "catalog": self.catalog.as_ref().map(|(_, name)| name),
+            "id_col": self.columns.id,
+            "time_col": self.columns.time,
+            "target_col": self.columns.target,
+            "static_cols": self.columns.statics,
         })
     }
 }
@@ -292,10 +368,7 @@ fn run(
             .map_err(|e| ApiError::internal(format!("cannot keep the upload {name}: {e}")))
     };
     let bad = |e: &dyn std::error::Error| ApiError::bad_request(strip_dir(chain(e), dir));
-    let opts = LoadOptions {
-        freq: job.freq,
-        ..LoadOptions::default()
-    };
+    let opts = job.columns.load_options(job.freq);
     let path = write(&job.filename, &job.data)?;
     let loaded = load_panel(&path, &opts).map_err(|e| bad(&e))?;
     let panel = loaded.panel;
@@ -315,7 +388,7 @@ fn run(
     let catalog = match &job.catalog {
         Some((bytes, name)) => {
             let p = write(name, bytes)?;
-            Some(load_catalog(&p, "unique_id").map_err(|e| bad(&e))?)
+            Some(load_catalog(&p, &opts.id_col).map_err(|e| bad(&e))?)
         }
         None => None,
     };

@@ -432,3 +432,50 @@ async fn a_catalog_brings_cold_start_forecasts_and_their_analogues() {
         "{msg}"
     );
 }
+
+/// Column names other than `unique_id, ds, y`, and attribute columns, as
+/// `--id-col ... --static-cols` give them, in JSON and in the query.
+#[tokio::test]
+async fn the_request_names_its_columns() {
+    let mut csv = String::from("sku,date,units,store_nbr\n");
+    for t in 0..14 {
+        csv.push_str(&format!("a,2024-01-{:02},{},3\n", t + 1, t % 7));
+        csv.push_str(&format!(
+            "b,2024-01-{:02},5,{}\n",
+            t + 1,
+            if t < 7 { 4 } else { 5 }
+        ));
+    }
+    let app = app();
+    let body = json!({"data": csv, "horizon": 2, "models": "naive"});
+    let (s, e) = post_json(&app, body.clone()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["error"].as_str().unwrap().contains("unique_id"), "{e}");
+    let mut named = body;
+    named["id_col"] = json!("sku");
+    named["time_col"] = json!("date");
+    named["target_col"] = json!("units");
+    let (s, ans) = post_json(&app, named.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{ans}");
+    assert_eq!(ans["run"]["n_series"], 2);
+    assert_eq!(ans["run"]["params"]["id_col"], "sku");
+    // store_nbr listed as an attribute: b's changes, an error naming it.
+    named["static_cols"] = json!(["store_nbr"]);
+    let (s, e) = post_json(&app, named).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("store_nbr"), "{e}");
+    // The same through the query of a raw upload.
+    let req = Request::post(
+        "/api/forecast?horizon=2&models=naive&id_col=sku&time_col=date&target_col=units&static_cols=store_nbr",
+    )
+    .body(Body::from(csv))
+    .unwrap();
+    let (s, b) = call(&app, req).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    assert!(String::from_utf8_lossy(&b).contains("store_nbr"));
+}
