@@ -423,7 +423,7 @@ mod tests {
         assert_eq!(p.max_date(), Some(d(2024, 1, 4)));
     }
     #[test]
-    fn future_values_by_id() {
+    fn future_values_by_id() -> std::result::Result<(), &'static str> {
         let f = FutureCovariates {
             ids: vec!["b".into(), "a".into(), "b".into()],
             starts: vec![d(2024, 1, 5), d(2024, 1, 5), d(2024, 2, 1)],
@@ -434,10 +434,10 @@ mod tests {
             }],
             lookup: IdLookup::default(),
         };
-        let (start, v) = f.values_of("price", "a").unwrap();
+        let (start, v) = f.values_of("price", "a").ok_or("no a")?;
         assert_eq!((*start, v), (d(2024, 1, 5), &[3.0][..]));
         // a repeated id: its first rows, as a linear search finds them
-        assert_eq!(f.values_of("price", "b").unwrap().1, &[1.0, 2.0]);
+        assert_eq!(f.values_of("price", "b").ok_or("no b")?.1, &[1.0, 2.0]);
         assert_eq!(f.position("c"), None);
         assert!(f.values_of("cost", "a").is_none());
         // the cache is not part of the value
@@ -448,5 +448,6 @@ mod tests {
                 ..f.clone()
             }
         );
+        Ok(())
     }
 }
