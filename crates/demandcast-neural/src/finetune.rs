@@ -251,13 +251,18 @@ pub fn finetune(
     // Daily panels: the forecaster reads contexts divided by each series'
     // day factors and multiplies its forecasts by them; the adapter is
     // trained on windows adjusted the same way.
-    let day = crate::dayindex::DayIndex::estimate(
-        panel,
-        &covs,
-        crate::forecaster::WEEKDAY_INDEX_DEFAULT,
-        crate::forecaster::EVENTS_INDEX_DEFAULT,
-    );
-    let promo = crate::promoindex::PromoIndex::estimate(panel, &covs);
+    // Recorded in the adapter, so that forecasts can tell a switch that differs.
+    let factors = crate::store::Factors {
+        weekday: crate::forecaster::WEEKDAY_INDEX_DEFAULT,
+        events: crate::forecaster::EVENTS_INDEX_DEFAULT,
+        promotions: crate::forecaster::PROMOTION_INDEX_DEFAULT,
+    };
+    let day = crate::dayindex::DayIndex::estimate(panel, &covs, factors.weekday, factors.events);
+    let promo = if factors.promotions {
+        crate::promoindex::PromoIndex::estimate(panel, &covs)
+    } else {
+        None
+    };
     // Validation: the last `vh` periods of a fixed sample of series.
     let step = if opts.max_val_series > 0 && eligible.len() > opts.max_val_series {
         eligible.len() as f64 / opts.max_val_series as f64
@@ -415,11 +420,7 @@ pub fn finetune(
             "val_horizon": vh,
             "trainable_weights": n_train,
             "covariates": opts.use_covariates,
-            (crate::store::FACTORS_KEY): crate::store::Factors {
-                weekday: crate::forecaster::WEEKDAY_INDEX_DEFAULT,
-                events: crate::forecaster::EVENTS_INDEX_DEFAULT,
-                promotions: true,
-            },
+            (crate::store::FACTORS_KEY): factors,
             "mix": opts.mix,
             (TEXT_KEY): opts.texts.is_some(),
             "curve": report.curve,

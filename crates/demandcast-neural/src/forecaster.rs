@@ -113,9 +113,9 @@ impl Forecaster for TsfmForecaster {
             // A switch matters where the data has what it adjusts for.
             let daily = train.freq() == demandcast_core::Freq::Daily;
             let promo = covs
-                .used
-                .iter()
-                .any(|(_, r)| *r == crate::features::CovRole::Promo);
+                .with_role(crate::features::CovRole::Promo)
+                .next()
+                .is_some();
             for (name, trained, used, applies) in [
                 ("weekday", f.weekday, weekday_index, daily),
                 ("events", f.events, events, daily),

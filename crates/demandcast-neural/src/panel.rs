@@ -29,6 +29,14 @@ impl CovariateUse {
         }
         out
     }
+
+    /// The names of the covariates read in `role`, in column order.
+    pub fn with_role(&self, role: CovRole) -> impl Iterator<Item = &str> {
+        self.used
+            .iter()
+            .filter(move |(_, r)| *r == role)
+            .map(|(n, _)| n.as_str())
+    }
 }
 
 /// The per-step features of rows `from..n_hist + n_fut` of series `i`: rows

@@ -85,11 +85,9 @@ impl PromoIndex {
     /// ```
     pub fn estimate(p: &Panel, covs: &CovariateUse) -> Option<Self> {
         let cols: Vec<String> = covs
-            .used
-            .iter()
-            .filter(|(_, r)| *r == CovRole::Promo)
-            .map(|(n, _)| n.clone())
+            .with_role(CovRole::Promo)
             .take(MAX_COLUMNS)
+            .map(String::from)
             .collect();
         if cols.is_empty() {
             return None;
@@ -186,7 +184,7 @@ impl PromoIndex {
         let len = p.len_of(i);
         for (j, name) in self.cols.iter().enumerate() {
             let hist = p.covariate_of(name, i).unwrap_or(&[]);
-            // (`values_of` searches the ids: only when a row is past the history.)
+            // (looked up only when a row is past the history)
             let fut = future
                 .filter(|_| from + n > len)
                 .and_then(|f| f.values_of(name, p.id(i)));

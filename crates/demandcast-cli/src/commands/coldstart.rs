@@ -20,14 +20,33 @@ pub struct NewProducts {
     pub forecast: PanelForecast,
     /// Per new product, its nearest analogues (at most the `show` asked for).
     pub analogues: Vec<AnalogueRow>,
-    /// The catalogue rows of the new products.
-    pub rows: Vec<usize>,
     /// New products whose launch date lies inside the history.
     pub launched_in_history: usize,
     /// What the backtest chose, as a sentence (or why there was none).
     pub summary: String,
     /// Whether the backtest had recent launches to choose on.
     pub backtested: bool,
+}
+
+impl NewProducts {
+    /// The warning for new products launched inside the history, if any.
+    pub fn launch_warning(&self) -> Option<String> {
+        (self.launched_in_history > 0).then(|| {
+            format!(
+                "{} new products have a launch_date inside the history but no sales in it; \
+                 they are forecast from that launch date",
+                self.launched_in_history
+            )
+        })
+    }
+}
+
+/// The catalogue rows of the products without history in `panel`.
+pub fn new_rows(panel: &Panel, catalog: &Catalog) -> Vec<usize> {
+    let known: HashSet<&str> = panel.ids().iter().map(String::as_str).collect();
+    (0..catalog.len())
+        .filter(|&i| !known.contains(catalog.ids[i].as_str()))
+        .collect()
 }
 
 /// One analogue of one new product.
@@ -51,27 +70,21 @@ pub struct AnalogueRow {
     pub scaled_total: f64,
 }
 
-/// Forecasts the catalogue products that have no history, `horizon` periods
-/// from each one's launch (its `launch_date`, else the first forecast step),
-/// from text analogues; `vectors` are the catalogue's embeddings, one per
-/// row. `None` when every catalogue product has history.
+/// Forecasts the catalogue rows `new` (products without history, from
+/// [`new_rows`]), `horizon` periods from each one's launch (its
+/// `launch_date`, else the first forecast step), from text analogues;
+/// `vectors` are the catalogue's embeddings, one per row.
 ///
 /// # Errors
 /// An empty history, or the cold-start model failing to fit.
 pub fn forecast_new_products(
     panel: &Panel,
     catalog: &Catalog,
+    new: &[usize],
     vectors: &[Vec<f32>],
     horizon: usize,
     show: usize,
-) -> Result<Option<NewProducts>> {
-    let known: HashSet<&str> = panel.ids().iter().map(String::as_str).collect();
-    let new: Vec<usize> = (0..catalog.len())
-        .filter(|&i| !known.contains(catalog.ids[i].as_str()))
-        .collect();
-    if new.is_empty() {
-        return Ok(None);
-    }
+) -> Result<NewProducts> {
     let freq = panel.freq();
     let last = panel
         .max_date()
@@ -91,7 +104,7 @@ pub fn forecast_new_products(
     let mut series = Vec::with_capacity(new.len());
     let mut rows = Vec::new();
     let mut past = 0usize;
-    for &r in &new {
+    for &r in new {
         let launch = match catalog.launch_date[r] {
             Some(d) => snap(freq, d, last),
             None => first_step,
@@ -116,7 +129,7 @@ pub fn forecast_new_products(
         starts.push(launch);
         series.push(Forecast::point(pred.curve));
     }
-    Ok(Some(NewProducts {
+    Ok(NewProducts {
         forecast: PanelForecast {
             model: MODEL_NAME.to_string(),
             freq,
@@ -127,11 +140,10 @@ pub fn forecast_new_products(
             notes: Vec::new(),
         },
         analogues: rows,
-        rows: new,
         launched_in_history: past,
         summary: backtest_summary(&fitted),
         backtested: fitted.backtest.n_launches > 0,
-    }))
+    })
 }
 
 /// [`forecast_new_products`] with the run's notes, the analogues file and,
@@ -143,40 +155,30 @@ pub fn run(
     s: &ForecastSettings,
     ui: &Ui,
 ) -> Result<Vec<PanelForecast>> {
-    let known: HashSet<&str> = panel.ids().iter().map(String::as_str).collect();
-    let n_new = catalog
-        .ids
-        .iter()
-        .filter(|id| !known.contains(id.as_str()))
-        .count();
-    if n_new == 0 {
+    let new = new_rows(panel, catalog);
+    if new.is_empty() {
         return Ok(Vec::new());
     }
     ui.note(format!(
-        "{n_new} catalogue products have no history: forecasting them from text analogues ({MODEL_NAME})"
+        "{} catalogue products have no history: forecasting them from text analogues ({MODEL_NAME})",
+        new.len()
     ));
     let emb = emb.get()?;
-    let Some(out) = forecast_new_products(
+    let out = forecast_new_products(
         panel,
         catalog,
+        &new,
         &emb.vectors,
         s.horizon,
         s.cold_start.show_analogues,
-    )?
-    else {
-        return Ok(Vec::new());
-    };
+    )?;
     if out.backtested {
         ui.note(out.summary.clone());
     } else {
         ui.warn(out.summary.clone());
     }
-    if out.launched_in_history > 0 {
-        ui.warn(format!(
-            "{} new products have a launch_date inside the history but no sales in it; \
-             they are forecast from that launch date",
-            out.launched_in_history
-        ));
+    if let Some(w) = out.launch_warning() {
+        ui.warn(w);
     }
     if let Some(path) = analogues_path(s) {
         write_analogues(&path, &out.analogues)?;
@@ -189,7 +191,7 @@ pub fn run(
         Some(dir) => Some(crate::commands::text_regressor::forecast(
             dir,
             catalog,
-            &out.rows,
+            &new,
             &out.forecast,
             &s.cold_start.text,
             crate::text_args::threads(s.models.threads),

@@ -36,35 +36,35 @@ fn cold_start_hook(a: &ServeArgs) -> Result<ColdStartHook> {
     let threads = crate::text_args::threads(a.threads);
     let show = a.show_analogues;
     Ok(Arc::new(move |panel, catalog, horizon| {
+        let new = crate::commands::coldstart::new_rows(panel, catalog);
+        if new.is_empty() {
+            return Ok(None);
+        }
         let quiet = crate::ui::Ui::new(true);
         let emb = crate::text_output::embed_catalog(catalog, &text, threads, &quiet)
             .map_err(|e| format!("{e:#}"))?;
         let out = crate::commands::coldstart::forecast_new_products(
             panel,
             catalog,
+            &new,
             &emb.vectors,
             horizon,
             show,
         )
         .map_err(|e| format!("{e:#}"))?;
-        Ok(out.map(|o| {
-            let mut notes = vec![o.summary];
-            if o.launched_in_history > 0 {
-                notes.push(format!(
-                    "{} new products have a launch_date inside the history but no sales in it; \
-                     they are forecast from that launch date",
-                    o.launched_in_history
-                ));
-            }
-            ColdStartOutput {
-                analogues: o
-                    .analogues
-                    .iter()
-                    .filter_map(|r| serde_json::to_value(r).ok())
-                    .collect(),
-                notes,
-                forecast: o.forecast,
-            }
+        let notes = std::iter::once(out.summary.clone())
+            .chain(out.launch_warning())
+            .collect();
+        let analogues = out
+            .analogues
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("analogues: {e}"))?;
+        Ok(Some(ColdStartOutput {
+            analogues,
+            notes,
+            forecast: out.forecast,
         }))
     }))
 }
